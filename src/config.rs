@@ -1,0 +1,167 @@
+//! Site configuration: `site.yaml` as a typed [`SiteConfig`], with a default for every setting.
+//!
+//! Parsing the YAML happens in `load`; this module only owns the types and their defaults.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+/// The whole of `site.yaml`. Every field has a default, so a site needs no config file at all.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SiteConfig {
+    /// Site title, shown in the header and the feed.
+    pub title: String,
+    /// A line under the title.
+    pub subtitle: Option<String>,
+    /// Meta description and feed subtitle.
+    pub description: Option<String>,
+    /// BCP 47 language tag for `<html lang>`.
+    pub language: String,
+    /// Absolute URL the site is published at; used for the feed, sitemap and 404 page only.
+    /// Every other link is relative, so the site works at any sub-path and from disk.
+    pub base_url: Option<String>,
+    /// Theme folder name under `themes/` whose files override the embedded default theme.
+    pub theme: String,
+    /// Display order of sections; sections not listed follow in name order.
+    pub sections: Vec<SectionDef>,
+    /// Display order of cities; cities not listed follow in name order.
+    pub cities: Vec<String>,
+    /// Metric registry in display order.
+    pub metrics: IndexMap<String, MetricDef>,
+    /// Tactics vocabulary in display order.
+    pub tactics: IndexMap<String, TacticDef>,
+}
+
+impl Default for SiteConfig {
+    fn default() -> Self {
+        SiteConfig {
+            title: "案例汇编".to_string(),
+            subtitle: None,
+            description: None,
+            language: "zh-CN".to_string(),
+            base_url: None,
+            theme: "default".to_string(),
+            sections: Vec::new(),
+            cities: Vec::new(),
+            metrics: IndexMap::new(),
+            tactics: IndexMap::new(),
+        }
+    }
+}
+
+impl SiteConfig {
+    /// Resolves a tactic name or one of its aliases to the vocabulary's name.
+    pub fn canonical_tactic<'a>(&'a self, name: &'a str) -> &'a str {
+        if self.tactics.contains_key(name) {
+            return name;
+        }
+        self.tactics
+            .iter()
+            .find(|(_, def)| def.aliases.iter().any(|a| a == name))
+            .map_or(name, |(canonical, _)| canonical.as_str())
+    }
+}
+
+/// One metric of the registry.
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct MetricDef {
+    /// Human label, e.g. 工会会员.
+    pub label: String,
+    /// Unit shown after the value, e.g. 人 or %.
+    #[serde(default)]
+    pub unit: String,
+    /// How per-city figures combine.
+    #[serde(default)]
+    pub aggregate: Aggregate,
+}
+
+/// How a metric's values combine across reports.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Aggregate {
+    /// Add the values up.
+    #[default]
+    Sum,
+    /// Arithmetic mean of the reports that give a value.
+    Mean,
+    /// The largest value.
+    Max,
+}
+
+impl Aggregate {
+    /// Combines values; `None` when there are none.
+    pub fn apply(self, values: &[f64]) -> Option<f64> {
+        if values.is_empty() {
+            return None;
+        }
+        Some(match self {
+            Aggregate::Sum => values.iter().sum(),
+            Aggregate::Mean => values.iter().sum::<f64>() / values.len() as f64,
+            Aggregate::Max => values.iter().copied().fold(f64::MIN, f64::max),
+        })
+    }
+
+    /// Chinese label for tables (合计 / 平均 / 最高).
+    pub fn label(self) -> &'static str {
+        match self {
+            Aggregate::Sum => "合计",
+            Aggregate::Mean => "平均",
+            Aggregate::Max => "最高",
+        }
+    }
+}
+
+/// One tactic of the vocabulary.
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TacticDef {
+    /// One line saying what the tactic is.
+    #[serde(default)]
+    pub description: String,
+    /// Other names editors may write; they resolve to this tactic.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+/// A section in `site.yaml`: a plain name, or a map with options.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum SectionDef {
+    /// Just the name.
+    Name(String),
+    /// Name with options.
+    Full {
+        /// Section name as used in front matter.
+        name: String,
+        /// List the section's reports grouped by city, in the configured city order (as the
+        /// printed compendium does for its sketches).
+        #[serde(default)]
+        by_city: bool,
+        /// One line shown on the section page.
+        #[serde(default)]
+        description: String,
+    },
+}
+
+impl SectionDef {
+    /// The section's name.
+    pub fn name(&self) -> &str {
+        match self {
+            SectionDef::Name(n) | SectionDef::Full { name: n, .. } => n,
+        }
+    }
+
+    /// Whether its reports are grouped by city.
+    pub fn by_city(&self) -> bool {
+        matches!(self, SectionDef::Full { by_city: true, .. })
+    }
+
+    /// Its description, empty when none.
+    pub fn description(&self) -> &str {
+        match self {
+            SectionDef::Full { description, .. } => description,
+            SectionDef::Name(_) => "",
+        }
+    }
+}

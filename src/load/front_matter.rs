@@ -1,0 +1,360 @@
+//! Front matter: splits a Markdown file into its YAML block and body, and turns the YAML into
+//! typed metadata while collecting *every* problem with its file position.
+//!
+//! The YAML is first parsed into a generic mapping (syntax errors stop here, with the parser's
+//! position shifted to the file's line numbers); then each key is checked and deserialized on its
+//! own, so one file with three mistakes yields three diagnostics rather than the first.
+//! serde_yaml_ng is used because serde_yaml is archived; it is a maintained fork with the same API,
+//! and no other module depends on it.
+
+use std::path::Path;
+
+use indexmap::IndexMap;
+use serde::de::DeserializeOwned;
+use serde_yaml_ng::{Mapping, Value};
+
+use crate::error::{suggest, Diagnostic};
+
+/// A file split at its front matter.
+#[derive(Debug)]
+pub(crate) struct Split<'a> {
+    /// The YAML between the `---` fences.
+    pub(crate) yaml: &'a str,
+    /// 1-based file line on which the YAML starts.
+    pub(crate) yaml_line: usize,
+    /// The Markdown after the closing fence.
+    pub(crate) body: &'a str,
+    /// 1-based file line on which the body starts.
+    pub(crate) body_line: usize,
+}
+
+/// Splits `text` into front matter and body, or explains why it cannot.
+pub(crate) fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, Diagnostic> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(Diagnostic::error(
+            path,
+            1,
+            1,
+            "file is empty: expected front matter between `---` lines, then the Markdown body",
+        ));
+    }
+    let first_end = text.find('\n').unwrap_or(text.len());
+    if text[..first_end].trim_end() != "---" {
+        return Err(Diagnostic::error(
+            path,
+            1,
+            1,
+            "expected front matter: the file must start with a `---` line, then YAML such as \
+             `title: ...`, then a closing `---` line",
+        ));
+    }
+    let yaml_start = (first_end + 1).min(text.len());
+    let mut offset = yaml_start;
+    let mut line = 2;
+    for raw in text[yaml_start..].split_inclusive('\n') {
+        let trimmed = raw.trim_end();
+        if trimmed == "---" || trimmed == "..." {
+            let body_start = offset + raw.len();
+            return Ok(Split {
+                yaml: &text[yaml_start..offset],
+                yaml_line: 2,
+                body: &text[body_start..],
+                body_line: line + 1,
+            });
+        }
+        offset += raw.len();
+        line += 1;
+    }
+    Err(Diagnostic::error(
+        path,
+        1,
+        1,
+        "front matter is not closed: add a `---` line after the last YAML line",
+    ))
+}
+
+/// A value of the front matter with the position of its key.
+#[derive(Debug, Clone)]
+pub(crate) struct Field {
+    pub(crate) value: Value,
+    pub(crate) line: usize,
+    pub(crate) col: usize,
+}
+
+/// Front matter parsed into a mapping whose keys carry their file position.
+#[derive(Debug, Default)]
+pub(crate) struct Fields {
+    fields: IndexMap<String, Field>,
+    /// Where the block starts, for problems with no key of their own (a missing field).
+    pub(crate) start_line: usize,
+}
+
+/// Parses the YAML block of `split` into [`Fields`], checking the keys against `allowed`.
+pub(crate) fn parse_fields(
+    path: &Path,
+    split: &Split<'_>,
+    allowed: &[&str],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Fields> {
+    let value: Value = match serde_yaml_ng::from_str(split.yaml) {
+        Ok(v) => v,
+        Err(e) => {
+            let (line, col) = e
+                .location()
+                .map_or((split.yaml_line, 1), |l| (l.line() + split.yaml_line - 1, l.column()));
+            diags.push(Diagnostic::error(
+                path,
+                line,
+                col,
+                format!("invalid YAML in front matter: {}", strip_location(&e.to_string())),
+            ));
+            return None;
+        }
+    };
+    let map = match value {
+        Value::Mapping(m) => m,
+        Value::Null => Mapping::new(),
+        other => {
+            diags.push(Diagnostic::error(
+                path,
+                split.yaml_line,
+                1,
+                format!(
+                    "front matter must be a YAML map of `key: value` lines, found {}",
+                    kind(&other)
+                ),
+            ));
+            return None;
+        }
+    };
+    let mut fields = Fields {
+        fields: IndexMap::new(),
+        start_line: split.yaml_line,
+    };
+    for (k, v) in map {
+        let Some(key) = k.as_str().map(str::to_owned) else {
+            diags.push(Diagnostic::error(
+                path,
+                split.yaml_line,
+                1,
+                format!("front matter keys must be strings, found {}", kind(&k)),
+            ));
+            continue;
+        };
+        let (line, col) = key_position(split.yaml, &key, None)
+            .map_or((split.yaml_line, 1), |(l, c)| (l + split.yaml_line - 1, c));
+        if !allowed.contains(&key.as_str()) {
+            let hint = suggest(&key, allowed.iter().copied())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_else(|| format!("; expected one of: {}", allowed.join(", ")));
+            diags.push(Diagnostic::error(
+                path,
+                line,
+                col,
+                format!("unknown field `{key}`{hint}"),
+            ));
+            continue;
+        }
+        fields.fields.insert(key, Field { value: v, line, col });
+    }
+    Some(fields)
+}
+
+impl Fields {
+    /// Takes an optional field, deserialized as `T`; a type error becomes a diagnostic.
+    pub(crate) fn get<T: DeserializeOwned>(
+        &self,
+        path: &Path,
+        key: &str,
+        expected: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<T> {
+        let field = self.fields.get(key)?;
+        if field.value.is_null() {
+            return None;
+        }
+        match serde_yaml_ng::from_value::<T>(field.value.clone()) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                diags.push(Diagnostic::error(
+                    path,
+                    field.line,
+                    field.col,
+                    format!(
+                        "`{key}` must be {expected}, found {} ({})",
+                        kind(&field.value),
+                        strip_location(&e.to_string())
+                    ),
+                ));
+                None
+            }
+        }
+    }
+
+    /// Takes a required field; its absence is a diagnostic.
+    pub(crate) fn require<T: DeserializeOwned>(
+        &self,
+        path: &Path,
+        key: &str,
+        expected: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<T> {
+        if self.fields.get(key).is_none_or(|f| f.value.is_null()) {
+            diags.push(Diagnostic::error(
+                path,
+                self.start_line,
+                1,
+                format!("missing required field `{key}` ({expected})"),
+            ));
+            return None;
+        }
+        self.get(path, key, expected, diags)
+    }
+
+    /// The position of a key, for diagnostics raised after parsing.
+    pub(crate) fn position(&self, key: &str) -> (usize, usize) {
+        self.fields
+            .get(key)
+            .map_or((self.start_line, 1), |f| (f.line, f.col))
+    }
+
+    /// Takes a map of metric key to optional number, checking each entry.
+    pub(crate) fn metrics(
+        &self,
+        path: &Path,
+        yaml: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) -> IndexMap<String, Option<f64>> {
+        let mut out = IndexMap::new();
+        let Some(field) = self.fields.get("metrics") else {
+            return out;
+        };
+        let map = match &field.value {
+            Value::Null => return out,
+            Value::Mapping(m) => m,
+            other => {
+                diags.push(Diagnostic::error(
+                    path,
+                    field.line,
+                    field.col,
+                    format!(
+                        "`metrics` must be a map of metric key to number (e.g. `members: 1200`), found {}",
+                        kind(other)
+                    ),
+                ));
+                return out;
+            }
+        };
+        for (k, v) in map {
+            let key = match k {
+                Value::String(s) => s.clone(),
+                other => serde_yaml_ng::to_string(other)
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
+            };
+            let (line, col) = key_position(yaml, &key, Some("metrics"))
+                .map_or((field.line, field.col), |(l, c)| (l + self.start_line - 1, c));
+            let value = match v {
+                Value::Null => None,
+                Value::Number(n) => n.as_f64(),
+                Value::String(s) if s.trim().is_empty() => None,
+                other => {
+                    diags.push(Diagnostic::error(
+                        path,
+                        line,
+                        col,
+                        format!(
+                            "metric `{key}` must be a number or empty, found {} `{}`; write the \
+                             unit in the registry, not the value (e.g. `93` rather than `93%`)",
+                            kind(other),
+                            serde_yaml_ng::to_string(other).unwrap_or_default().trim()
+                        ),
+                    ));
+                    continue;
+                }
+            };
+            out.insert(key, value);
+        }
+        out
+    }
+}
+
+/// Finds the 1-based (line, col) of `key:` within the YAML text; top-level keys start at
+/// column 1, keys under `parent:` are the first indented occurrence after it.
+fn key_position(yaml: &str, key: &str, parent: Option<&str>) -> Option<(usize, usize)> {
+    let mut in_parent = parent.is_none();
+    for (i, line) in yaml.lines().enumerate() {
+        let indent = line.len() - line.trim_start().len();
+        let rest = line.trim_start();
+        let is_key = rest
+            .strip_prefix(key)
+            .or_else(|| rest.strip_prefix(&format!("\"{key}\"")))
+            .or_else(|| rest.strip_prefix(&format!("'{key}'")))
+            .is_some_and(|r| r.trim_start().starts_with(':'));
+        match parent {
+            None if indent == 0 && is_key => return Some((i + 1, 1)),
+            Some(p) => {
+                if indent == 0 {
+                    in_parent = rest.strip_prefix(p).is_some_and(|r| r.starts_with(':'));
+                    // Flow style `metrics: { a: 1 }` keeps keys on the parent's line.
+                    if in_parent && line.contains(&format!("{key}:")) {
+                        let col = line[..line.find(&format!("{key}:"))?].chars().count() + 1;
+                        return Some((i + 1, col));
+                    }
+                } else if in_parent && is_key {
+                    return Some((i + 1, line[..indent].chars().count() + 1));
+                }
+            }
+            None => {}
+        }
+    }
+    None
+}
+
+/// Removes serde_yaml_ng's " at line X column Y" suffix: we print our own, shifted position.
+fn strip_location(msg: &str) -> String {
+    match msg.find(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+/// A word for a YAML value's type, for "found ..." messages.
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "nothing",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Sequence(_) => "a list",
+        Value::Mapping(_) => "a map",
+        Value::Tagged(_) => "a tagged value",
+    }
+}
+
+/// Parses a whole YAML document (site.yaml) into `T`, reporting the error position.
+pub(crate) fn parse_document<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, Diagnostic> {
+    serde_yaml_ng::from_str(text).map_err(|e| {
+        let (line, col) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+        let msg = strip_location(&e.to_string());
+        let msg = match unknown_field_hint(&msg) {
+            Some(hint) => format!("{msg}{hint}"),
+            None => msg,
+        };
+        Diagnostic::error(path, line, col, msg)
+    })
+}
+
+/// serde says "unknown field `x`, expected one of `a`, `b`"; add the closest as a suggestion.
+fn unknown_field_hint(msg: &str) -> Option<String> {
+    let rest = msg.strip_prefix("unknown field `")?;
+    let (field, rest) = rest.split_once('`')?;
+    let known: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+    suggest(field, known).map(|s| format!("; did you mean `{s}`?"))
+}
+
+#[cfg(test)]
+#[path = "front_matter_tests.rs"]
+mod tests;

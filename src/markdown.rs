@@ -1,0 +1,192 @@
+//! Markdown to [`Body`]: HTML, plain text for search, headings with stable ids, and links.
+//!
+//! Entry point: [`render`]. Bodies are parsed once (by `model`); pages and the search index both
+//! read the resulting [`Body`].
+
+use std::collections::HashSet;
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
+use serde::Serialize;
+
+use crate::error::line_col;
+
+/// A rendered Markdown body.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Body {
+    /// HTML. Internal `@/` links are resolved relative to a page two folders deep
+    /// (`reports/<slug>/index.html`), which every report and page is.
+    pub html: String,
+    /// Plain text, block by block separated by newlines, for search and snippets.
+    pub text: String,
+    /// Headings in order, with unique ids.
+    pub headings: Vec<Heading>,
+    /// Links in order, with positions in the source file.
+    pub links: Vec<Link>,
+}
+
+/// A heading of a body.
+#[derive(Debug, Clone, Serialize)]
+pub struct Heading {
+    /// 1 to 6.
+    pub level: u8,
+    /// Unique id within the body; stable across builds.
+    pub id: String,
+    /// The heading's text.
+    pub text: String,
+}
+
+/// A link found in a body.
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    /// The destination as written.
+    pub dest: String,
+    /// 1-based line in the file (body start applied).
+    pub line: usize,
+    /// 1-based column.
+    pub col: usize,
+}
+
+/// Renders `source` (a body that starts on file line `first_line`).
+pub fn render(source: &str, first_line: usize) -> Body {
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_SMART_PUNCTUATION;
+    let mut events: Vec<(Event<'_>, std::ops::Range<usize>)> =
+        Parser::new_ext(source, options).into_offset_iter().collect();
+
+    let mut body = Body::default();
+    let mut used = HashSet::new();
+    let mut i = 0;
+    while i < events.len() {
+        match &events[i].0 {
+            Event::Start(Tag::Heading { level, id, .. }) => {
+                let level = heading_level(*level);
+                let given = id.as_ref().map(|s| s.to_string());
+                let mut text = String::new();
+                let mut j = i + 1;
+                while j < events.len() && !matches!(events[j].0, Event::End(TagEnd::Heading(_))) {
+                    if let Event::Text(t) | Event::Code(t) = &events[j].0 {
+                        text.push_str(t);
+                    }
+                    j += 1;
+                }
+                let id = unique_id(given.unwrap_or_else(|| heading_id(&text)), &mut used);
+                if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[i].0 {
+                    *slot = Some(CowStr::from(id.clone()));
+                }
+                body.headings.push(Heading { level, id, text });
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                ..
+            }) => {
+                if !matches!(link_type, LinkType::Email) {
+                    let (line, col) = line_col(source, events[i].1.start);
+                    body.links.push(Link {
+                        dest: dest_url.to_string(),
+                        line: line + first_line - 1,
+                        col,
+                    });
+                }
+                if let Some(rewritten) = internal_href(dest_url) {
+                    if let Event::Start(Tag::Link { dest_url, .. }) = &mut events[i].0 {
+                        *dest_url = CowStr::from(rewritten);
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+
+    for (event, _) in &events {
+        match event {
+            Event::Text(t) | Event::Code(t) => body.text.push_str(t),
+            Event::SoftBreak | Event::HardBreak => body.text.push(' '),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::TableCell
+                | TagEnd::CodeBlock
+                | TagEnd::BlockQuote(_),
+            ) => {
+                if !body.text.ends_with('\n') {
+                    body.text.push('\n');
+                }
+            }
+            _ => {}
+        }
+    }
+    let text = body.text.trim().to_string();
+    body.text = text;
+    pulldown_cmark::html::push_html(&mut body.html, events.into_iter().map(|(e, _)| e));
+    body
+}
+
+/// Rewrites `@/reports/<slug>` (optionally with `.md`, a trailing `/` or a `#fragment`) and
+/// `@/pages/<slug>` into links relative to a page two folders deep.
+pub fn internal_href(dest: &str) -> Option<String> {
+    let rest = dest.strip_prefix("@/")?;
+    let (path, fragment) = match rest.split_once('#') {
+        Some((p, f)) => (p, format!("#{f}")),
+        None => (rest, String::new()),
+    };
+    let path = path.trim_end_matches('/').trim_end_matches(".md");
+    // Only the last segment names the target: `@/reports/hangzhou/sandun.md` -> sandun.
+    let mut parts = path.split('/');
+    let kind = parts.next()?;
+    let slug = parts.next_back()?;
+    if !matches!(kind, "reports" | "pages") || slug.is_empty() {
+        return None;
+    }
+    Some(format!("../../{kind}/{slug}/index.html{fragment}"))
+}
+
+fn heading_level(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+/// An id for a heading: letters (CJK included) and digits kept, lower-cased, everything else
+/// collapsed to `-`. Chinese ids stay readable (and URL-encode fine) rather than becoming pinyin
+/// that a reader cannot relate to the heading.
+pub fn heading_id(text: &str) -> String {
+    let mut id = String::new();
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            id.extend(c.to_lowercase());
+        } else if !id.ends_with('-') && !id.is_empty() {
+            id.push('-');
+        }
+    }
+    let id = id.trim_end_matches('-').to_string();
+    if id.is_empty() {
+        "section".to_string()
+    } else {
+        id
+    }
+}
+
+fn unique_id(base: String, used: &mut HashSet<String>) -> String {
+    let mut id = base.clone();
+    let mut n = 1;
+    while !used.insert(id.clone()) {
+        id = format!("{base}-{n}");
+        n += 1;
+    }
+    id
+}
+
+#[cfg(test)]
+#[path = "markdown_tests.rs"]
+mod tests;

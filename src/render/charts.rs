@@ -1,0 +1,116 @@
+//! Bar charts drawn at build time: the geometry is computed here, the SVG markup lives in the
+//! theme (`macros.html`), so charts need no JavaScript and follow the theme's colours.
+
+use serde::Serialize;
+
+use super::views::fmt_num;
+use crate::model::{City, Site};
+
+/// Width of the bar area in SVG user units.
+const BAR_AREA: f64 = 360.0;
+/// Height of one bar row.
+const ROW: usize = 28;
+/// Width reserved for labels on the left.
+const LABEL_WIDTH: usize = 120;
+
+/// One chart: a metric across several rows.
+#[derive(Debug, Serialize)]
+pub(crate) struct ChartView {
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) unit: String,
+    pub(crate) aggregate: &'static str,
+    pub(crate) label_width: usize,
+    pub(crate) width: usize,
+    pub(crate) height: usize,
+    pub(crate) rows: Vec<Bar>,
+}
+
+/// One bar.
+#[derive(Debug, Serialize)]
+pub(crate) struct Bar {
+    pub(crate) label: String,
+    pub(crate) value: f64,
+    pub(crate) display: String,
+    pub(crate) y: usize,
+    pub(crate) width: f64,
+}
+
+fn chart(id: String, title: String, unit: &str, aggregate: &'static str, rows: Vec<(String, f64)>) -> ChartView {
+    let max = rows.iter().map(|r| r.1).fold(0.0, f64::max);
+    ChartView {
+        id,
+        title,
+        unit: unit.to_string(),
+        aggregate,
+        label_width: LABEL_WIDTH,
+        width: LABEL_WIDTH + BAR_AREA as usize + 90,
+        height: rows.len() * ROW + 8,
+        rows: rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, (label, value))| Bar {
+                display: fmt_num(value),
+                width: if max > 0.0 {
+                    (value / max * BAR_AREA * 10.0).round() / 10.0
+                } else {
+                    0.0
+                },
+                y: i * ROW + 4,
+                label,
+                value,
+            })
+            .collect(),
+    }
+}
+
+/// One chart per metric: the per-city aggregate, for cities that give a value.
+pub(crate) fn site_charts(site: &Site) -> Vec<ChartView> {
+    site.metrics
+        .iter()
+        .enumerate()
+        .filter_map(|(mi, m)| {
+            let rows: Vec<(String, f64)> = site
+                .cities
+                .iter()
+                .filter_map(|c| Some((c.group.name.clone(), c.aggregates[mi]?)))
+                .collect();
+            (!rows.is_empty()).then(|| {
+                chart(
+                    format!("chart-{}", m.key),
+                    format!("{}（各地市{}）", m.label, m.aggregate.label()),
+                    &m.unit,
+                    m.aggregate.label(),
+                    rows,
+                )
+            })
+        })
+        .collect()
+}
+
+/// One chart per metric for a city's reports, for metrics at least one of them gives.
+pub(crate) fn city_charts(site: &Site, city: &City) -> Vec<ChartView> {
+    site.metrics
+        .iter()
+        .filter_map(|m| {
+            let rows: Vec<(String, f64)> = city
+                .group
+                .reports
+                .iter()
+                .filter_map(|&i| {
+                    let r = &site.reports[i];
+                    Some((r.meta.town.clone(), site.metric(r, &m.key)?))
+                })
+                .collect();
+            (!rows.is_empty()).then(|| {
+                chart(
+                    format!("chart-{}", m.key),
+                    format!("{}（{}各试点）", m.label, city.group.name),
+                    &m.unit,
+                    m.aggregate.label(),
+                    rows,
+                )
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,79 @@
+//! Machine-readable exports: `data/reports.json` (all front matter, body text excluded) and
+//! `data/reports.csv` (one row per report, one column per metric).
+
+use serde::Serialize;
+
+use super::OutputFile;
+use crate::error::{Error, Result};
+use crate::model::Site;
+
+#[derive(Serialize)]
+struct ExportReport<'a> {
+    slug: &'a str,
+    url: String,
+    path: String,
+    #[serde(flatten)]
+    meta: &'a crate::load::ReportMeta,
+}
+
+pub(super) fn exports(site: &Site) -> Result<Vec<OutputFile>> {
+    let list: Vec<ExportReport<'_>> = site
+        .reports
+        .iter()
+        .map(|r| ExportReport {
+            slug: &r.slug,
+            url: super::report_url(&r.slug),
+            path: r.path.to_string_lossy().replace('\\', "/"),
+            meta: &r.meta,
+        })
+        .collect();
+    let json = serde_json::to_vec_pretty(&list).map_err(|e| Error::Invalid(e.to_string()))?;
+
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = [
+        "slug", "title", "town", "county", "city", "section", "level", "author", "date", "source",
+        "tactics", "summary", "url",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    header.extend(site.metrics.iter().map(|m| m.key.clone()));
+    let csv_err = |e: csv::Error| Error::Invalid(format!("csv export: {e}"));
+    w.write_record(&header).map_err(csv_err)?;
+    for r in &site.reports {
+        let m = &r.meta;
+        let mut row: Vec<String> = vec![
+            r.slug.clone(),
+            m.title.clone(),
+            m.town.clone(),
+            m.county.clone().unwrap_or_default(),
+            m.city.clone(),
+            m.section.clone().unwrap_or_default(),
+            m.level.clone().unwrap_or_default(),
+            m.author.clone().unwrap_or_default(),
+            m.date.clone().unwrap_or_default(),
+            m.source.clone().unwrap_or_default(),
+            m.tactics.join(";"),
+            m.summary.clone().unwrap_or_default(),
+            super::report_url(&r.slug),
+        ];
+        row.extend(
+            site.metrics
+                .iter()
+                .map(|k| site.metric(r, &k.key).map(super::fmt_num).unwrap_or_default()),
+        );
+        w.write_record(&row).map_err(csv_err)?;
+    }
+    let mut csv_bytes = b"\xEF\xBB\xBF".to_vec(); // BOM: spreadsheet apps then read UTF-8 Chinese right.
+    csv_bytes.extend(w.into_inner().map_err(|e| Error::Invalid(e.to_string()))?);
+    Ok(vec![
+        OutputFile {
+            path: "data/reports.json".into(),
+            bytes: json,
+        },
+        OutputFile {
+            path: "data/reports.csv".into(),
+            bytes: csv_bytes,
+        },
+    ])
+}

@@ -1,0 +1,821 @@
+//! Render stage: `&Site` and `&Theme` become in-memory [`OutputFile`]s (pages, feeds, exports,
+//! static files). Nothing is written here.
+//!
+//! Entry point: [`render`]. Templates are compiled once; pages render in parallel; every link is
+//! relative to the page (`root` is the way up to the site root), so the output works at any
+//! sub-path and straight from disk.
+
+mod charts;
+mod exports;
+pub(crate) mod views;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use crate::error::{Error, Result};
+use crate::model::{page_listed, Site};
+use crate::theme::Theme;
+use charts::ChartView;
+use views::{fmt_num, report_url, Counts, Link, ReportView, SiteView};
+
+/// One file of the built site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    /// Path relative to the output folder, `/`-separated, never absolute, never with `..`.
+    pub path: String,
+    /// Content.
+    pub bytes: Vec<u8>,
+}
+
+/// Options that change rendered output.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// Extra HTML injected before `</body>` of every page (serve's live-reload script).
+    pub inject: Option<String>,
+}
+
+/// A page to render: template, output path, context.
+struct Job {
+    template: &'static str,
+    path: String,
+    context: Context,
+}
+
+/// Compiles the theme's templates.
+pub fn compile(theme: &Theme) -> Result<Tera> {
+    let mut tera = Tera::default();
+    tera.autoescape_on(vec![".html", ".xml"]);
+    let mut all: Vec<(String, String)> = theme
+        .builtin_templates
+        .iter()
+        .map(|(k, v)| (format!("builtin/{k}"), v.clone()))
+        .collect();
+    all.extend(theme.templates.iter().map(|(k, v)| (k.clone(), v.clone())));
+    tera.add_raw_templates(all).map_err(|e| template_error("(theme)", &e))?;
+    Ok(tera)
+}
+
+/// Renders every page of the site.
+pub fn render(site: &Site, theme: &Theme, options: &RenderOptions) -> Result<Vec<OutputFile>> {
+    let tera = compile(theme)?;
+    render_with(site, theme, &tera, options)
+}
+
+/// Renders with already compiled templates (serve keeps them between rebuilds).
+pub fn render_with(
+    site: &Site,
+    theme: &Theme,
+    tera: &Tera,
+    options: &RenderOptions,
+) -> Result<Vec<OutputFile>> {
+    let site_view = site_view(site);
+    let jobs = jobs(site, &site_view);
+    let mut files: Vec<OutputFile> = jobs
+        .into_par_iter()
+        .map(|job| {
+            let mut html = tera
+                .render(job.template, &job.context)
+                .map_err(|e| template_error(job.template, &e))?;
+            if let Some(inject) = &options.inject {
+                if job.path.ends_with(".html") {
+                    match html.rfind("</body>") {
+                        Some(i) => html.insert_str(i, inject),
+                        None => html.push_str(inject),
+                    }
+                }
+            }
+            Ok(OutputFile {
+                path: job.path,
+                bytes: html.into_bytes(),
+            })
+        })
+        .collect::<Result<_>>()?;
+    files.extend(exports::exports(site)?);
+    for (path, bytes) in &theme.statics {
+        files.push(OutputFile {
+            path: path.clone(),
+            bytes: bytes.clone(),
+        });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files.dedup_by(|a, b| a.path == b.path);
+    Ok(files)
+}
+
+fn template_error(name: &str, e: &tera::Error) -> Error {
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    Error::Template {
+        name: name.to_string(),
+        message,
+    }
+}
+
+fn site_view(site: &Site) -> SiteView<'_> {
+    let mut towns: Vec<(&str, &str)> = site
+        .reports
+        .iter()
+        .map(|r| (r.meta.city.as_str(), r.meta.town.as_str()))
+        .collect();
+    towns.sort();
+    towns.dedup();
+    let mut counties: Vec<(&str, &str)> = site
+        .reports
+        .iter()
+        .filter_map(|r| Some((r.meta.city.as_str(), r.meta.county.as_deref()?)))
+        .collect();
+    counties.sort();
+    counties.dedup();
+    SiteView {
+        title: &site.config.title,
+        subtitle: site.config.subtitle.as_deref(),
+        description: site.config.description.as_deref(),
+        language: &site.config.language,
+        base_url: site.config.base_url.as_deref(),
+        counts: Counts {
+            reports: site.reports.len(),
+            cities: site.cities.len(),
+            counties: counties.len(),
+            towns: towns.len(),
+            tactics: site.tactics.len(),
+        },
+        sections: site
+            .sections
+            .iter()
+            .map(|s| Link {
+                name: &s.group.name,
+                url: format!("sections/{}/index.html", s.group.slug),
+                count: Some(s.group.reports.len()),
+            })
+            .collect(),
+        footer_pages: site
+            .pages
+            .iter()
+            .map(|p| Link {
+                name: &p.meta.title,
+                url: format!("pages/{}/index.html", p.slug),
+                count: None,
+            })
+            .collect(),
+    }
+}
+
+/// The context every page shares.
+#[derive(Serialize)]
+struct Common<'a> {
+    site: &'a SiteView<'a>,
+    /// From this page up to the site root, e.g. `../../`; empty at the root.
+    root: String,
+    /// This page's path relative to the root.
+    path: &'a str,
+    /// The `<title>` of the page (without the site title).
+    page_title: &'a str,
+}
+
+fn ctx<T: Serialize>(common: Common<'_>, data: &T) -> Context {
+    let mut c = Context::from_serialize(data).unwrap_or_default();
+    c.extend(Context::from_serialize(common).unwrap_or_default());
+    c
+}
+
+fn root_for(path: &str) -> String {
+    "../".repeat(path.matches('/').count())
+}
+
+fn job<T: Serialize>(
+    sv: &SiteView<'_>,
+    template: &'static str,
+    path: String,
+    page_title: &str,
+    data: &T,
+) -> Job {
+    let context = ctx(
+        Common {
+            site: sv,
+            root: root_for(&path),
+            path: &path,
+            page_title,
+        },
+        data,
+    );
+    Job {
+        template,
+        path,
+        context,
+    }
+}
+
+#[derive(Serialize)]
+struct Empty {}
+
+#[derive(Serialize)]
+struct TocEntry<'a> {
+    level: u8,
+    id: &'a str,
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct RelatedView<'a> {
+    report: ReportView<'a>,
+    shared: &'a [String],
+}
+
+#[derive(Serialize)]
+struct ReportPage<'a> {
+    report: ReportView<'a>,
+    body: &'a str,
+    toc: Vec<TocEntry<'a>>,
+    prev: Option<ReportView<'a>>,
+    next: Option<ReportView<'a>>,
+    related: Vec<RelatedView<'a>>,
+}
+
+#[derive(Serialize)]
+struct GroupView<'a> {
+    name: &'a str,
+    slug: &'a str,
+    url: String,
+    description: &'a str,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct ListPage<'a> {
+    group: GroupView<'a>,
+    reports: Vec<ReportView<'a>>,
+    /// (heading, reports) sub-groups: counties on a city page, cities on a section page.
+    subgroups: Vec<(String, Vec<ReportView<'a>>)>,
+    charts: Vec<ChartView>,
+}
+
+#[derive(Serialize)]
+struct IndexPage<'a> {
+    groups: Vec<GroupView<'a>>,
+    max: usize,
+}
+
+#[derive(Serialize)]
+struct PageView<'a> {
+    title: &'a str,
+    slug: &'a str,
+    url: String,
+    label: Option<&'a str>,
+    author: Option<&'a str>,
+    date: Option<&'a str>,
+    summary: Option<&'a str>,
+    body: String,
+}
+
+#[derive(Serialize)]
+struct ContentsSection<'a> {
+    group: GroupView<'a>,
+    reports: Vec<ReportView<'a>>,
+    subgroups: Vec<(String, Vec<ReportView<'a>>)>,
+}
+
+#[derive(Serialize)]
+struct ContentsPage<'a> {
+    front: Vec<PageView<'a>>,
+    sections: Vec<ContentsSection<'a>>,
+    back: Vec<PageView<'a>>,
+}
+
+#[derive(Serialize)]
+struct PrintReport<'a> {
+    report: ReportView<'a>,
+    body: String,
+}
+
+#[derive(Serialize)]
+struct PrintSection<'a> {
+    group: GroupView<'a>,
+    subgroups: Vec<(String, Vec<PrintReport<'a>>)>,
+}
+
+#[derive(Serialize)]
+struct PrintPage<'a> {
+    front: Vec<PageView<'a>>,
+    sections: Vec<PrintSection<'a>>,
+    back: Vec<PageView<'a>>,
+}
+
+#[derive(Serialize)]
+struct MetricColumn<'a> {
+    key: &'a str,
+    label: &'a str,
+    unit: &'a str,
+    aggregate: &'static str,
+}
+
+#[derive(Serialize)]
+struct MetricRow<'a> {
+    report: ReportView<'a>,
+    cells: Vec<(Option<f64>, String)>,
+}
+
+#[derive(Serialize)]
+struct CityAggregateRow<'a> {
+    city: Link<'a>,
+    cells: Vec<(Option<f64>, String)>,
+}
+
+#[derive(Serialize)]
+struct MetricsPage<'a> {
+    columns: Vec<MetricColumn<'a>>,
+    rows: Vec<MetricRow<'a>>,
+    cities: Vec<CityAggregateRow<'a>>,
+    charts: Vec<ChartView>,
+}
+
+#[derive(Serialize)]
+struct MapCell {
+    count: usize,
+    /// 0..=4, for the heat-map shade.
+    heat: usize,
+    url: String,
+    titles: String,
+}
+
+#[derive(Serialize)]
+struct MapRow<'a> {
+    city: Link<'a>,
+    cells: Vec<MapCell>,
+}
+
+#[derive(Serialize)]
+struct MapPage<'a> {
+    tactics: Vec<Link<'a>>,
+    rows: Vec<MapRow<'a>>,
+}
+
+#[derive(Serialize)]
+struct HomePage<'a> {
+    intro: Option<PageView<'a>>,
+    cities: Vec<GroupView<'a>>,
+    tactics: Vec<GroupView<'a>>,
+    sections: Vec<GroupView<'a>>,
+    pages: Vec<PageView<'a>>,
+}
+
+#[derive(Serialize)]
+struct FeedPage<'a> {
+    reports: Vec<ReportView<'a>>,
+    updated: String,
+    urls: Vec<String>,
+}
+
+fn group_view<'a>(g: &'a crate::model::Group, kind: &str) -> GroupView<'a> {
+    GroupView {
+        name: &g.name,
+        slug: &g.slug,
+        url: format!("{kind}/{}/index.html", g.slug),
+        description: &g.description,
+        count: g.reports.len(),
+    }
+}
+
+fn page_view(p: &crate::model::Page) -> PageView<'_> {
+    PageView {
+        title: &p.meta.title,
+        slug: &p.slug,
+        url: format!("pages/{}/index.html", p.slug),
+        label: p.meta.label.as_deref(),
+        author: p.meta.author.as_deref(),
+        date: p.meta.date.as_deref(),
+        summary: p.meta.summary.as_deref(),
+        body: p.body.html.clone(),
+    }
+}
+
+fn jobs<'a>(site: &'a Site, sv: &SiteView<'a>) -> Vec<Job> {
+    let rv = |i: usize| ReportView::new(site, &site.reports[i]);
+    let mut jobs = Vec::new();
+
+    // Home.
+    let intro = site
+        .pages
+        .iter()
+        .find(|p| p.meta.placement == crate::load::Placement::Front)
+        .map(page_view);
+    let home = HomePage {
+        intro,
+        cities: site.cities.iter().map(|c| group_view(&c.group, "cities")).collect(),
+        tactics: site.tactics.iter().map(|t| group_view(t, "tactics")).collect(),
+        sections: site
+            .sections
+            .iter()
+            .map(|s| group_view(&s.group, "sections"))
+            .collect(),
+        pages: site.pages.iter().map(page_view).collect(),
+    };
+    jobs.push(job(sv, "index.html", "index.html".into(), "", &home));
+
+    // Reports.
+    for r in &site.reports {
+        let page = ReportPage {
+            report: ReportView::new(site, r),
+            body: &r.body.html,
+            toc: if r.body.headings.len() >= 3 || r.body.text.chars().count() > 1500 {
+                r.body
+                    .headings
+                    .iter()
+                    .filter(|h| h.level <= 3)
+                    .map(|h| TocEntry {
+                        level: h.level,
+                        id: &h.id,
+                        text: &h.text,
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            prev: r.prev.map(rv),
+            next: r.next.map(rv),
+            related: r
+                .related
+                .iter()
+                .map(|rel| RelatedView {
+                    report: rv(rel.index),
+                    shared: &rel.shared,
+                })
+                .collect(),
+        };
+        jobs.push(job(
+            sv,
+            "report.html",
+            report_url(&r.slug),
+            &r.meta.title,
+            &page,
+        ));
+    }
+
+    // Pages.
+    for p in &site.pages {
+        jobs.push(job(
+            sv,
+            "page.html",
+            format!("pages/{}/index.html", p.slug),
+            &p.meta.title,
+            &serde_json::json!({ "page": page_view(p) }),
+        ));
+    }
+
+    // Cities.
+    let max_city = site.cities.iter().map(|c| c.group.reports.len()).max().unwrap_or(0);
+    jobs.push(job(
+        sv,
+        "cities.html",
+        "cities/index.html".into(),
+        "地市",
+        &IndexPage {
+            groups: site.cities.iter().map(|c| group_view(&c.group, "cities")).collect(),
+            max: max_city,
+        },
+    ));
+    for c in &site.cities {
+        let page = ListPage {
+            group: group_view(&c.group, "cities"),
+            reports: c.group.reports.iter().map(|&i| rv(i)).collect(),
+            subgroups: c
+                .counties
+                .iter()
+                .map(|(county, list)| (county.clone(), list.iter().map(|&i| rv(i)).collect()))
+                .collect(),
+            charts: charts::city_charts(site, c),
+        };
+        jobs.push(job(
+            sv,
+            "city.html",
+            format!("cities/{}/index.html", c.group.slug),
+            &c.group.name,
+            &page,
+        ));
+    }
+
+    // Tactics.
+    let max_tactic = site.tactics.iter().map(|t| t.reports.len()).max().unwrap_or(0);
+    jobs.push(job(
+        sv,
+        "tactics.html",
+        "tactics/index.html".into(),
+        "做法",
+        &IndexPage {
+            groups: site.tactics.iter().map(|t| group_view(t, "tactics")).collect(),
+            max: max_tactic,
+        },
+    ));
+    for t in &site.tactics {
+        let page = ListPage {
+            group: group_view(t, "tactics"),
+            reports: t.reports.iter().map(|&i| rv(i)).collect(),
+            subgroups: Vec::new(),
+            charts: Vec::new(),
+        };
+        jobs.push(job(
+            sv,
+            "tactic.html",
+            format!("tactics/{}/index.html", t.slug),
+            &t.name,
+            &page,
+        ));
+    }
+    jobs.push(job(
+        sv,
+        "tactics_map.html",
+        "tactics/map/index.html".into(),
+        "做法分布图",
+        &map_page(site),
+    ));
+
+    // Sections.
+    jobs.push(job(
+        sv,
+        "sections.html",
+        "sections/index.html".into(),
+        "栏目",
+        &IndexPage {
+            groups: site
+                .sections
+                .iter()
+                .map(|s| group_view(&s.group, "sections"))
+                .collect(),
+            max: 0,
+        },
+    ));
+    let section_subgroups = |s: &crate::model::Section| -> Vec<(String, Vec<ReportView<'a>>)> {
+        s.by_city
+            .iter()
+            .map(|(ci, list)| {
+                (
+                    site.cities[*ci].group.name.clone(),
+                    list.iter().map(|&i| rv(i)).collect(),
+                )
+            })
+            .collect()
+    };
+    for s in &site.sections {
+        let page = ListPage {
+            group: group_view(&s.group, "sections"),
+            reports: s.group.reports.iter().map(|&i| rv(i)).collect(),
+            subgroups: section_subgroups(s),
+            charts: Vec::new(),
+        };
+        jobs.push(job(
+            sv,
+            "section.html",
+            format!("sections/{}/index.html", s.group.slug),
+            &s.group.name,
+            &page,
+        ));
+    }
+
+    // Contents, in the printed order.
+    let listed = |placement| {
+        site.pages
+            .iter()
+            .filter(move |p| p.meta.placement == placement && page_listed(p))
+            .map(page_view)
+            .collect::<Vec<_>>()
+    };
+    let contents = ContentsPage {
+        front: listed(crate::load::Placement::Front),
+        sections: site
+            .sections
+            .iter()
+            .map(|s| ContentsSection {
+                group: group_view(&s.group, "sections"),
+                reports: s.group.reports.iter().map(|&i| rv(i)).collect(),
+                subgroups: section_subgroups(s),
+            })
+            .collect(),
+        back: listed(crate::load::Placement::Back),
+    };
+    jobs.push(job(sv, "contents.html", "contents/index.html".into(), "目录", &contents));
+
+    // Print edition: the same order, every body inline, report links made in-document.
+    let print_body = |html: &str| print_links(html);
+    let print = PrintPage {
+        front: listed(crate::load::Placement::Front)
+            .into_iter()
+            .map(|mut p| {
+                p.body = print_body(&p.body);
+                p
+            })
+            .collect(),
+        sections: site
+            .sections
+            .iter()
+            .map(|s| {
+                let subgroups = if s.by_city.is_empty() {
+                    vec![(String::new(), s.group.reports.clone())]
+                } else {
+                    s.by_city
+                        .iter()
+                        .map(|(ci, l)| (site.cities[*ci].group.name.clone(), l.clone()))
+                        .collect()
+                };
+                PrintSection {
+                    group: group_view(&s.group, "sections"),
+                    subgroups: subgroups
+                        .into_iter()
+                        .map(|(name, list)| {
+                            (
+                                name,
+                                list.into_iter()
+                                    .map(|i| PrintReport {
+                                        report: rv(i),
+                                        body: print_body(&site.reports[i].body.html),
+                                    })
+                                    .collect(),
+                            )
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
+        back: listed(crate::load::Placement::Back)
+            .into_iter()
+            .map(|mut p| {
+                p.body = print_body(&p.body);
+                p
+            })
+            .collect(),
+    };
+    jobs.push(job(sv, "print.html", "print/index.html".into(), "打印版", &print));
+
+    // Metrics.
+    jobs.push(job(sv, "metrics.html", "metrics/index.html".into(), "数据", &metrics_page(site)));
+
+    // Search page, 404, feed, sitemap.
+    jobs.push(job(sv, "search.html", "search/index.html".into(), "搜索", &Empty {}));
+    jobs.push(job(sv, "404.html", "404.html".into(), "页面不存在", &Empty {}));
+    let mut urls: Vec<String> = vec!["index.html".into()];
+    urls.extend(site.reports.iter().map(|r| report_url(&r.slug)));
+    urls.extend(site.cities.iter().map(|c| format!("cities/{}/index.html", c.group.slug)));
+    urls.extend(site.tactics.iter().map(|t| format!("tactics/{}/index.html", t.slug)));
+    urls.extend(site.sections.iter().map(|s| format!("sections/{}/index.html", s.group.slug)));
+    urls.extend(site.pages.iter().map(|p| format!("pages/{}/index.html", p.slug)));
+    for u in ["contents", "metrics", "cities", "tactics", "tactics/map", "print", "search"] {
+        urls.push(format!("{u}/index.html"));
+    }
+    let mut feed_reports: Vec<usize> = (0..site.reports.len()).collect();
+    feed_reports.sort_by(|&a, &b| {
+        site.reports[b]
+            .meta
+            .date
+            .cmp(&site.reports[a].meta.date)
+            .then(a.cmp(&b))
+    });
+    let updated = feed_reports
+        .first()
+        .and_then(|&i| site.reports[i].meta.date.clone())
+        .unwrap_or_else(|| "1970-01-01".into());
+    let feed = FeedPage {
+        reports: feed_reports.into_iter().take(50).map(rv).collect(),
+        updated,
+        urls,
+    };
+    jobs.push(job(sv, "atom.xml", "atom.xml".into(), "", &feed));
+    jobs.push(job(sv, "sitemap.xml", "sitemap.xml".into(), "", &feed));
+    jobs
+}
+
+/// In the print edition every report is on the same page: `../../reports/<slug>/index.html#x`
+/// links become `#report-<slug>` anchors.
+fn print_links(html: &str) -> String {
+    const PREFIX: &str = "href=\"../../reports/";
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find(PREFIX) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + PREFIX.len()..];
+        match after.find('"') {
+            Some(end) => {
+                let slug = after[..end].split('/').next().unwrap_or_default();
+                out.push_str(&format!("href=\"#report-{slug}\""));
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str(&rest[i..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn metrics_page(site: &Site) -> MetricsPage<'_> {
+    let cell = |v: Option<f64>| (v, v.map(fmt_num).unwrap_or_default());
+    MetricsPage {
+        columns: site
+            .metrics
+            .iter()
+            .map(|m| MetricColumn {
+                key: &m.key,
+                label: &m.label,
+                unit: &m.unit,
+                aggregate: m.aggregate.label(),
+            })
+            .collect(),
+        rows: site
+            .reports
+            .iter()
+            .map(|r| MetricRow {
+                report: ReportView::new(site, r),
+                cells: site.metrics.iter().map(|m| cell(site.metric(r, &m.key))).collect(),
+            })
+            .collect(),
+        cities: site
+            .cities
+            .iter()
+            .map(|c| CityAggregateRow {
+                city: Link {
+                    name: &c.group.name,
+                    url: format!("cities/{}/index.html", c.group.slug),
+                    count: Some(c.group.reports.len()),
+                },
+                cells: c.aggregates.iter().map(|v| cell(*v)).collect(),
+            })
+            .collect(),
+        charts: charts::site_charts(site),
+    }
+}
+
+fn map_page(site: &Site) -> MapPage<'_> {
+    let matrix = site.tactic_matrix();
+    let max = matrix
+        .iter()
+        .flat_map(|row| row.iter().map(Vec::len))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    MapPage {
+        tactics: site
+            .tactics
+            .iter()
+            .map(|t| Link {
+                name: &t.name,
+                url: format!("tactics/{}/index.html", t.slug),
+                count: Some(t.reports.len()),
+            })
+            .collect(),
+        rows: site
+            .cities
+            .iter()
+            .zip(matrix)
+            .map(|(c, row)| MapRow {
+                city: Link {
+                    name: &c.group.name,
+                    url: format!("cities/{}/index.html", c.group.slug),
+                    count: Some(c.group.reports.len()),
+                },
+                cells: row
+                    .iter()
+                    .zip(&site.tactics)
+                    .map(|(list, t)| MapCell {
+                        count: list.len(),
+                        heat: (list.len() * 4).div_ceil(max),
+                        // One report: link to it; several: the tactic page, anchored at the city.
+                        url: match list.as_slice() {
+                            [only] => report_url(&site.reports[*only].slug),
+                            _ => format!("tactics/{}/index.html#city-{}", t.slug, c.group.slug),
+                        },
+                        titles: list
+                            .iter()
+                            .map(|&i| site.reports[i].meta.town.as_str())
+                            .collect::<Vec<_>>()
+                            .join("、"),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn print_links_become_anchors() {
+        let html = r#"<a href="../../reports/sandun/index.html#x">a</a> <a href="https://e.org">b</a>"#;
+        assert_eq!(
+            print_links(html),
+            r##"<a href="#report-sandun">a</a> <a href="https://e.org">b</a>"##
+        );
+    }
+
+    #[test]
+    fn root_is_the_way_up() {
+        assert_eq!(root_for("index.html"), "");
+        assert_eq!(root_for("reports/a/index.html"), "../../");
+    }
+}

@@ -1,0 +1,141 @@
+//! Serializable views of the model for templates: borrowed where possible, with URLs relative
+//! to the site root (templates prefix them with `root`, the way up from the current page).
+
+use serde::Serialize;
+
+use crate::model::{Report, Site};
+
+/// Site-wide values every template sees as `site`.
+#[derive(Debug, Serialize)]
+pub(crate) struct SiteView<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) subtitle: Option<&'a str>,
+    pub(crate) description: Option<&'a str>,
+    pub(crate) language: &'a str,
+    pub(crate) base_url: Option<&'a str>,
+    pub(crate) counts: Counts,
+    pub(crate) sections: Vec<Link<'a>>,
+    pub(crate) footer_pages: Vec<Link<'a>>,
+}
+
+/// Figures at a glance.
+#[derive(Debug, Serialize)]
+pub(crate) struct Counts {
+    pub(crate) reports: usize,
+    pub(crate) cities: usize,
+    pub(crate) counties: usize,
+    pub(crate) towns: usize,
+    pub(crate) tactics: usize,
+}
+
+/// A link: text and a root-relative URL.
+#[derive(Debug, Serialize, Clone)]
+pub(crate) struct Link<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) count: Option<usize>,
+}
+
+/// A metric value on a report.
+#[derive(Debug, Serialize)]
+pub(crate) struct MetricValue<'a> {
+    pub(crate) key: &'a str,
+    pub(crate) label: &'a str,
+    pub(crate) unit: &'a str,
+    pub(crate) value: Option<f64>,
+    pub(crate) display: String,
+}
+
+/// A report as listings and pages show it.
+#[derive(Debug, Serialize)]
+pub(crate) struct ReportView<'a> {
+    pub(crate) slug: &'a str,
+    pub(crate) url: String,
+    pub(crate) title: &'a str,
+    pub(crate) town: &'a str,
+    pub(crate) county: Option<&'a str>,
+    pub(crate) city: Link<'a>,
+    pub(crate) city_slug: &'a str,
+    pub(crate) section: Option<Link<'a>>,
+    pub(crate) level: Option<&'a str>,
+    pub(crate) summary: Option<&'a str>,
+    pub(crate) author: Option<&'a str>,
+    pub(crate) date: Option<&'a str>,
+    pub(crate) source: Option<&'a str>,
+    pub(crate) tactics: Vec<Link<'a>>,
+    pub(crate) metrics: Vec<MetricValue<'a>>,
+    pub(crate) extra: &'a serde_json::Value,
+}
+
+impl<'a> ReportView<'a> {
+    pub(crate) fn new(site: &'a Site, r: &'a Report) -> Self {
+        ReportView {
+            slug: &r.slug,
+            url: report_url(&r.slug),
+            title: &r.meta.title,
+            town: &r.meta.town,
+            county: r.meta.county.as_deref(),
+            city: Link {
+                name: &r.meta.city,
+                url: format!("cities/{}/index.html", r.city_slug),
+                count: None,
+            },
+            city_slug: &r.city_slug,
+            section: r.meta.section.as_deref().map(|s| Link {
+                name: s,
+                url: format!(
+                    "sections/{}/index.html",
+                    r.section_slug.as_deref().unwrap_or_default()
+                ),
+                count: None,
+            }),
+            level: r.meta.level.as_deref(),
+            summary: r.meta.summary.as_deref(),
+            author: r.meta.author.as_deref(),
+            date: r.meta.date.as_deref(),
+            source: r.meta.source.as_deref(),
+            tactics: r
+                .meta
+                .tactics
+                .iter()
+                .zip(&r.tactic_slugs)
+                .map(|(name, slug)| Link {
+                    name,
+                    url: format!("tactics/{slug}/index.html"),
+                    count: None,
+                })
+                .collect(),
+            metrics: site
+                .metrics
+                .iter()
+                .filter_map(|m| {
+                    let v = r.meta.metrics.get(&m.key)?;
+                    Some(MetricValue {
+                        key: &m.key,
+                        label: &m.label,
+                        unit: &m.unit,
+                        value: *v,
+                        display: v.map(fmt_num).unwrap_or_else(|| "—".into()),
+                    })
+                })
+                .collect(),
+            extra: &r.meta.extra,
+        }
+    }
+}
+
+/// Root-relative URL of a report page.
+pub(crate) fn report_url(slug: &str) -> String {
+    format!("reports/{slug}/index.html")
+}
+
+/// A number as people write it: no `.0` on whole numbers, at most two decimals otherwise.
+pub(crate) fn fmt_num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        let s = format!("{v:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}

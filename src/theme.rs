@@ -1,0 +1,142 @@
+//! The theme: templates and static files, embedded from `themes/default/` at compile time, with
+//! per-file overrides from the site's `themes/<name>/{templates,static}/`.
+//!
+//! An override replaces one file only, so a site that changes the report page does not copy (and
+//! then fall behind on) the page shell. Built-in templates stay reachable as `builtin/<name>`, so
+//! an override can extend the original with `{% extends "builtin/report.html" %}`.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use include_dir::{include_dir, Dir};
+use walkdir::WalkDir;
+
+use crate::error::Diagnostic;
+
+static DEFAULT_THEME: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
+
+/// Templates (by name) and static files (by output path) of the active theme.
+#[derive(Debug, Clone, Default)]
+pub struct Theme {
+    /// Template name (e.g. `report.html`) to source, overrides applied.
+    pub templates: BTreeMap<String, String>,
+    /// The embedded templates, untouched, for `builtin/` access.
+    pub builtin_templates: BTreeMap<String, String>,
+    /// Static file path (relative, `/`-separated) to bytes, overrides applied.
+    pub statics: BTreeMap<String, Vec<u8>>,
+}
+
+impl Theme {
+    /// The embedded default theme alone.
+    pub fn embedded() -> Self {
+        let mut theme = Theme::default();
+        if let Some(dir) = DEFAULT_THEME.get_dir("templates") {
+            for file in walk_embedded(dir) {
+                let name = rel_name(file.path(), "templates");
+                let text = String::from_utf8_lossy(file.contents()).into_owned();
+                theme.templates.insert(name.clone(), text.clone());
+                theme.builtin_templates.insert(name, text);
+            }
+        }
+        if let Some(dir) = DEFAULT_THEME.get_dir("static") {
+            for file in walk_embedded(dir) {
+                theme
+                    .statics
+                    .insert(rel_name(file.path(), "static"), file.contents().to_vec());
+            }
+        }
+        theme
+    }
+
+    /// The embedded theme with the files under `root/themes/<name>/` laid over it.
+    pub(crate) fn load(root: &Path, name: &str, diags: &mut Vec<Diagnostic>) -> Self {
+        let mut theme = Theme::embedded();
+        let base = root.join("themes").join(name);
+        if name.contains(['/', '\\']) || name.contains("..") {
+            diags.push(Diagnostic::error(
+                Path::new("site.yaml"),
+                0,
+                0,
+                format!("`theme` must be a folder name under themes/, found `{name}`"),
+            ));
+            return theme;
+        }
+        for (sub, is_template) in [("templates", true), ("static", false)] {
+            let dir = base.join(sub);
+            if !dir.is_dir() {
+                continue;
+            }
+            for entry in WalkDir::new(&dir).sort_by_file_name() {
+                let entry = match entry {
+                    Ok(e) if e.file_type().is_file() => e,
+                    Ok(_) => continue,
+                    Err(e) => {
+                        diags.push(Diagnostic::error(&dir, 0, 0, format!("cannot read: {e}")));
+                        continue;
+                    }
+                };
+                let Some(rel) = entry
+                    .path()
+                    .strip_prefix(&dir)
+                    .ok()
+                    .and_then(|r| r.to_str())
+                    .map(|r| r.replace('\\', "/"))
+                else {
+                    diags.push(Diagnostic::error(
+                        entry.path(),
+                        0,
+                        0,
+                        "theme file name is not valid UTF-8",
+                    ));
+                    continue;
+                };
+                match fs::read(entry.path()) {
+                    Ok(bytes) if is_template => match String::from_utf8(bytes) {
+                        Ok(text) => {
+                            theme.templates.insert(rel, text);
+                        }
+                        Err(_) => diags.push(Diagnostic::error(
+                            entry.path(),
+                            0,
+                            0,
+                            "template is not valid UTF-8",
+                        )),
+                    },
+                    Ok(bytes) => {
+                        theme.statics.insert(rel, bytes);
+                    }
+                    Err(e) => {
+                        diags.push(Diagnostic::error(entry.path(), 0, 0, format!("cannot read: {e}")))
+                    }
+                }
+            }
+        }
+        theme
+    }
+
+    /// Writes the embedded theme under `dir` (for `init --with-theme`).
+    pub fn embedded_files() -> Vec<(String, &'static [u8])> {
+        walk_embedded(&DEFAULT_THEME)
+            .map(|f| (f.path().to_string_lossy().replace('\\', "/"), f.contents()))
+            .collect()
+    }
+}
+
+fn walk_embedded<'a>(dir: &'a Dir<'a>) -> impl Iterator<Item = &'a include_dir::File<'a>> {
+    let mut stack = vec![dir];
+    let mut files = Vec::new();
+    while let Some(d) = stack.pop() {
+        files.extend(d.files());
+        stack.extend(d.dirs());
+    }
+    files.sort_by(|a, b| a.path().cmp(b.path()));
+    files.into_iter()
+}
+
+fn rel_name(path: &Path, prefix: &str) -> String {
+    path.strip_prefix(prefix)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}

@@ -1,0 +1,38 @@
+// casebook: progressive enhancements. Every page works without this file.
+(function () {
+  "use strict";
+  // Sortable tables: a button in each header cell; numbers sort by data-value, text by locale.
+  function makeSortable(table) {
+    var heads = table.tHead ? table.tHead.rows[0].cells : [];
+    Array.prototype.forEach.call(heads, function (th, col) {
+      var btn = document.createElement("button");
+      btn.type = "button";
+      btn.className = "sort";
+      while (th.firstChild) btn.appendChild(th.firstChild);
+      th.appendChild(btn);
+      btn.addEventListener("click", function () {
+        var asc = th.getAttribute("aria-sort") !== "ascending";
+        Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        var key = function (row) {
+          var cell = row.cells[col];
+          var v = cell.getAttribute("data-value");
+          if (v !== null) return v === "" ? null : parseFloat(v);
+          return cell.textContent.trim();
+        };
+        rows.sort(function (a, b) {
+          var x = key(a), y = key(b);
+          if (x === null && y === null) return 0;
+          if (x === null) return 1; // empty cells last either way
+          if (y === null) return -1;
+          var c = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y), "zh-CN");
+          return asc ? c : -c;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), makeSortable);
+})();
