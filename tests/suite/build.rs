@@ -1,0 +1,1 @@
+//! Integration tests: build (filled in by its issue).

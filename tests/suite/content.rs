@@ -1,0 +1,1 @@
+//! Integration tests: content (filled in by its issue).

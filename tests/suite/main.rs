@@ -1,0 +1,11 @@
+//! The integration test binary: each module builds small fixture sites in temp folders and
+//! asserts on the generated files, the exit status and stderr. Shared helpers live in `harness`.
+
+mod harness;
+
+mod build;
+mod check;
+mod content;
+mod search;
+mod serve;
+mod workflow;

@@ -1,0 +1,1 @@
+//! Integration tests: search (filled in by its issue).

@@ -1,0 +1,1 @@
+//! Integration tests: serve (filled in by its issue).

@@ -1,0 +1,1 @@
+//! Integration tests: workflow (filled in by its issue).
