@@ -24,6 +24,8 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Build the site into the output folder (replaced only when the build succeeds).
     Build(BuildArgs),
+    /// Search the built site's index (as the browser would rank it).
+    Search(SearchArgs),
 }
 
 /// Where the site is.
@@ -65,7 +67,8 @@ impl SiteArgs {
         }
         project.drafts = self.drafts;
         if let Some(url) = &self.base_url {
-            if !(url.starts_with("http://") || url.starts_with("https://") || url.starts_with('/')) {
+            if !(url.starts_with("http://") || url.starts_with("https://") || url.starts_with('/'))
+            {
                 anyhow::bail!("--base-url must start with http://, https:// or /, found `{url}`");
             }
             project.base_url = Some(url.clone());
@@ -78,7 +81,42 @@ impl SiteArgs {
 pub(crate) fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Build(args) => run_build(args),
+        Command::Search(args) => run_search(args),
     }
+}
+
+/// `casebook search`.
+#[derive(Debug, Args)]
+pub(crate) struct SearchArgs {
+    /// Site root.
+    #[arg(long, default_value = ".")]
+    pub(crate) root: PathBuf,
+    /// Output folder of the build to search [default: ROOT/output].
+    #[arg(long)]
+    pub(crate) output: Option<PathBuf>,
+    /// Print `[{"slug","title","score"}]` as JSON, best first.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// How many results.
+    #[arg(long, default_value_t = 10)]
+    pub(crate) limit: usize,
+    /// The query: words separated by spaces; every word must match, Chinese as an exact phrase.
+    pub(crate) query: String,
+}
+
+fn run_search(args: SearchArgs) -> Result<i32> {
+    let output = args.output.unwrap_or_else(|| args.root.join("output"));
+    let dir = output.join(casebook::index::TANTIVY_DIR);
+    let hits = casebook::search::search(&dir, &args.query, args.limit)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&hits.hits)?);
+    } else {
+        println!("{} result(s) for {:?}", hits.total, args.query);
+        for (i, h) in hits.hits.iter().enumerate() {
+            println!("{:>3}. {:<28} {:>8.4}  {}", i + 1, h.slug, h.score, h.title);
+        }
+    }
+    Ok(0)
 }
 
 fn run_build(args: BuildArgs) -> Result<i32> {
@@ -136,7 +174,10 @@ pub(crate) fn print_diagnostics(diags: &[Diagnostic]) {
             };
             let loc = d.to_string();
             let head = loc.split(": ").next().unwrap_or_default();
-            eprintln!("\x1b[1m{head}\x1b[0m: {code}{}\x1b[0m: {}", d.level, d.message);
+            eprintln!(
+                "\x1b[1m{head}\x1b[0m: {code}{}\x1b[0m: {}",
+                d.level, d.message
+            );
         } else {
             eprintln!("{d}");
         }

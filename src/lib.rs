@@ -17,10 +17,12 @@
 pub mod build;
 pub mod config;
 pub mod error;
+pub mod index;
 pub mod load;
 pub mod markdown;
 pub mod model;
 pub mod render;
+pub mod search;
 pub mod slug;
 pub mod theme;
 pub mod write;

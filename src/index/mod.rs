@@ -1,0 +1,392 @@
+//! Index stage: the site's reports become a tantivy index (for `casebook search`) and a static
+//! browser index exported from it (for `search/search.js`), so both rank with the same BM25.
+//!
+//! Entry point: [`index`]. It returns bytes (the browser files) and a folder holding the tantivy
+//! index; writing them into the output is the write stage's job.
+//!
+//! Browser index layout (all under `search/`): `manifest.js` (fields, statistics, shard table),
+//! and in a content-hashed folder `idx-<hash>/`: term shards `t<N>.js` (a contiguous range of the
+//! sorted term dictionary each, with postings of every field: doc, field norm, term frequency,
+//! positions), `f.js` (facet values per document) and `d/<doc>.js` (what a result shows: title,
+//! URL, place, text for snippets). Every file is a script calling `__casebook_search(path, data)`
+//! so that it loads through `<script>` from `file://` as well as through `fetch`.
+
+pub mod tokenizer;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use tantivy::postings::Postings;
+use tantivy::schema::{
+    Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, STORED,
+    STRING,
+};
+use tantivy::{doc, DocSet, Index, IndexReader, ReloadPolicy, TantivyDocument, TERMINATED};
+
+use crate::error::{Error, Result};
+use crate::model::Site;
+use crate::render::OutputFile;
+
+/// Text fields in index order, with their boosts: a title or a place name says more than a body.
+pub const FIELDS: &[(&str, f32)] = &[
+    ("title", 3.0),
+    ("town", 3.0),
+    ("county", 2.0),
+    ("city", 1.5),
+    ("tactics", 2.0),
+    ("summary", 1.5),
+    ("body", 1.0),
+];
+
+/// Target size of one term shard before gzip: small enough that a query loads little, large
+/// enough that the shard table in the manifest stays short.
+const SHARD_BYTES: usize = 12 * 1024;
+
+/// Folder of the tantivy index inside the output.
+pub const TANTIVY_DIR: &str = "search/tantivy";
+
+/// What indexing produced.
+#[derive(Debug)]
+pub struct SearchIndex {
+    /// Browser index files (paths relative to the output folder).
+    pub files: Vec<OutputFile>,
+    /// The tantivy index, in a temporary folder until the write stage moves it.
+    pub tantivy: tempfile::TempDir,
+}
+
+/// The schema and its fields.
+pub struct IndexSchema {
+    /// The tantivy schema.
+    pub schema: Schema,
+    /// Text fields, in [`FIELDS`] order.
+    pub text: Vec<Field>,
+    /// The report slug (stored).
+    pub slug: Field,
+    /// The title as shown (stored).
+    pub title_stored: Field,
+    /// City, section and tactics as facets (`/city/杭州市`).
+    pub tags: Field,
+}
+
+/// Builds the schema every index of casebook uses.
+pub fn schema() -> IndexSchema {
+    let mut b = Schema::builder();
+    let indexing = TextFieldIndexing::default()
+        .set_tokenizer(tokenizer::NAME)
+        .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+    let text = FIELDS
+        .iter()
+        .map(|(name, _)| {
+            b.add_text_field(
+                name,
+                TextOptions::default().set_indexing_options(indexing.clone()),
+            )
+        })
+        .collect();
+    let slug = b.add_text_field("slug", STRING | STORED);
+    let title_stored = b.add_text_field("title_stored", STORED);
+    let tags = b.add_facet_field("tags", FacetOptions::default());
+    IndexSchema {
+        schema: b.build(),
+        text,
+        slug,
+        title_stored,
+        tags,
+    }
+}
+
+/// Registers the casebook tokenizer on an index.
+pub fn register(index: &Index) {
+    index
+        .tokenizers()
+        .register(tokenizer::NAME, tokenizer::CasebookTokenizer);
+}
+
+fn terr(e: impl std::fmt::Display) -> Error {
+    Error::Index(e.to_string())
+}
+
+/// Indexes every report: tantivy first, then the browser index exported from it. The tantivy
+/// index is built in a temporary folder under `workdir` (put it on the output's file system so
+/// the write stage can move it in with a rename).
+pub fn index(site: &Site, workdir: &Path) -> Result<SearchIndex> {
+    let dir = tempfile::Builder::new()
+        .prefix(".casebook-index-")
+        .tempdir_in(workdir)
+        .map_err(|e| Error::io(workdir, e))?;
+    let s = schema();
+    let index = Index::create_in_dir(dir.path(), s.schema.clone()).map_err(terr)?;
+    register(&index);
+    {
+        // One thread and one final merge give a single segment whose doc ids are the site's
+        // report order, which the browser index relies on.
+        let mut writer = index
+            .writer_with_num_threads::<TantivyDocument>(1, 200_000_000)
+            .map_err(terr)?;
+        for r in &site.reports {
+            let mut d = doc!(
+                s.slug => r.slug.as_str(),
+                s.title_stored => r.meta.title.as_str(),
+                s.text[0] => r.meta.title.as_str(),
+                s.text[1] => r.meta.town.as_str(),
+                s.text[2] => r.meta.county.as_deref().unwrap_or_default(),
+                s.text[3] => r.meta.city.as_str(),
+                s.text[5] => r.meta.summary.as_deref().unwrap_or_default(),
+                s.text[6] => r.body.text.as_str(),
+                s.tags => Facet::from_path(["city", r.meta.city.as_str()]),
+            );
+            for t in &r.meta.tactics {
+                d.add_text(s.text[4], t);
+                d.add_facet(s.tags, Facet::from_path(["tactic", t.as_str()]));
+            }
+            if let Some(sec) = &r.meta.section {
+                d.add_facet(s.tags, Facet::from_path(["section", sec.as_str()]));
+            }
+            writer.add_document(d).map_err(terr)?;
+        }
+        writer.commit().map_err(terr)?;
+        let ids = index.searchable_segment_ids().map_err(terr)?;
+        if ids.len() > 1 {
+            writer.merge(&ids).wait().map_err(terr)?;
+        }
+        writer.wait_merging_threads().map_err(terr)?;
+    }
+    let reader = open_reader(&index)?;
+    let files = export(site, &s, &reader)?;
+    Ok(SearchIndex {
+        files,
+        tantivy: dir,
+    })
+}
+
+/// Opens the index in `dir` (as written by a build) with the tokenizer registered.
+pub fn open(dir: &Path) -> Result<(Index, IndexReader)> {
+    let index = Index::open_in_dir(dir).map_err(|e| {
+        Error::Index(format!(
+            "cannot open {}: {e} (run `casebook build` first)",
+            dir.display()
+        ))
+    })?;
+    register(&index);
+    let reader = open_reader(&index)?;
+    Ok((index, reader))
+}
+
+fn open_reader(index: &Index) -> Result<IndexReader> {
+    index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()
+        .map_err(terr)
+}
+
+/// Wraps data as a script that hands it to the client: works with `fetch` and with `<script>`.
+fn script(path: &str, data: &Value) -> Vec<u8> {
+    format!(
+        "__casebook_search({},{});\n",
+        serde_json::to_string(path).unwrap_or_default(),
+        // `</script` cannot appear in JSON output here except inside strings; escape `<` anyway so
+        // the file is also safe to inline.
+        data.to_string().replace('<', "\\u003c")
+    )
+    .into_bytes()
+}
+
+#[derive(Serialize)]
+struct FieldStat<'a> {
+    name: &'a str,
+    boost: f32,
+    tokens: u64,
+}
+
+fn export(site: &Site, s: &IndexSchema, reader: &IndexReader) -> Result<Vec<OutputFile>> {
+    let searcher = reader.searcher();
+    let segments = searcher.segment_readers();
+    let seg = match segments {
+        [one] => one,
+        [] => return empty_export(site),
+        _ => {
+            return Err(Error::Index(format!(
+                "expected one segment, found {}",
+                segments.len()
+            )))
+        }
+    };
+    let n = seg.max_doc();
+
+    // term -> [(field, flat postings)], terms in byte order (= code point order).
+    let mut terms: BTreeMap<String, Vec<(usize, Vec<u32>)>> = BTreeMap::new();
+    let mut stats = Vec::new();
+    let mut positions = Vec::new();
+    for (fi, field) in s.text.iter().enumerate() {
+        let inv = seg.inverted_index(*field).map_err(terr)?;
+        let norms = seg.get_fieldnorms_reader(*field).map_err(terr)?;
+        stats.push(FieldStat {
+            name: FIELDS[fi].0,
+            boost: FIELDS[fi].1,
+            tokens: inv.total_num_tokens(),
+        });
+        let mut stream = inv.terms().stream().map_err(terr)?;
+        while stream.advance() {
+            let term = String::from_utf8_lossy(stream.key()).into_owned();
+            let mut postings = inv
+                .read_postings_from_terminfo(
+                    stream.value(),
+                    IndexRecordOption::WithFreqsAndPositions,
+                )
+                .map_err(terr)?;
+            let mut flat = Vec::new();
+            let mut last_doc = 0;
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                positions.clear();
+                postings.positions(&mut positions);
+                flat.push(doc - last_doc);
+                flat.push(u32::from(norms.fieldnorm_id(doc)));
+                flat.push(postings.term_freq());
+                let mut last = 0;
+                for &p in &positions {
+                    flat.push(p - last);
+                    last = p;
+                }
+                last_doc = doc;
+                doc = postings.advance();
+            }
+            terms.entry(term).or_default().push((fi, flat));
+        }
+    }
+
+    // Shards: contiguous term ranges of roughly SHARD_BYTES each.
+    let mut shards: Vec<(String, Vec<Value>)> = Vec::new();
+    let mut size = usize::MAX;
+    for (term, lists) in terms {
+        let mut entry = vec![Value::from(term.clone())];
+        for (fi, flat) in lists {
+            entry.push(Value::from(fi));
+            entry.push(Value::from(flat));
+        }
+        let entry = Value::from(entry);
+        let len = entry.to_string().len();
+        if size >= SHARD_BYTES {
+            shards.push((term, Vec::new()));
+            size = 0;
+        }
+        size += len;
+        if let Some(last) = shards.last_mut() {
+            last.1.push(entry);
+        }
+    }
+
+    // Facets and documents.
+    let mut city_names: Vec<&str> = Vec::new();
+    let mut section_names: Vec<&str> = Vec::new();
+    let tactic_names: Vec<&str> = site.tactics.iter().map(|t| t.name.as_str()).collect();
+    let mut facet_docs = Vec::new();
+    for c in &site.cities {
+        city_names.push(&c.group.name);
+    }
+    for sct in &site.sections {
+        section_names.push(&sct.group.name);
+    }
+    for r in &site.reports {
+        let ci = city_names.iter().position(|c| *c == r.meta.city);
+        let si = r
+            .meta
+            .section
+            .as_deref()
+            .and_then(|x| section_names.iter().position(|c| *c == x));
+        let ti: Vec<usize> = r
+            .meta
+            .tactics
+            .iter()
+            .filter_map(|t| tactic_names.iter().position(|x| x == t))
+            .collect();
+        facet_docs.push(json!([ci, si, ti]));
+    }
+
+    let mut body_files: Vec<(String, Value)> = Vec::new();
+    for (i, r) in site.reports.iter().enumerate() {
+        body_files.push((
+            format!("d/{i}.js"),
+            json!({
+                "s": r.slug, "t": r.meta.title, "u": crate::render::views::report_url(&r.slug),
+                "w": r.meta.town, "k": r.meta.county, "c": r.meta.city, "x": r.meta.section,
+                "m": r.meta.summary, "b": r.body.text,
+            }),
+        ));
+    }
+    let facets = json!({
+        "city": city_names, "section": section_names, "tactics": tactic_names, "d": facet_docs,
+    });
+    let shard_files: Vec<(String, Value)> = shards
+        .iter()
+        .enumerate()
+        .map(|(i, (_, entries))| (format!("t{i}.js"), Value::from(entries.clone())))
+        .collect();
+
+    // The folder name hashes everything in it, so its files can be cached forever.
+    let mut hasher = Sha256::new();
+    for (p, v) in shard_files.iter().chain(&body_files) {
+        hasher.update(p.as_bytes());
+        hasher.update(v.to_string().as_bytes());
+    }
+    hasher.update(facets.to_string().as_bytes());
+    let hash: String = hasher
+        .finalize()
+        .iter()
+        .take(5)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let dir = format!("idx-{hash}");
+
+    let mut files = Vec::new();
+    let mut push = |rel: String, data: &Value| {
+        let path = format!("{dir}/{rel}");
+        files.push(OutputFile {
+            bytes: script(&path, data),
+            path: format!("search/{path}"),
+        });
+    };
+    for (p, v) in &shard_files {
+        push(p.clone(), v);
+    }
+    for (p, v) in &body_files {
+        push(p.clone(), v);
+    }
+    push("f.js".into(), &facets);
+    let manifest = json!({
+        "v": 1,
+        "n": n,
+        "dir": dir,
+        "fields": stats,
+        "shards": shards.iter().map(|(first, _)| first).collect::<Vec<_>>(),
+        "facets": "f.js",
+    });
+    files.push(OutputFile {
+        bytes: script("manifest.js", &manifest),
+        path: "search/manifest.js".into(),
+    });
+    Ok(files)
+}
+
+fn empty_export(site: &Site) -> Result<Vec<OutputFile>> {
+    let _ = site;
+    let manifest = json!({
+        "v": 1, "n": 0, "dir": "idx-empty", "shards": [], "facets": "f.js",
+        "fields": FIELDS.iter().map(|(n, b)| json!({"name": n, "boost": b, "tokens": 0})).collect::<Vec<_>>(),
+    });
+    let facets = json!({"city": [], "section": [], "tactics": [], "d": []});
+    Ok(vec![
+        OutputFile {
+            bytes: script("manifest.js", &manifest),
+            path: "search/manifest.js".into(),
+        },
+        OutputFile {
+            bytes: script("idx-empty/f.js", &facets),
+            path: "search/idx-empty/f.js".into(),
+        },
+    ])
+}

@@ -1,0 +1,44 @@
+use super::*;
+
+/// The shared table: the browser client is tested against the same file, so they cannot drift.
+#[test]
+fn shared_tokenizer_table() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/tokenizer.json"
+    ))
+    .unwrap();
+    let table: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for case in table["cases"].as_array().unwrap() {
+        let input = case["text"].as_str().unwrap();
+        let got: Vec<(String, usize)> = tokenize(input)
+            .into_iter()
+            .map(|t| (t.text, t.position))
+            .collect();
+        let want: Vec<(String, usize)> = case["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p[0].as_str().unwrap().to_string(),
+                    p[1].as_u64().unwrap() as usize,
+                )
+            })
+            .collect();
+        assert_eq!(got, want, "tokens of {input:?}");
+        let got_q = query_terms(input);
+        let want_q: Vec<(usize, String)> = case["query"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p[0].as_u64().unwrap() as usize,
+                    p[1].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(got_q, want_q, "query terms of {input:?}");
+    }
+}
