@@ -364,6 +364,7 @@ fn export(site: &Site, s: &IndexSchema, reader: &IndexReader) -> Result<Vec<Outp
         "fields": stats,
         "shards": shards.iter().map(|(first, _)| first).collect::<Vec<_>>(),
         "facets": "f.js",
+        "norms": fieldnorm_table(),
     });
     files.push(OutputFile {
         bytes: script("manifest.js", &manifest),
@@ -377,6 +378,7 @@ fn empty_export(site: &Site) -> Result<Vec<OutputFile>> {
     let manifest = json!({
         "v": 1, "n": 0, "dir": "idx-empty", "shards": [], "facets": "f.js",
         "fields": FIELDS.iter().map(|(n, b)| json!({"name": n, "boost": b, "tokens": 0})).collect::<Vec<_>>(),
+        "norms": fieldnorm_table(),
     });
     let facets = json!({"city": [], "section": [], "tactics": [], "d": []});
     Ok(vec![
@@ -389,4 +391,12 @@ fn empty_export(site: &Site) -> Result<Vec<OutputFile>> {
             path: "search/idx-empty/f.js".into(),
         },
     ])
+}
+
+/// tantivy stores a field's length as a one-byte id; the client needs the id -> length table to
+/// compute BM25's length normalisation exactly as tantivy does.
+fn fieldnorm_table() -> Vec<u32> {
+    (0..=255u8)
+        .map(tantivy::fieldnorm::FieldNormReader::id_to_fieldnorm)
+        .collect()
 }

@@ -52,7 +52,8 @@ pub fn compile(theme: &Theme) -> Result<Tera> {
         .map(|(k, v)| (format!("builtin/{k}"), v.clone()))
         .collect();
     all.extend(theme.templates.iter().map(|(k, v)| (k.clone(), v.clone())));
-    tera.add_raw_templates(all).map_err(|e| template_error("(theme)", &e))?;
+    tera.add_raw_templates(all)
+        .map_err(|e| template_error("(theme)", &e))?;
     Ok(tera)
 }
 
@@ -96,6 +97,12 @@ pub fn render_with(
         files.push(OutputFile {
             path: path.clone(),
             bytes: bytes.clone(),
+        });
+    }
+    if let Some(module) = theme.statics.get("search/search.js") {
+        files.push(OutputFile {
+            path: "search/search-classic.js".into(),
+            bytes: classic_script(&String::from_utf8_lossy(module)).into_bytes(),
         });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -406,8 +413,16 @@ fn jobs<'a>(site: &'a Site, sv: &SiteView<'a>) -> Vec<Job> {
         .map(page_view);
     let home = HomePage {
         intro,
-        cities: site.cities.iter().map(|c| group_view(&c.group, "cities")).collect(),
-        tactics: site.tactics.iter().map(|t| group_view(t, "tactics")).collect(),
+        cities: site
+            .cities
+            .iter()
+            .map(|c| group_view(&c.group, "cities"))
+            .collect(),
+        tactics: site
+            .tactics
+            .iter()
+            .map(|t| group_view(t, "tactics"))
+            .collect(),
         sections: site
             .sections
             .iter()
@@ -468,14 +483,23 @@ fn jobs<'a>(site: &'a Site, sv: &SiteView<'a>) -> Vec<Job> {
     }
 
     // Cities.
-    let max_city = site.cities.iter().map(|c| c.group.reports.len()).max().unwrap_or(0);
+    let max_city = site
+        .cities
+        .iter()
+        .map(|c| c.group.reports.len())
+        .max()
+        .unwrap_or(0);
     jobs.push(job(
         sv,
         "cities.html",
         "cities/index.html".into(),
         "地市",
         &IndexPage {
-            groups: site.cities.iter().map(|c| group_view(&c.group, "cities")).collect(),
+            groups: site
+                .cities
+                .iter()
+                .map(|c| group_view(&c.group, "cities"))
+                .collect(),
             max: max_city,
         },
     ));
@@ -500,14 +524,23 @@ fn jobs<'a>(site: &'a Site, sv: &SiteView<'a>) -> Vec<Job> {
     }
 
     // Tactics.
-    let max_tactic = site.tactics.iter().map(|t| t.reports.len()).max().unwrap_or(0);
+    let max_tactic = site
+        .tactics
+        .iter()
+        .map(|t| t.reports.len())
+        .max()
+        .unwrap_or(0);
     jobs.push(job(
         sv,
         "tactics.html",
         "tactics/index.html".into(),
         "做法",
         &IndexPage {
-            groups: site.tactics.iter().map(|t| group_view(t, "tactics")).collect(),
+            groups: site
+                .tactics
+                .iter()
+                .map(|t| group_view(t, "tactics"))
+                .collect(),
             max: max_tactic,
         },
     ));
@@ -597,7 +630,13 @@ fn jobs<'a>(site: &'a Site, sv: &SiteView<'a>) -> Vec<Job> {
             .collect(),
         back: listed(crate::load::Placement::Back),
     };
-    jobs.push(job(sv, "contents.html", "contents/index.html".into(), "目录", &contents));
+    jobs.push(job(
+        sv,
+        "contents.html",
+        "contents/index.html".into(),
+        "目录",
+        &contents,
+    ));
 
     // Print edition: the same order, every body inline, report links made in-document.
     let print_body = |html: &str| print_links(html);
@@ -648,21 +687,69 @@ fn jobs<'a>(site: &'a Site, sv: &SiteView<'a>) -> Vec<Job> {
             })
             .collect(),
     };
-    jobs.push(job(sv, "print.html", "print/index.html".into(), "打印版", &print));
+    jobs.push(job(
+        sv,
+        "print.html",
+        "print/index.html".into(),
+        "打印版",
+        &print,
+    ));
 
     // Metrics.
-    jobs.push(job(sv, "metrics.html", "metrics/index.html".into(), "数据", &metrics_page(site)));
+    jobs.push(job(
+        sv,
+        "metrics.html",
+        "metrics/index.html".into(),
+        "数据",
+        &metrics_page(site),
+    ));
 
     // Search page, 404, feed, sitemap.
-    jobs.push(job(sv, "search.html", "search/index.html".into(), "搜索", &Empty {}));
-    jobs.push(job(sv, "404.html", "404.html".into(), "页面不存在", &Empty {}));
+    jobs.push(job(
+        sv,
+        "search.html",
+        "search/index.html".into(),
+        "搜索",
+        &Empty {},
+    ));
+    jobs.push(job(
+        sv,
+        "404.html",
+        "404.html".into(),
+        "页面不存在",
+        &Empty {},
+    ));
     let mut urls: Vec<String> = vec!["index.html".into()];
     urls.extend(site.reports.iter().map(|r| report_url(&r.slug)));
-    urls.extend(site.cities.iter().map(|c| format!("cities/{}/index.html", c.group.slug)));
-    urls.extend(site.tactics.iter().map(|t| format!("tactics/{}/index.html", t.slug)));
-    urls.extend(site.sections.iter().map(|s| format!("sections/{}/index.html", s.group.slug)));
-    urls.extend(site.pages.iter().map(|p| format!("pages/{}/index.html", p.slug)));
-    for u in ["contents", "metrics", "cities", "tactics", "tactics/map", "print", "search"] {
+    urls.extend(
+        site.cities
+            .iter()
+            .map(|c| format!("cities/{}/index.html", c.group.slug)),
+    );
+    urls.extend(
+        site.tactics
+            .iter()
+            .map(|t| format!("tactics/{}/index.html", t.slug)),
+    );
+    urls.extend(
+        site.sections
+            .iter()
+            .map(|s| format!("sections/{}/index.html", s.group.slug)),
+    );
+    urls.extend(
+        site.pages
+            .iter()
+            .map(|p| format!("pages/{}/index.html", p.slug)),
+    );
+    for u in [
+        "contents",
+        "metrics",
+        "cities",
+        "tactics",
+        "tactics/map",
+        "print",
+        "search",
+    ] {
         urls.push(format!("{u}/index.html"));
     }
     let mut feed_reports: Vec<usize> = (0..site.reports.len()).collect();
@@ -685,6 +772,18 @@ fn jobs<'a>(site: &'a Site, sv: &SiteView<'a>) -> Vec<Job> {
     jobs.push(job(sv, "atom.xml", "atom.xml".into(), "", &feed));
     jobs.push(job(sv, "sitemap.xml", "sitemap.xml".into(), "", &feed));
     jobs
+}
+
+/// The search client is an ES module, but Chromium refuses module scripts on `file://` pages; a
+/// classic copy (everything above the module footer, wrapped in a function, exported as
+/// `globalThis.casebook`) works there and from any host.
+fn classic_script(module: &str) -> String {
+    const FOOTER: &str = "// @module-footer";
+    let body = module.split(FOOTER).next().unwrap_or(module);
+    format!(
+        "(function () {{\n{body}\n__setBase(document.currentScript && document.currentScript.src);\n\
+         globalThis.casebook = {{ createSearch, tokenize, queryTerms, normalize }};\n}})();\n"
+    )
 }
 
 /// In the print edition every report is on the same page: `../../reports/<slug>/index.html#x`
@@ -730,7 +829,11 @@ fn metrics_page(site: &Site) -> MetricsPage<'_> {
             .iter()
             .map(|r| MetricRow {
                 report: ReportView::new(site, r),
-                cells: site.metrics.iter().map(|m| cell(site.metric(r, &m.key))).collect(),
+                cells: site
+                    .metrics
+                    .iter()
+                    .map(|m| cell(site.metric(r, &m.key)))
+                    .collect(),
             })
             .collect(),
         cities: site
@@ -806,7 +909,8 @@ mod tests {
 
     #[test]
     fn print_links_become_anchors() {
-        let html = r#"<a href="../../reports/sandun/index.html#x">a</a> <a href="https://e.org">b</a>"#;
+        let html =
+            r#"<a href="../../reports/sandun/index.html#x">a</a> <a href="https://e.org">b</a>"#;
         assert_eq!(
             print_links(html),
             r##"<a href="#report-sandun">a</a> <a href="https://e.org">b</a>"##
