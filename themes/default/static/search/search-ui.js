@@ -1,0 +1,239 @@
+// casebook search UI: the header box on every page (results as you type) and the search page.
+// Classic script: it must also run on pages opened from file://, where module scripts are
+// refused. The engine (search-classic.js) loads only when a reader starts to search.
+(function () {
+  "use strict";
+  var form = document.querySelector("form.search-box");
+  if (!form) return;
+  var root = form.getAttribute("data-root") || "";
+  var enginePromise = null;
+
+  function engine() {
+    if (!enginePromise) {
+      enginePromise = new Promise(function (resolve, reject) {
+        if (window.casebook) return resolve(window.casebook.createSearch());
+        var s = document.createElement("script");
+        s.src = root + "search/search-classic.js";
+        s.onload = function () { resolve(window.casebook.createSearch()); };
+        s.onerror = function () { enginePromise = null; reject(new Error("搜索暂不可用")); };
+        document.head.appendChild(s);
+      });
+    }
+    return enginePromise;
+  }
+
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    for (var k in attrs || {}) e.setAttribute(k, attrs[k]);
+    if (text != null) e.textContent = text;
+    return e;
+  }
+  function searchUrl(q) {
+    return root + "search/index.html?q=" + encodeURIComponent(q);
+  }
+  function debounce(fn, ms) {
+    var t = null;
+    return function () {
+      var args = arguments;
+      clearTimeout(t);
+      t = setTimeout(function () { fn.apply(null, args); }, ms);
+    };
+  }
+
+  // ------------------------------------------------------------ header box
+  var input = form.querySelector("input[type=search]");
+  var popup = form.querySelector(".search-popup");
+  var active = -1;
+  var seq = 0;
+  input.setAttribute("role", "combobox");
+  input.setAttribute("aria-autocomplete", "list");
+  input.setAttribute("aria-expanded", "false");
+
+  function options() {
+    return popup.querySelectorAll("a");
+  }
+  function setActive(i) {
+    var opts = options();
+    if (!opts.length) return;
+    active = (i + opts.length) % opts.length;
+    for (var k = 0; k < opts.length; k++) opts[k].setAttribute("aria-selected", k === active ? "true" : "false");
+    input.setAttribute("aria-activedescendant", opts[active].id);
+    opts[active].scrollIntoView({ block: "nearest" });
+  }
+  function close() {
+    popup.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+    active = -1;
+  }
+  function renderPopup(q, res) {
+    popup.textContent = "";
+    active = -1;
+    if (!res.total) {
+      popup.appendChild(el("p", { class: "empty" }, "没有找到包含“" + q + "”的试点。换个说法，或少打几个字试试。"));
+    }
+    res.results.forEach(function (r, i) {
+      var a = el("a", { href: root + r.url, role: "option", id: "search-opt-" + i, "aria-selected": "false" });
+      var title = el("strong");
+      title.innerHTML = r.titleHtml; // built by the engine from escaped text and <mark> only
+      a.appendChild(title);
+      a.appendChild(el("span", { class: "place" }, [r.city, r.county, r.town].filter(Boolean).join(" · ")));
+      var sn = el("span", { class: "snippet" });
+      sn.innerHTML = r.snippet; // escaped by the engine
+      a.appendChild(sn);
+      popup.appendChild(a);
+    });
+    if (res.total > res.results.length) {
+      var more = el("a", { href: searchUrl(q), role: "option", id: "search-opt-more", class: "more", "aria-selected": "false" },
+        "查看全部 " + res.total + " 个结果");
+      popup.appendChild(more);
+    }
+    popup.hidden = false;
+    input.setAttribute("aria-expanded", "true");
+  }
+  var run = debounce(function () {
+    var q = input.value.trim();
+    var my = ++seq;
+    if (!q) return close();
+    engine()
+      .then(function (s) { return s.search(q, { limit: 6, snippetLength: 60 }); })
+      .then(function (res) { if (my === seq) renderPopup(q, res); })
+      .catch(function (e) {
+        if (my !== seq) return;
+        popup.textContent = "";
+        popup.appendChild(el("p", { class: "empty" }, String(e.message || e)));
+        popup.hidden = false;
+      });
+  }, 90);
+  input.addEventListener("input", run);
+  input.addEventListener("focus", function () { engine().catch(function () {}); if (input.value.trim()) run(); });
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "ArrowDown") { e.preventDefault(); if (popup.hidden) run(); else setActive(active + 1); }
+    else if (e.key === "ArrowUp") { e.preventDefault(); setActive(active - 1); }
+    else if (e.key === "Escape") { close(); }
+    else if (e.key === "Enter" && active >= 0 && !popup.hidden) {
+      e.preventDefault();
+      window.location.href = options()[active].href;
+    }
+  });
+  document.addEventListener("click", function (e) { if (!form.contains(e.target)) close(); });
+  document.addEventListener("keydown", function (e) {
+    var t = e.target;
+    var typing = t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.isContentEditable);
+    if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      e.preventDefault();
+      var target = document.getElementById("search-page-q") || input;
+      target.focus();
+      target.select();
+    }
+  });
+
+  // ------------------------------------------------------------ search page
+  var app = document.getElementById("search-app");
+  if (!app) return;
+  var pageInput = document.getElementById("search-page-q");
+  var status = document.getElementById("search-status");
+  var list = document.getElementById("search-results");
+  var filtersBox = document.getElementById("search-filters");
+  var params = new URLSearchParams(window.location.search);
+  var state = {
+    q: params.get("q") || "",
+    city: params.getAll("city"),
+    tactics: params.getAll("tactic"),
+    section: params.getAll("section"),
+    limit: 20,
+  };
+  pageInput.value = state.q;
+  var LABELS = { city: "地市", tactics: "做法", section: "栏目" };
+  var PARAM = { city: "city", tactics: "tactic", section: "section" };
+
+  function syncUrl() {
+    var p = new URLSearchParams();
+    if (state.q) p.set("q", state.q);
+    ["city", "tactics", "section"].forEach(function (k) {
+      state[k].forEach(function (v) { p.append(PARAM[k], v); });
+    });
+    var qs = p.toString();
+    try {
+      history.replaceState(null, "", qs ? "?" + qs : window.location.pathname);
+    } catch (e) { /* file:// in some browsers */ }
+  }
+  function renderFilters(facets) {
+    filtersBox.textContent = "";
+    ["city", "section", "tactics"].forEach(function (k) {
+      var values = Object.keys(facets[k]);
+      state[k].forEach(function (v) { if (values.indexOf(v) < 0) values.push(v); });
+      if (!values.length) return;
+      var fs = el("fieldset");
+      fs.appendChild(el("legend", null, LABELS[k]));
+      values.forEach(function (v) {
+        var label = el("label");
+        var cb = el("input", { type: "checkbox", value: v });
+        cb.checked = state[k].indexOf(v) >= 0;
+        cb.addEventListener("change", function () {
+          state[k] = cb.checked ? state[k].concat([v]) : state[k].filter(function (x) { return x !== v; });
+          state.limit = 20;
+          runPage();
+        });
+        label.appendChild(cb);
+        label.appendChild(document.createTextNode(v + " (" + (facets[k][v] || 0) + ")"));
+        fs.appendChild(label);
+      });
+      filtersBox.appendChild(fs);
+    });
+  }
+  function renderResults(res) {
+    list.textContent = "";
+    if (!state.q) {
+      status.textContent = "输入镇名、做法或任意词句，例如：小板凳、网格化管理、三墩镇。";
+      filtersBox.textContent = "";
+      return;
+    }
+    status.textContent = res.total
+      ? "找到 " + res.total + " 个包含“" + state.q + "”的试点"
+      : "没有找到包含“" + state.q + "”的试点。试试更短的词，或去掉筛选条件。";
+    res.results.forEach(function (r) {
+      var li = el("li");
+      var a = el("a", { href: root + r.url });
+      a.innerHTML = r.titleHtml;
+      li.appendChild(a);
+      li.appendChild(el("span", { class: "place" }, [r.city, r.county, r.town, r.section].filter(Boolean).join(" · ")));
+      var sn = el("p", { class: "snippet" });
+      sn.innerHTML = r.snippet;
+      li.appendChild(sn);
+      list.appendChild(li);
+    });
+    if (res.total > res.results.length) {
+      var li = el("li");
+      var btn = el("button", { type: "button", class: "button secondary" }, "显示更多");
+      btn.addEventListener("click", function () { state.limit += 20; runPage(); });
+      li.appendChild(btn);
+      list.appendChild(li);
+    }
+    renderFilters(res.facets);
+  }
+  var pageSeq = 0;
+  function runPage() {
+    syncUrl();
+    var my = ++pageSeq;
+    if (!state.q) return renderResults({ total: 0, results: [], facets: {} });
+    status.textContent = "搜索中…";
+    engine()
+      .then(function (s) {
+        return s.search(state.q, {
+          limit: state.limit,
+          filters: { city: state.city, tactics: state.tactics, section: state.section },
+        });
+      })
+      .then(function (res) { if (my === pageSeq) renderResults(res); })
+      .catch(function (e) { status.textContent = String(e.message || e); });
+  }
+  var pageRun = debounce(function () { state.q = pageInput.value.trim(); state.limit = 20; runPage(); }, 120);
+  pageInput.addEventListener("input", pageRun);
+  app.querySelector("form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    state.q = pageInput.value.trim();
+    runPage();
+  });
+  runPage();
+})();
