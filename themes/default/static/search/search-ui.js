@@ -158,8 +158,17 @@
       history.replaceState(null, "", qs ? "?" + qs : window.location.pathname);
     } catch (e) { /* file:// in some browsers */ }
   }
+  // On a phone the filters fold away under one summary line so results come first.
+  var panel = null;
   function renderFilters(facets) {
-    filtersBox.textContent = "";
+    if (!panel) {
+      panel = el("details", { class: "filter-panel" });
+      panel.open = !window.matchMedia || window.matchMedia("(min-width: 60rem)").matches;
+      panel.appendChild(el("summary", null, "筛选"));
+      filtersBox.appendChild(panel);
+    }
+    var box = panel;
+    Array.prototype.slice.call(box.querySelectorAll("fieldset")).forEach(function (x) { x.remove(); });
     ["city", "section", "tactics"].forEach(function (k) {
       var values = Object.keys(facets[k]);
       state[k].forEach(function (v) { if (values.indexOf(v) < 0) values.push(v); });
@@ -179,14 +188,14 @@
         label.appendChild(document.createTextNode(v + " (" + (facets[k][v] || 0) + ")"));
         fs.appendChild(label);
       });
-      filtersBox.appendChild(fs);
+      box.appendChild(fs);
     });
   }
   function renderResults(res) {
     list.textContent = "";
     if (!state.q) {
       status.textContent = "输入镇名、做法或任意词句，例如：小板凳、网格化管理、三墩镇。";
-      filtersBox.textContent = "";
+      if (panel) { panel.remove(); panel = null; }
       return;
     }
     status.textContent = res.total
