@@ -3,10 +3,10 @@
 //! [`build_files`] runs load, model, render (and index) in memory; `build` writes the result and
 //! `serve` serves it, so both always produce the same site.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::error::{Diagnostic, Error, Result};
+use crate::error::{Diagnostic, Result};
 use crate::index;
 use crate::load::{self, Project, Sources};
 use crate::model::{self, Site};
@@ -44,15 +44,12 @@ pub struct Built {
     pub site: Site,
     /// Every output file (pages, exports, static files, the browser search index).
     pub files: Vec<OutputFile>,
-    /// The tantivy index, in a temporary folder.
-    pub tantivy: tempfile::TempDir,
     /// Time per stage.
     pub timings: Vec<(&'static str, Duration)>,
 }
 
-/// Runs load, model, render and index in memory; the tantivy index goes to a temporary folder
-/// under `workdir`.
-pub fn build_files(project: &Project, options: &RenderOptions, workdir: &Path) -> Result<Built> {
+/// Runs load, model, render and index in memory.
+pub fn build_files(project: &Project, options: &RenderOptions) -> Result<Built> {
     let mut timings = Vec::new();
     let t = Instant::now();
     let sources = load::load(project)?;
@@ -67,7 +64,7 @@ pub fn build_files(project: &Project, options: &RenderOptions, workdir: &Path) -
     timings.push(("render", t.elapsed()));
 
     let t = Instant::now();
-    let search = index::index(&site, workdir)?;
+    let search = index::index(&site)?;
     files.extend(search.files);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     timings.push(("index", t.elapsed()));
@@ -76,25 +73,16 @@ pub fn build_files(project: &Project, options: &RenderOptions, workdir: &Path) -
         sources,
         site,
         files,
-        tantivy: search.tantivy,
         timings,
     })
 }
 
 /// Builds the site into `options.output`, replacing it only when everything succeeded.
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
-    let workdir = output_parent(&options.output)?;
-    let built = build_files(&options.project, &RenderOptions::default(), &workdir)?;
+    let built = build_files(&options.project, &RenderOptions::default())?;
     let mut timings = built.timings;
     let t = Instant::now();
-    let tantivy = built.tantivy;
-    write::write(&options.output, &built.files, |staging| {
-        let dest = staging.join(index::TANTIVY_DIR);
-        std::fs::rename(tantivy.path(), &dest).map_err(|e| crate::Error::io(&dest, e))?;
-        // The folder now lives in the staging tree; don't let the TempDir guard delete it.
-        let _ = tantivy.keep();
-        Ok(())
-    })?;
+    write::write(&options.output, &built.files, |_| Ok(()))?;
     timings.push(("write", t.elapsed()));
     Ok(BuildReport {
         reports: built.site.reports.len(),
@@ -102,15 +90,4 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         warnings: built.site.diagnostics,
         timings,
     })
-}
-
-/// The folder that holds the output folder (created if missing): temporary folders go there so
-/// that moving them into the output is a rename on one file system.
-fn output_parent(output: &Path) -> Result<PathBuf> {
-    let parent = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    Ok(parent)
 }

@@ -48,13 +48,12 @@ const SHARD_BYTES: usize = 12 * 1024;
 /// Folder of the tantivy index inside the output.
 pub const TANTIVY_DIR: &str = "search/tantivy";
 
-/// What indexing produced.
+/// What indexing produced: the tantivy index's files (under [`TANTIVY_DIR`]) and the browser
+/// index, as bytes; the write stage puts them on disk.
 #[derive(Debug)]
 pub struct SearchIndex {
-    /// Browser index files (paths relative to the output folder).
+    /// Every file, paths relative to the output folder.
     pub files: Vec<OutputFile>,
-    /// The tantivy index, in a temporary folder until the write stage moves it.
-    pub tantivy: tempfile::TempDir,
 }
 
 /// The schema and its fields.
@@ -109,16 +108,11 @@ fn terr(e: impl std::fmt::Display) -> Error {
     Error::Index(e.to_string())
 }
 
-/// Indexes every report: tantivy first, then the browser index exported from it. The tantivy
-/// index is built in a temporary folder under `workdir` (put it on the output's file system so
-/// the write stage can move it in with a rename).
-pub fn index(site: &Site, workdir: &Path) -> Result<SearchIndex> {
-    let dir = tempfile::Builder::new()
-        .prefix(".casebook-index-")
-        .tempdir_in(workdir)
-        .map_err(|e| Error::io(workdir, e))?;
+/// Indexes every report: tantivy first (in memory: no fsync per commit), then the browser index
+/// exported from it.
+pub fn index(site: &Site) -> Result<SearchIndex> {
     let s = schema();
-    let index = Index::create_in_dir(dir.path(), s.schema.clone()).map_err(terr)?;
+    let index = Index::create_in_ram(s.schema.clone());
     register(&index);
     {
         // One thread and one final merge give a single segment whose doc ids are the site's
@@ -155,11 +149,33 @@ pub fn index(site: &Site, workdir: &Path) -> Result<SearchIndex> {
         writer.wait_merging_threads().map_err(terr)?;
     }
     let reader = open_reader(&index)?;
-    let files = export(site, &s, &reader)?;
-    Ok(SearchIndex {
-        files,
-        tantivy: dir,
-    })
+    let mut files = export(site, &s, &reader)?;
+    files.extend(tantivy_files(&index)?);
+    Ok(SearchIndex { files })
+}
+
+/// The in-memory tantivy index as files, for `casebook search` to open from the output.
+fn tantivy_files(index: &Index) -> Result<Vec<OutputFile>> {
+    let dir = index.directory();
+    let mut paths: Vec<std::path::PathBuf> = dir.list_managed_files().into_iter().collect();
+    for special in ["meta.json", ".managed.json"] {
+        let p = std::path::PathBuf::from(special);
+        if !paths.contains(&p) {
+            paths.push(p);
+        }
+    }
+    paths.sort();
+    let mut files = Vec::new();
+    for p in paths {
+        let Ok(bytes) = tantivy::Directory::atomic_read(dir, &p) else {
+            continue; // a file listed but already garbage-collected
+        };
+        files.push(OutputFile {
+            path: format!("{TANTIVY_DIR}/{}", p.to_string_lossy()),
+            bytes,
+        });
+    }
+    Ok(files)
 }
 
 /// Opens the index in `dir` (as written by a build) with the tokenizer registered.
@@ -185,14 +201,28 @@ fn open_reader(index: &Index) -> Result<IndexReader> {
 
 /// Wraps data as a script that hands it to the client: works with `fetch` and with `<script>`.
 fn script(path: &str, data: &Value) -> Vec<u8> {
+    script_raw(path, &data.to_string())
+}
+
+/// Like [`script`], for JSON already serialized.
+fn script_raw(path: &str, json: &str) -> Vec<u8> {
+    // `<` only occurs inside JSON strings; escaping it keeps `</script>` in content from ever
+    // closing a script element, should the data be inlined.
+    let json = if json.contains('<') {
+        std::borrow::Cow::Owned(json.replace('<', "\\u003c"))
+    } else {
+        std::borrow::Cow::Borrowed(json)
+    };
     format!(
-        "__casebook_search({},{});\n",
-        serde_json::to_string(path).unwrap_or_default(),
-        // `</script` cannot appear in JSON output here except inside strings; escape `<` anyway so
-        // the file is also safe to inline.
-        data.to_string().replace('<', "\\u003c")
+        "__casebook_search({},{json});\n",
+        serde_json::to_string(path).unwrap_or_default()
     )
     .into_bytes()
+}
+
+fn push_num(out: &mut String, n: u32) {
+    use std::fmt::Write;
+    let _ = write!(out, "{n}");
 }
 
 #[derive(Serialize)]
@@ -259,26 +289,42 @@ fn export(site: &Site, s: &IndexSchema, reader: &IndexReader) -> Result<Vec<Outp
         }
     }
 
-    // Shards: contiguous term ranges of roughly SHARD_BYTES each.
-    let mut shards: Vec<(String, Vec<Value>)> = Vec::new();
-    let mut size = usize::MAX;
-    for (term, lists) in terms {
-        let mut entry = vec![Value::from(term.clone())];
+    // Shards: contiguous term ranges of roughly SHARD_BYTES each, written as JSON directly
+    // (a serde_json::Value per posting would cost more memory than the index itself).
+    let mut shards: Vec<(String, String)> = Vec::new();
+    for (term, lists) in &terms {
+        if shards
+            .last()
+            .is_none_or(|(_, body)| body.len() >= SHARD_BYTES)
+        {
+            shards.push((term.clone(), String::from("[")));
+        }
+        let Some((_, body)) = shards.last_mut() else {
+            continue;
+        };
+        if body.len() > 1 {
+            body.push(',');
+        }
+        body.push('[');
+        body.push_str(&serde_json::to_string(term).unwrap_or_default());
         for (fi, flat) in lists {
-            entry.push(Value::from(fi));
-            entry.push(Value::from(flat));
+            body.push(',');
+            push_num(body, *fi as u32);
+            body.push_str(",[");
+            for (k, v) in flat.iter().enumerate() {
+                if k > 0 {
+                    body.push(',');
+                }
+                push_num(body, *v);
+            }
+            body.push(']');
         }
-        let entry = Value::from(entry);
-        let len = entry.to_string().len();
-        if size >= SHARD_BYTES {
-            shards.push((term, Vec::new()));
-            size = 0;
-        }
-        size += len;
-        if let Some(last) = shards.last_mut() {
-            last.1.push(entry);
-        }
+        body.push(']');
     }
+    for (_, body) in &mut shards {
+        body.push(']');
+    }
+    drop(terms);
 
     // Facets and documents.
     let mut city_names: Vec<&str> = Vec::new();
@@ -321,19 +367,23 @@ fn export(site: &Site, s: &IndexSchema, reader: &IndexReader) -> Result<Vec<Outp
     let facets = json!({
         "city": city_names, "section": section_names, "tactics": tactic_names, "d": facet_docs,
     });
-    let shard_files: Vec<(String, Value)> = shards
-        .iter()
-        .enumerate()
-        .map(|(i, (_, entries))| (format!("t{i}.js"), Value::from(entries.clone())))
+    let body_files: Vec<(String, String)> = body_files
+        .into_iter()
+        .map(|(p, v)| (p, v.to_string()))
         .collect();
+    let facets = facets.to_string();
 
     // The folder name hashes everything in it, so its files can be cached forever.
     let mut hasher = Sha256::new();
-    for (p, v) in shard_files.iter().chain(&body_files) {
-        hasher.update(p.as_bytes());
-        hasher.update(v.to_string().as_bytes());
+    for (i, (_, body)) in shards.iter().enumerate() {
+        hasher.update(format!("t{i}").as_bytes());
+        hasher.update(body.as_bytes());
     }
-    hasher.update(facets.to_string().as_bytes());
+    for (p, body) in &body_files {
+        hasher.update(p.as_bytes());
+        hasher.update(body.as_bytes());
+    }
+    hasher.update(facets.as_bytes());
     let hash: String = hasher
         .finalize()
         .iter()
@@ -343,18 +393,18 @@ fn export(site: &Site, s: &IndexSchema, reader: &IndexReader) -> Result<Vec<Outp
     let dir = format!("idx-{hash}");
 
     let mut files = Vec::new();
-    let mut push = |rel: String, data: &Value| {
+    let mut push = |rel: String, json: &str| {
         let path = format!("{dir}/{rel}");
         files.push(OutputFile {
-            bytes: script(&path, data),
+            bytes: script_raw(&path, json),
             path: format!("search/{path}"),
         });
     };
-    for (p, v) in &shard_files {
-        push(p.clone(), v);
+    for (i, (_, body)) in shards.iter().enumerate() {
+        push(format!("t{i}.js"), body);
     }
-    for (p, v) in &body_files {
-        push(p.clone(), v);
+    for (p, body) in &body_files {
+        push(p.clone(), body);
     }
     push("f.js".into(), &facets);
     let manifest = json!({
