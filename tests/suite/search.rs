@@ -1,1 +1,86 @@
-//! Integration tests: search (filled in by its issue).
+//! Integration tests of search from the command line: `casebook search --json` answers from the
+//! tantivy index of a build with exact phrase semantics for Chinese, and the build writes the
+//! browser index.
+
+use crate::harness::{repo, Site};
+
+fn fixture() -> Site {
+    let site = Site::new();
+    crate::harness::copy_dir(&repo().join("tests/fixtures/search/site"), site.root());
+    site.build_ok();
+    site
+}
+
+fn search(site: &Site, q: &str) -> Vec<serde_json::Value> {
+    let out = site.run(&["search", "--json", q]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("JSON array")
+}
+
+fn slugs(hits: &[serde_json::Value]) -> Vec<String> {
+    let mut s: Vec<String> = hits.iter().map(|h| h["slug"].as_str().unwrap().to_string()).collect();
+    s.sort();
+    s
+}
+
+#[test]
+fn chinese_query_is_an_exact_phrase() {
+    let site = fixture();
+    // decoy.md has 小板 and 板凳 but never 小板凳.
+    assert_eq!(slugs(&search(&site, "小板凳")), ["bandeng", "xss"]);
+    assert_eq!(slugs(&search(&site, "长板凳")), ["decoy"]);
+    assert_eq!(slugs(&search(&site, "凳")), ["bandeng", "decoy", "xss"]);
+}
+
+#[test]
+fn mixed_and_full_width_queries_fold() {
+    let site = fixture();
+    for q in ["杭工e家", "杭工E家", "ＡＰＰ", "app", "93"] {
+        assert_eq!(slugs(&search(&site, q)), ["app"], "{q}");
+    }
+}
+
+#[test]
+fn json_hits_are_best_first_with_titles_and_scores() {
+    let site = fixture();
+    let hits = search(&site, "小板凳");
+    assert_eq!(hits[0]["slug"], "bandeng", "title match ranks first");
+    let scores: Vec<f64> = hits.iter().map(|h| h["score"].as_f64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    assert_eq!(hits[0]["title"], "泗门镇：“小板凳”职工议事会");
+    let limited = site.run(&["search", "--json", "--limit", "1", "凳"]);
+    let limited: Vec<serde_json::Value> = serde_json::from_slice(&limited.stdout).unwrap();
+    assert_eq!(limited.len(), 1);
+}
+
+#[test]
+fn build_writes_the_browser_index() {
+    let site = fixture();
+    let manifest = site.out("search/manifest.js");
+    assert!(manifest.starts_with("__casebook_search(\"manifest.js\","), "{manifest}");
+    assert!(site.out_exists("search/search.js"));
+    assert!(site.out_exists("search/search-classic.js"));
+    assert!(site.out_exists("search/search-ui.js"));
+    let classic = site.out("search/search-classic.js");
+    assert!(!classic.contains("import.meta") && !classic.contains("\nexport "), "classic script has module syntax");
+    // the title with markup stays data inside the index files
+    let dir = site.root().join("output/search");
+    let mut found = false;
+    for e in walkdir::WalkDir::new(&dir).into_iter().filter_map(Result::ok) {
+        if e.path().extension().is_some_and(|x| x == "js") && e.path().to_string_lossy().contains("/d/") {
+            let text = std::fs::read_to_string(e.path()).unwrap();
+            assert!(!text.contains("<script"), "raw `<script` in {}", e.path().display());
+            found |= text.contains("\\u003cscript>alert(1)");
+        }
+    }
+    assert!(found, "the escaped title is in a document file");
+}
+
+#[test]
+fn search_without_a_build_says_so() {
+    let site = Site::new();
+    let out = site.run(&["search", "x"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("casebook build"), "{err}");
+}
