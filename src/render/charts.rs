@@ -6,12 +6,16 @@ use serde::Serialize;
 use super::views::fmt_num;
 use crate::model::{City, Site};
 
+// Sized so that a chart drawn 1:1 fits a 360 px phone with 13 px labels still 11 px or more once
+// scaled down, and two charts sit side by side on a desktop.
 /// Width of the bar area in SVG user units.
-const BAR_AREA: f64 = 360.0;
+const BAR_AREA: f64 = 220.0;
 /// Height of one bar row.
-const ROW: usize = 28;
-/// Width reserved for labels on the left.
-const LABEL_WIDTH: usize = 120;
+const ROW: usize = 26;
+/// Width reserved for labels on the left: six Chinese characters at 13 px.
+const LABEL_WIDTH: usize = 92;
+/// Width reserved right of the longest bar for its value.
+const VALUE_WIDTH: usize = 72;
 
 /// One chart: a metric across several rows.
 #[derive(Debug, Serialize)]
@@ -36,7 +40,13 @@ pub(crate) struct Bar {
     pub(crate) width: f64,
 }
 
-fn chart(id: String, title: String, unit: &str, aggregate: &'static str, rows: Vec<(String, f64)>) -> ChartView {
+fn chart(
+    id: String,
+    title: String,
+    unit: &str,
+    aggregate: &'static str,
+    rows: Vec<(String, f64)>,
+) -> ChartView {
     let max = rows.iter().map(|r| r.1).fold(0.0, f64::max);
     ChartView {
         id,
@@ -44,7 +54,7 @@ fn chart(id: String, title: String, unit: &str, aggregate: &'static str, rows: V
         unit: unit.to_string(),
         aggregate,
         label_width: LABEL_WIDTH,
-        width: LABEL_WIDTH + BAR_AREA as usize + 90,
+        width: LABEL_WIDTH + BAR_AREA as usize + VALUE_WIDTH,
         height: rows.len() * ROW + 8,
         rows: rows
             .into_iter()
@@ -107,7 +117,8 @@ pub(crate) fn city_charts(site: &Site, city: &City) -> Vec<ChartView> {
                     format!("chart-{}", m.key),
                     format!("{}（{}各试点）", m.label, city.group.name),
                     &m.unit,
-                    m.aggregate.label(),
+                    // Each bar is one report's own figure, not an aggregate.
+                    "数值",
                     rows,
                 )
             })

@@ -9,6 +9,9 @@ mod charts;
 mod exports;
 pub(crate) mod views;
 
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
 use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera};
@@ -36,11 +39,21 @@ pub struct RenderOptions {
 }
 
 /// A page to render: template, output path, context.
-struct Job {
+struct Job<'a> {
     template: &'static str,
     path: String,
-    context: Context,
+    /// Builds the page's context. Called when the page is rendered, not when it is listed: all
+    /// contexts at once (every report's body, every listing) were most of the build's memory at
+    /// 100x the digest.
+    ///
+    /// With a probe ([`render_cached`]), the page's data is hashed first and the context is
+    /// built only if the probe, given the hash, says the page must be rendered; otherwise `None`.
+    /// Without one, the context is always built.
+    context: Box<dyn FnOnce(Option<Probe<'_>>) -> Option<Context> + Send + 'a>,
 }
+
+/// Told the hash of a page's template and data; answers whether the page must be rendered.
+type Probe<'p> = &'p mut dyn FnMut(u64) -> bool;
 
 /// Compiles the theme's templates.
 pub fn compile(theme: &Theme) -> Result<Tera> {
@@ -72,26 +85,39 @@ pub fn render_with(
 ) -> Result<Vec<OutputFile>> {
     let site_view = site_view(site);
     let jobs = jobs(site, &site_view);
-    let mut files: Vec<OutputFile> = jobs
+    let files: Vec<OutputFile> = jobs
         .into_par_iter()
         .map(|job| {
-            let mut html = tera
-                .render(job.template, &job.context)
+            // Without a probe a context is always built.
+            let context = (job.context)(None).unwrap_or_default();
+            let html = tera
+                .render(job.template, &context)
                 .map_err(|e| template_error(job.template, &e))?;
-            if let Some(inject) = &options.inject {
-                if job.path.ends_with(".html") {
-                    match html.rfind("</body>") {
-                        Some(i) => html.insert_str(i, inject),
-                        None => html.push_str(inject),
-                    }
-                }
-            }
             Ok(OutputFile {
+                bytes: inject(html, &job.path, options),
                 path: job.path,
-                bytes: html.into_bytes(),
             })
         })
         .collect::<Result<_>>()?;
+    finish(site, theme, files)
+}
+
+/// Adds `options.inject` before `</body>` of an HTML page.
+fn inject(mut html: String, path: &str, options: &RenderOptions) -> Vec<u8> {
+    if let Some(inject) = &options.inject {
+        if path.ends_with(".html") {
+            match html.rfind("</body>") {
+                Some(i) => html.insert_str(i, inject),
+                None => html.push_str(inject),
+            }
+        }
+    }
+    html.into_bytes()
+}
+
+/// Adds what is not a templated page (exports, theme statics) to the rendered pages, in path
+/// order. Shared by [`render_with`] and [`render_cached`] so both produce the same site.
+fn finish(site: &Site, theme: &Theme, mut files: Vec<OutputFile>) -> Result<Vec<OutputFile>> {
     files.extend(exports::exports(site)?);
     for (path, bytes) in &theme.statics {
         files.push(OutputFile {
@@ -108,6 +134,140 @@ pub fn render_with(
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files.dedup_by(|a, b| a.path == b.path);
     Ok(files)
+}
+
+/// What [`render_cached`] keeps between rebuilds: the compiled templates and every page's
+/// output with the hash of what produced it.
+#[derive(Default)]
+pub struct RenderCache {
+    /// Fingerprint of the templates and options, and the templates compiled from them.
+    tera: Option<(u64, Tera)>,
+    /// Page path -> (hash of template name and context, output).
+    pages: HashMap<String, (u64, Vec<u8>)>,
+    /// Pages rendered by the last call.
+    pub rendered: usize,
+    /// Pages reused from the previous call by the last call.
+    pub reused: usize,
+}
+
+impl std::fmt::Debug for RenderCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RenderCache")
+            .field("pages", &self.pages.len())
+            .field("rendered", &self.rendered)
+            .field("reused", &self.reused)
+            .finish()
+    }
+}
+
+/// Renders like [`render`], but re-renders only the pages whose template context changed since
+/// the previous call with the same cache, and recompiles templates only when the theme changed.
+///
+/// The page list and every page's data are built exactly as [`render`] builds them; a page is
+/// reused when the hash of its template name and serialized data (the data its context is made
+/// of) is the one it had last time, and then its context is not even built. So a
+/// change to one report re-renders that report and the pages that show something of it (lists,
+/// neighbours, related reports, the print edition), whatever the templates do, without a
+/// dependency graph to keep in sync with them. Output is byte-identical to [`render`].
+pub fn render_cached(
+    site: &Site,
+    theme: &Theme,
+    options: &RenderOptions,
+    cache: &mut RenderCache,
+) -> Result<Vec<OutputFile>> {
+    let fingerprint = {
+        let mut h = DefaultHasher::new();
+        (&theme.templates, &theme.builtin_templates, &options.inject).hash(&mut h);
+        h.finish()
+    };
+    let tera = match &mut cache.tera {
+        Some((f, tera)) if *f == fingerprint => &*tera,
+        slot => {
+            // Forget the old pages and templates first: if the new templates do not compile,
+            // nothing rendered with the old ones may be reused with them later.
+            cache.pages.clear();
+            *slot = None;
+            &slot.insert((fingerprint, compile(theme)?)).1
+        }
+    };
+    let old = std::mem::take(&mut cache.pages);
+    let site_view = site_view(site);
+    let jobs = jobs(site, &site_view);
+    let pages: Vec<(OutputFile, u64, bool)> = jobs
+        .into_par_iter()
+        .map(|job| {
+            let previous = old.get(&job.path);
+            let mut key = 0;
+            let mut probe = |k: u64| {
+                key = k;
+                previous.is_none_or(|(old_key, _)| *old_key != k)
+            };
+            let Some(context) = (job.context)(Some(&mut probe)) else {
+                let bytes = previous.map(|(_, b)| b.clone()).unwrap_or_default();
+                let file = OutputFile {
+                    path: job.path,
+                    bytes,
+                };
+                return Ok((file, key, true));
+            };
+            let html = tera
+                .render(job.template, &context)
+                .map_err(|e| template_error(job.template, &e))?;
+            let file = OutputFile {
+                bytes: inject(html, &job.path, options),
+                path: job.path,
+            };
+            Ok((file, key, false))
+        })
+        .collect::<Result<_>>()?;
+    cache.reused = pages.iter().filter(|p| p.2).count();
+    cache.rendered = pages.len() - cache.reused;
+    let mut files = Vec::with_capacity(pages.len());
+    for (file, key, _) in pages {
+        cache
+            .pages
+            .insert(file.path.clone(), (key, file.bytes.clone()));
+        files.push(file);
+    }
+    finish(site, theme, files)
+}
+
+/// Feeds serialized bytes to a hasher in large blocks, so a context is hashed without building
+/// its JSON text, and without a hasher call for every one of its tokens (millions per site).
+struct HashWriter<'a> {
+    hasher: &'a mut DefaultHasher,
+    buf: Vec<u8>,
+}
+
+impl<'a> HashWriter<'a> {
+    const BLOCK: usize = 64 * 1024;
+
+    fn new(hasher: &'a mut DefaultHasher) -> Self {
+        HashWriter {
+            hasher,
+            buf: Vec::with_capacity(Self::BLOCK),
+        }
+    }
+}
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len() + buf.len() > Self::BLOCK {
+            self.flush()?;
+        }
+        if buf.len() >= Self::BLOCK {
+            self.hasher.write(buf);
+        } else {
+            self.buf.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.hasher.write(&self.buf);
+        self.buf.clear();
+        Ok(())
+    }
 }
 
 fn template_error(name: &str, e: &tera::Error) -> Error {
@@ -191,30 +351,89 @@ fn ctx<T: Serialize>(common: Common<'_>, data: &T) -> Context {
     c
 }
 
+/// The hash of everything a page's context is made of: the template, the shared part and the
+/// page's data, serialized straight into the hasher (no JSON text, no `Value` tree).
+fn page_key<T: Serialize>(template: &str, common: &Common<'_>, data: &T) -> u64 {
+    let mut h = DefaultHasher::new();
+    template.hash(&mut h);
+    let mut w = HashWriter::new(&mut h);
+    // Serializing our own view structs into a writer that never fails cannot fail either; if it
+    // ever did, the partial hash only costs a needless re-render.
+    let _ = serde_json::to_writer(&mut w, &(common, data));
+    let _ = std::io::Write::flush(&mut w);
+    h.finish()
+}
+
+/// The context of a page, unless `probe` says the page need not be rendered.
+fn probed_ctx<T: Serialize>(
+    template: &str,
+    common: Common<'_>,
+    data: &T,
+    probe: Option<Probe<'_>>,
+) -> Option<Context> {
+    if let Some(probe) = probe {
+        if !probe(page_key(template, &common, data)) {
+            return None;
+        }
+    }
+    Some(ctx(common, data))
+}
+
 fn root_for(path: &str) -> String {
     "../".repeat(path.matches('/').count())
 }
 
-fn job<T: Serialize>(
-    sv: &SiteView<'_>,
+/// A page whose context is built now (small data used by more than one page).
+fn job<'a, T: Serialize>(
+    sv: &'a SiteView<'a>,
     template: &'static str,
     path: String,
-    page_title: &str,
+    page_title: &'a str,
     data: &T,
-) -> Job {
-    let context = ctx(
-        Common {
-            site: sv,
-            root: root_for(&path),
-            path: &path,
-            page_title,
-        },
-        data,
-    );
+) -> Job<'a> {
+    let common = Common {
+        site: sv,
+        root: root_for(&path),
+        path: &path,
+        page_title,
+    };
+    let key = page_key(template, &common, data);
+    let context = ctx(common, data);
     Job {
         template,
         path,
-        context,
+        context: Box::new(move |probe: Option<Probe<'_>>| {
+            if let Some(probe) = probe {
+                if !probe(key) {
+                    return None;
+                }
+            }
+            Some(context)
+        }),
+    }
+}
+
+/// A page whose data and context are built only when it is rendered.
+fn lazy_job<'a, T: Serialize>(
+    sv: &'a SiteView<'a>,
+    template: &'static str,
+    path: String,
+    page_title: &'a str,
+    data: impl FnOnce() -> T + Send + 'a,
+) -> Job<'a> {
+    let own_path = path.clone();
+    Job {
+        template,
+        path,
+        context: Box::new(move |probe: Option<Probe<'_>>| {
+            let common = Common {
+                site: sv,
+                root: root_for(&own_path),
+                path: &own_path,
+                page_title,
+            };
+            probed_ctx(template, common, &data(), probe)
+        }),
     }
 }
 
@@ -401,8 +620,8 @@ fn page_view(p: &crate::model::Page) -> PageView<'_> {
     }
 }
 
-fn jobs<'a>(site: &'a Site, sv: &SiteView<'a>) -> Vec<Job> {
-    let rv = |i: usize| ReportView::new(site, &site.reports[i]);
+fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>) -> Vec<Job<'a>> {
+    let rv = move |i: usize| ReportView::new(site, &site.reports[i]);
     let mut jobs = Vec::new();
 
     // Home.
@@ -411,7 +630,7 @@ fn jobs<'a>(site: &'a Site, sv: &SiteView<'a>) -> Vec<Job> {
         .iter()
         .find(|p| p.meta.placement == crate::load::Placement::Front)
         .map(page_view);
-    let home = HomePage {
+    let home = move || HomePage {
         intro,
         cities: site
             .cities
@@ -430,11 +649,11 @@ fn jobs<'a>(site: &'a Site, sv: &SiteView<'a>) -> Vec<Job> {
             .collect(),
         pages: site.pages.iter().map(page_view).collect(),
     };
-    jobs.push(job(sv, "index.html", "index.html".into(), "", &home));
+    jobs.push(lazy_job(sv, "index.html", "index.html".into(), "", home));
 
     // Reports.
     for r in &site.reports {
-        let page = ReportPage {
+        let page = move || ReportPage {
             report: ReportView::new(site, r),
             body: &r.body.html,
             toc: if r.body.headings.len() >= 3 || r.body.text.chars().count() > 1500 {
@@ -462,23 +681,23 @@ fn jobs<'a>(site: &'a Site, sv: &SiteView<'a>) -> Vec<Job> {
                 })
                 .collect(),
         };
-        jobs.push(job(
+        jobs.push(lazy_job(
             sv,
             "report.html",
             report_url(&r.slug),
             &r.meta.title,
-            &page,
+            page,
         ));
     }
 
     // Pages.
     for p in &site.pages {
-        jobs.push(job(
+        jobs.push(lazy_job(
             sv,
             "page.html",
             format!("pages/{}/index.html", p.slug),
             &p.meta.title,
-            &serde_json::json!({ "page": page_view(p) }),
+            move || serde_json::json!({ "page": page_view(p) }),
         ));
     }
 
@@ -489,12 +708,12 @@ fn jobs<'a>(site: &'a Site, sv: &SiteView<'a>) -> Vec<Job> {
         .map(|c| c.group.reports.len())
         .max()
         .unwrap_or(0);
-    jobs.push(job(
+    jobs.push(lazy_job(
         sv,
         "cities.html",
         "cities/index.html".into(),
         "地市",
-        &IndexPage {
+        move || IndexPage {
             groups: site
                 .cities
                 .iter()
@@ -504,7 +723,7 @@ fn jobs<'a>(site: &'a Site, sv: &SiteView<'a>) -> Vec<Job> {
         },
     ));
     for c in &site.cities {
-        let page = ListPage {
+        let page = move || ListPage {
             group: group_view(&c.group, "cities"),
             reports: c.group.reports.iter().map(|&i| rv(i)).collect(),
             subgroups: c
@@ -514,12 +733,12 @@ fn jobs<'a>(site: &'a Site, sv: &SiteView<'a>) -> Vec<Job> {
                 .collect(),
             charts: charts::city_charts(site, c),
         };
-        jobs.push(job(
+        jobs.push(lazy_job(
             sv,
             "city.html",
             format!("cities/{}/index.html", c.group.slug),
             &c.group.name,
-            &page,
+            page,
         ));
     }
 
@@ -530,12 +749,12 @@ fn jobs<'a>(site: &'a Site, sv: &SiteView<'a>) -> Vec<Job> {
         .map(|t| t.reports.len())
         .max()
         .unwrap_or(0);
-    jobs.push(job(
+    jobs.push(lazy_job(
         sv,
         "tactics.html",
         "tactics/index.html".into(),
         "做法",
-        &IndexPage {
+        move || IndexPage {
             groups: site
                 .tactics
                 .iter()
@@ -545,35 +764,49 @@ fn jobs<'a>(site: &'a Site, sv: &SiteView<'a>) -> Vec<Job> {
         },
     ));
     for t in &site.tactics {
-        let page = ListPage {
+        let page = move || ListPage {
             group: group_view(t, "tactics"),
             reports: t.reports.iter().map(|&i| rv(i)).collect(),
-            subgroups: Vec::new(),
+            // By city in configured order: in contents order a city's reports are split across
+            // sections, and the tactics map links to one `#city-<slug>` list per city.
+            subgroups: site
+                .cities
+                .iter()
+                .filter_map(|c| {
+                    let list: Vec<ReportView<'_>> = t
+                        .reports
+                        .iter()
+                        .filter(|i| c.group.reports.contains(i))
+                        .map(|&i| rv(i))
+                        .collect();
+                    (!list.is_empty()).then(|| (c.group.name.clone(), list))
+                })
+                .collect(),
             charts: Vec::new(),
         };
-        jobs.push(job(
+        jobs.push(lazy_job(
             sv,
             "tactic.html",
             format!("tactics/{}/index.html", t.slug),
             &t.name,
-            &page,
+            page,
         ));
     }
-    jobs.push(job(
+    jobs.push(lazy_job(
         sv,
         "tactics_map.html",
         "tactics/map/index.html".into(),
         "做法分布图",
-        &map_page(site),
+        move || map_page(site),
     ));
 
     // Sections.
-    jobs.push(job(
+    jobs.push(lazy_job(
         sv,
         "sections.html",
         "sections/index.html".into(),
         "栏目",
-        &IndexPage {
+        move || IndexPage {
             groups: site
                 .sections
                 .iter()
@@ -582,7 +815,7 @@ fn jobs<'a>(site: &'a Site, sv: &SiteView<'a>) -> Vec<Job> {
             max: 0,
         },
     ));
-    let section_subgroups = |s: &crate::model::Section| -> Vec<(String, Vec<ReportView<'a>>)> {
+    let section_subgroups = move |s: &crate::model::Section| -> Vec<(String, Vec<ReportView<'a>>)> {
         s.by_city
             .iter()
             .map(|(ci, list)| {
@@ -594,30 +827,30 @@ fn jobs<'a>(site: &'a Site, sv: &SiteView<'a>) -> Vec<Job> {
             .collect()
     };
     for s in &site.sections {
-        let page = ListPage {
+        let page = move || ListPage {
             group: group_view(&s.group, "sections"),
             reports: s.group.reports.iter().map(|&i| rv(i)).collect(),
             subgroups: section_subgroups(s),
             charts: Vec::new(),
         };
-        jobs.push(job(
+        jobs.push(lazy_job(
             sv,
             "section.html",
             format!("sections/{}/index.html", s.group.slug),
             &s.group.name,
-            &page,
+            page,
         ));
     }
 
     // Contents, in the printed order.
-    let listed = |placement| {
+    let listed = move |placement| {
         site.pages
             .iter()
             .filter(move |p| p.meta.placement == placement && page_listed(p))
             .map(page_view)
             .collect::<Vec<_>>()
     };
-    let contents = ContentsPage {
+    let contents = move || ContentsPage {
         front: listed(crate::load::Placement::Front),
         sections: site
             .sections
@@ -630,17 +863,17 @@ fn jobs<'a>(site: &'a Site, sv: &SiteView<'a>) -> Vec<Job> {
             .collect(),
         back: listed(crate::load::Placement::Back),
     };
-    jobs.push(job(
+    jobs.push(lazy_job(
         sv,
         "contents.html",
         "contents/index.html".into(),
         "目录",
-        &contents,
+        contents,
     ));
 
     // Print edition: the same order, every body inline, report links made in-document.
     let print_body = |html: &str| print_links(html);
-    let print = PrintPage {
+    let print = move || PrintPage {
         front: listed(crate::load::Placement::Front)
             .into_iter()
             .map(|mut p| {
@@ -687,37 +920,37 @@ fn jobs<'a>(site: &'a Site, sv: &SiteView<'a>) -> Vec<Job> {
             })
             .collect(),
     };
-    jobs.push(job(
+    jobs.push(lazy_job(
         sv,
         "print.html",
         "print/index.html".into(),
         "打印版",
-        &print,
+        print,
     ));
 
     // Metrics.
-    jobs.push(job(
+    jobs.push(lazy_job(
         sv,
         "metrics.html",
         "metrics/index.html".into(),
         "数据",
-        &metrics_page(site),
+        move || metrics_page(site),
     ));
 
     // Search page, 404, feed, sitemap.
-    jobs.push(job(
+    jobs.push(lazy_job(
         sv,
         "search.html",
         "search/index.html".into(),
         "搜索",
-        &Empty {},
+        || Empty {},
     ));
-    jobs.push(job(
+    jobs.push(lazy_job(
         sv,
         "404.html",
         "404.html".into(),
         "页面不存在",
-        &Empty {},
+        || Empty {},
     ));
     let mut urls: Vec<String> = vec!["index.html".into()];
     urls.extend(site.reports.iter().map(|r| report_url(&r.slug)));
@@ -808,7 +1041,9 @@ fn print_links(html: &str) -> String {
         }
     }
     out.push_str(rest);
-    out
+    // Bodies link as if two folders deep (`reports/<slug>/`); the print page is one deep, so the
+    // remaining internal links (pages, `@/pages/...`) need one `../` less.
+    out.replace("href=\"../../", "href=\"../")
 }
 
 fn metrics_page(site: &Site) -> MetricsPage<'_> {
@@ -914,6 +1149,10 @@ mod tests {
         assert_eq!(
             print_links(html),
             r##"<a href="#report-sandun">a</a> <a href="https://e.org">b</a>"##
+        );
+        assert_eq!(
+            print_links(r#"<a href="../../pages/about/index.html">c</a>"#),
+            r#"<a href="../pages/about/index.html">c</a>"#
         );
     }
 

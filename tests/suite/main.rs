@@ -6,6 +6,7 @@ mod harness;
 mod build;
 mod check;
 mod content;
+mod reader;
 mod search;
 mod serve;
 mod workflow;

@@ -35,4 +35,9 @@
     });
   }
   Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), makeSortable);
+
+  // The print edition's button (no inline handler, so a strict Content-Security-Policy holds).
+  Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (b) {
+    b.addEventListener("click", function () { window.print(); });
+  });
 })();
