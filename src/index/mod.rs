@@ -37,7 +37,7 @@ pub const FIELDS: &[(&str, f32)] = &[
     ("county", 2.0),
     ("city", 1.5),
     ("tactics", 2.0),
-    ("summary", 1.5),
+    ("summary", 1.0),
     ("body", 1.0),
 ];
 
