@@ -162,25 +162,61 @@ function idf(df, n) {
   return f(Math.log(f(1 + x)));
 }
 
-/** Decodes a flat posting list: docDelta, fieldnormId, tf, positions (delta coded). */
+/**
+ * Decodes a flat posting list (docDelta, fieldnormId, tf, delta-coded positions per document)
+ * into typed arrays: docs ascending, and each document's positions at pos[start[i]..start[i+1]].
+ */
 function decode(flat) {
-  const out = new Map();
+  let count = 0;
+  let total = 0;
+  for (let i = 0; i < flat.length; count++) {
+    total += flat[i + 2];
+    i += 3 + flat[i + 2];
+  }
+  const docs = new Int32Array(count);
+  const norms = new Uint8Array(count);
+  const tfs = new Int32Array(count);
+  const start = new Int32Array(count + 1);
+  const pos = new Int32Array(total);
   let doc = 0;
-  let i = 0;
-  while (i < flat.length) {
+  let p = 0;
+  for (let i = 0, k = 0; k < count; k++) {
     doc += flat[i];
-    const norm = flat[i + 1];
+    docs[k] = doc;
+    norms[k] = flat[i + 1];
     const tf = flat[i + 2];
-    const pos = new Array(tf);
-    let p = 0;
-    for (let k = 0; k < tf; k++) {
-      p += flat[i + 3 + k];
-      pos[k] = p;
+    tfs[k] = tf;
+    start[k] = p;
+    let at = 0;
+    for (let j = 0; j < tf; j++) {
+      at += flat[i + 3 + j];
+      pos[p++] = at;
     }
-    out.set(doc, { norm, tf, pos });
     i += 3 + tf;
   }
-  return out;
+  start[count] = p;
+  return { size: count, docs, norms, tfs, start, pos };
+}
+
+/** Index of `doc` in a posting list at or after `from` (docs ascending), or -1. */
+function seek(list, doc, from) {
+  let lo = from;
+  let hi = list.size - 1;
+  // gallop, then binary search: cheap when the lists walk forward together
+  let step = 1;
+  while (lo + step <= hi && list.docs[lo + step] < doc) {
+    lo += step;
+    step *= 2;
+  }
+  hi = Math.min(hi, lo + step);
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const d = list.docs[mid];
+    if (d === doc) return mid;
+    if (d < doc) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -(lo + 1) - 1; // encodes where to resume: -(resume) - 2
 }
 
 function escapeHtml(s) {
@@ -318,41 +354,73 @@ function createSearch(options = {}) {
     return out;
   }
 
-  /** Scores one word in one field: Map(doc -> score), as tantivy's Term/PhraseQuery + Boost. */
-  function scoreField(m, word, fi, postings) {
+  /**
+   * Scores one word in one field, as tantivy's TermQuery / PhraseQuery under a BoostQuery,
+   * adding into `acc` (a Float32Array, so every sum rounds to f32 as tantivy's do) and
+   * recording first-touched documents in `touched`.
+   */
+  function scoreField(m, word, fi, postings, acc, seen, touched) {
     const lists = word.map(([, t]) => postings.get(t)[fi]);
-    const res = new Map();
-    if (lists.some((l) => !l || l.size === 0)) return res;
+    for (const l of lists) if (!l || l.size === 0) return;
     let idfSum = f(0);
     for (const l of lists) idfSum = f(idfSum + idf(l.size, m.n));
     let weight = f(idfSum * K1_PLUS_1);
     const boost = f(m.fields[fi].boost);
     if (boost !== 1) weight = f(weight * boost);
     const cacheF = m.caches[fi];
-    let smallest = lists[0];
-    for (const l of lists) if (l.size < smallest.size) smallest = l;
-    for (const [doc, first] of smallest) {
-      let tf;
-      if (word.length === 1) {
-        tf = first.tf;
-      } else {
-        const ps = lists.map((l) => l.get(doc));
-        if (ps.some((p) => !p)) continue;
-        const sets = ps.map((p) => new Set(p.pos));
-        tf = 0;
-        for (const p0 of ps[0].pos) {
-          const start = p0 - word[0][0];
-          let ok = true;
-          for (let k = 1; k < word.length && ok; k++) ok = sets[k].has(start + word[k][0]);
-          if (ok) tf++;
-        }
-        if (tf === 0) continue;
-      }
-      const norm = (word.length === 1 ? first : lists[0].get(doc)).norm;
+    const add = (doc, tf, norm) => {
       const tff = f(tf);
-      res.set(doc, f(weight * f(tff / f(tff + cacheF[norm]))));
+      const s = f(weight * f(tff / f(tff + cacheF[norm])));
+      if (!seen[doc]) {
+        seen[doc] = 1;
+        touched.push(doc);
+        acc[doc] = s;
+      } else acc[doc] = acc[doc] + s;
+    };
+    if (word.length === 1) {
+      const l = lists[0];
+      for (let k = 0; k < l.size; k++) add(l.docs[k], l.tfs[k], l.norms[k]);
+      return;
     }
-    return res;
+    // Phrase: walk the shortest list, seek the others forward, then count the positions p of
+    // the first term at which every term k sits at p - offset0 + offsetK.
+    let lead = 0;
+    for (let k = 1; k < lists.length; k++) if (lists[k].size < lists[lead].size) lead = k;
+    const cursor = new Int32Array(lists.length);
+    const at = new Int32Array(lists.length);
+    const ptr = new Int32Array(lists.length);
+    outer: for (let x = 0; x < lists[lead].size; x++) {
+      const doc = lists[lead].docs[x];
+      for (let k = 0; k < lists.length; k++) {
+        if (k === lead) {
+          at[k] = x;
+          continue;
+        }
+        const r = seek(lists[k], doc, cursor[k]);
+        if (r < 0) {
+          cursor[k] = -r - 2;
+          continue outer;
+        }
+        at[k] = r;
+        cursor[k] = r;
+      }
+      const l0 = lists[0];
+      for (let k = 0; k < lists.length; k++) ptr[k] = lists[k].start[at[k]];
+      let tf = 0;
+      for (let i = l0.start[at[0]]; i < l0.start[at[0] + 1]; i++) {
+        const base = l0.pos[i] - word[0][0];
+        let ok = true;
+        for (let k = 1; k < lists.length && ok; k++) {
+          const want = base + word[k][0];
+          const lk = lists[k];
+          const end = lk.start[at[k] + 1];
+          while (ptr[k] < end && lk.pos[ptr[k]] < want) ptr[k]++;
+          ok = ptr[k] < end && lk.pos[ptr[k]] === want;
+        }
+        if (ok) tf++;
+      }
+      if (tf > 0) add(doc, tf, l0.norms[at[0]]);
+    }
   }
 
   async function search(query, opts = {}) {
@@ -367,18 +435,20 @@ function createSearch(options = {}) {
     const terms = Array.from(new Set(words.flatMap((w) => w.map(([, t]) => t))));
     const postings = await postingsFor(m, terms);
 
+    // Word by word: sum the fields in order (tantivy's should-clauses), then keep the documents
+    // every word matched, summing word scores (its must-clauses).
     let scores = null;
     for (const word of words) {
-      const wordScores = new Map();
-      for (let fi = 0; fi < m.fields.length; fi++) {
-        for (const [doc, s] of scoreField(m, word, fi, postings)) {
-          wordScores.set(doc, f((wordScores.get(doc) || 0) + s));
-        }
-      }
-      if (scores === null) scores = wordScores;
-      else {
+      const acc = new Float32Array(m.n);
+      const seen = new Uint8Array(m.n);
+      const touched = [];
+      for (let fi = 0; fi < m.fields.length; fi++) scoreField(m, word, fi, postings, acc, seen, touched);
+      if (scores === null) {
+        scores = new Map();
+        for (const doc of touched) scores.set(doc, acc[doc]);
+      } else {
         const next = new Map();
-        for (const [doc, s] of scores) if (wordScores.has(doc)) next.set(doc, f(s + wordScores.get(doc)));
+        for (const [doc, s] of scores) if (seen[doc]) next.set(doc, f(s + acc[doc]));
         scores = next;
       }
       if (scores.size === 0) break;
@@ -386,36 +456,49 @@ function createSearch(options = {}) {
 
     // Filters: OR inside a facet, AND across facets; facet counts are disjunctive (each facet
     // counts as if its own filter were off), as readers of faceted search expect.
-    const want = {
-      city: new Set(filters.city || []),
-      section: new Set(filters.section || []),
-      tactics: new Set(filters.tactics || filters.tactic || []),
-    };
-    const docFacets = (doc) => {
-      const [ci, si, ti] = facetsData.d[doc];
-      return {
-        city: ci == null ? [] : [facetsData.city[ci]],
-        section: si == null ? [] : [facetsData.section[si]],
-        tactics: ti.map((i) => facetsData.tactics[i]),
-      };
-    };
+    // Work on facet value indexes, not names: this loop runs once per matching document.
     const keys = ["city", "section", "tactics"];
-    const passes = (vals, except) =>
-      keys.every((k) => k === except || want[k].size === 0 || vals[k].some((v) => want[k].has(v)));
-    const facets = emptyFacets();
-    const counts = { city: new Map(), section: new Map(), tactics: new Map() };
+    const names = { city: facetsData.city, section: facetsData.section, tactics: facetsData.tactics };
+    const wanted = (k, list) => {
+      const set = new Set();
+      for (const v of list || []) {
+        const i = names[k].indexOf(v);
+        set.add(i); // an unknown value (-1) matches nothing, as a filter should
+      }
+      return set;
+    };
+    const want = [
+      wanted("city", filters.city),
+      wanted("section", filters.section),
+      wanted("tactics", filters.tactics || filters.tactic),
+    ];
+    const counts = [new Int32Array(names.city.length), new Int32Array(names.section.length), new Int32Array(names.tactics.length)];
+    const vals = [[], [], []];
+    const ok = [true, true, true];
     const hits = [];
     for (const [doc, score] of scores) {
-      const vals = docFacets(doc);
-      for (const k of keys) {
-        if (passes(vals, k)) for (const v of vals[k]) counts[k].set(v, (counts[k].get(v) || 0) + 1);
+      const d = facetsData.d[doc];
+      vals[0] = d[0] == null ? [] : [d[0]];
+      vals[1] = d[1] == null ? [] : [d[1]];
+      vals[2] = d[2];
+      for (let k = 0; k < 3; k++) {
+        ok[k] = want[k].size === 0 || vals[k].some((v) => want[k].has(v));
       }
-      if (passes(vals, null)) hits.push([doc, score]);
+      for (let k = 0; k < 3; k++) {
+        // a facet counts as if its own filter were off
+        let others = true;
+        for (let j = 0; j < 3; j++) if (j !== k && !ok[j]) others = false;
+        if (others) for (const v of vals[k]) counts[k][v]++;
+      }
+      if (ok[0] && ok[1] && ok[2]) hits.push([doc, score]);
     }
-    for (const k of keys) {
-      const order = k === "city" ? facetsData.city : k === "section" ? facetsData.section : facetsData.tactics;
-      for (const v of order) if (counts[k].has(v)) facets[k][v] = counts[k].get(v);
-    }
+    const facets = emptyFacets();
+    keys.forEach((k, ki) => {
+      names[k].forEach((v, i) => {
+        if (counts[ki][i] > 0) facets[k][v] = counts[ki][i];
+      });
+    });
+    // Only the shown results need sorting in full: select them first.
     hits.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
     const top = hits.slice(0, limit);
     const docs = await Promise.all(top.map(([doc]) => get(m.dir + "/d/" + doc + ".js")));
