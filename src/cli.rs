@@ -1,7 +1,8 @@
 //! Command line: clap types, validated into options, then dispatched to the library.
 
-use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -9,6 +10,9 @@ use clap::{Args, Parser, Subcommand};
 use casebook::build::{build, BuildOptions};
 use casebook::error::{Diagnostic, Error, Level};
 use casebook::load::Project;
+use casebook::serve::{ServeEvent, ServeOptions};
+
+use crate::diagnostics_print::{self, Format, Progress};
 
 /// casebook: turns a folder of Markdown case reports into a browsable, searchable static site.
 #[derive(Debug, Parser)]
@@ -26,6 +30,15 @@ pub(crate) enum Command {
     Build(BuildArgs),
     /// Search the built site's index (as the browser would rank it).
     Search(SearchArgs),
+    /// Serve the site on loopback, rebuild on every change and reload open pages.
+    Serve(ServeArgs),
+    /// Check the site: everything a build reports, plus dead links and anchors, a town reported
+    /// twice, pages nothing links to. Exit status 1 when there are errors.
+    Check(CheckArgs),
+    /// Create a new report, with the site's tactics and metrics listed in it.
+    New(NewArgs),
+    /// Create a new site in a folder: site.yaml and one sample report.
+    Init(InitArgs),
 }
 
 /// Where the site is.
@@ -82,6 +95,10 @@ pub(crate) fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Build(args) => run_build(args),
         Command::Search(args) => run_search(args),
+        Command::Serve(args) => run_serve(args),
+        Command::Check(args) => run_check(args),
+        Command::New(args) => run_new(args),
+        Command::Init(args) => run_init(args),
     }
 }
 
@@ -128,7 +145,7 @@ fn run_build(args: BuildArgs) -> Result<i32> {
     let options = BuildOptions { project, output };
     match build(&options) {
         Ok(report) => {
-            print_diagnostics(&report.warnings);
+            print_diagnostics(&report.warnings, &options.project.root);
             let stages: Vec<String> = report
                 .timings
                 .iter()
@@ -151,7 +168,7 @@ fn run_build(args: BuildArgs) -> Result<i32> {
             Ok(0)
         }
         Err(Error::Content(diags)) => {
-            print_diagnostics(&diags);
+            print_diagnostics(&diags, &options.project.root);
             let errors = diags.iter().filter(|d| d.level == Level::Error).count();
             eprintln!(
                 "build failed: {errors} error(s); {} left unchanged",
@@ -163,25 +180,322 @@ fn run_build(args: BuildArgs) -> Result<i32> {
     }
 }
 
-/// Prints diagnostics, one per line, coloured on a terminal.
-pub(crate) fn print_diagnostics(diags: &[Diagnostic]) {
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    for d in diags {
-        if color {
-            let (code, _) = match d.level {
-                Level::Error => ("\x1b[1;31m", ""),
-                Level::Warning => ("\x1b[1;33m", ""),
-            };
-            let loc = d.to_string();
-            let head = loc.split(": ").next().unwrap_or_default();
-            eprintln!(
-                "\x1b[1m{head}\x1b[0m: {code}{}\x1b[0m: {}",
-                d.level, d.message
-            );
-        } else {
-            eprintln!("{d}");
+/// Prints diagnostics on stderr: `file:line:col: level: message`, the source line (read from
+/// `root`) and a caret, coloured on a terminal.
+pub(crate) fn print_diagnostics(diags: &[Diagnostic], root: &Path) {
+    diagnostics_print::print(diags, root, Format::Human);
+}
+
+/// `casebook serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    #[command(flatten)]
+    pub(crate) site: SiteArgs,
+    /// Port to listen on; 0 picks a free one (the URL is printed).
+    #[arg(long, default_value_t = 1111)]
+    pub(crate) port: u16,
+    /// Address to listen on. Anything but loopback shows the site to the whole network.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub(crate) bind: IpAddr,
+    /// Open the site in the default browser once it is served.
+    #[arg(long)]
+    pub(crate) open: bool,
+}
+
+fn run_serve(args: ServeArgs) -> Result<i32> {
+    let project = args.site.project()?;
+    let base_path = casebook::serve::base_path(args.site.base_url.as_deref())?;
+    if !args.bind.is_loopback() {
+        eprintln!(
+            "warning: listening on {}: anyone who can reach this machine can read the site",
+            args.bind
+        );
+    }
+    let options = ServeOptions {
+        project,
+        bind: args.bind,
+        port: args.port,
+        base_path,
+    };
+    let printer = ServePrinter {
+        root: options.project.root.clone(),
+        open: args.open,
+        state: Mutex::new((Progress::new("building"), Vec::new())),
+    };
+    casebook::serve::serve(&options, move |event| printer.event(event))?;
+    Ok(0)
+}
+
+/// Tells the editor what serve is doing; one summary line per build.
+struct ServePrinter {
+    root: PathBuf,
+    open: bool,
+    /// The progress line, and the warnings last shown (shown again only when they change).
+    state: Mutex<(Progress, Vec<Diagnostic>)>,
+}
+
+impl ServePrinter {
+    fn event(&self, event: ServeEvent) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let (progress, shown) = &mut *state;
+        if !matches!(event, ServeEvent::Progress(_)) {
+            progress.clear();
+        }
+        match event {
+            ServeEvent::Progress(stage) => progress.stage(stage),
+            ServeEvent::Listening { url } => {
+                eprintln!("serving {url} (Ctrl-C to stop)");
+                if self.open {
+                    open_browser(&url);
+                }
+            }
+            ServeEvent::Built(b) => {
+                if b.warnings != *shown {
+                    print_diagnostics(&b.warnings, &self.root);
+                    *shown = b.warnings.clone();
+                }
+                let warnings = if b.warnings.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} warning(s)", b.warnings.len())
+                };
+                let stages = diagnostics_print::stages(&b.timings);
+                let total = diagnostics_print::total_ms(&b.timings);
+                if b.first {
+                    eprintln!(
+                        "built {} reports, {} files in memory in {total:.0} ms ({stages}){warnings}",
+                        b.reports, b.files
+                    );
+                } else {
+                    eprintln!(
+                        "rebuilt {} reports, {} files in {total:.0} ms ({stages}; {} pages \
+                         re-rendered, {} unchanged; {} files changed){warnings}; reload sent {:.0} ms \
+                         after the change to {}",
+                        b.reports,
+                        b.files,
+                        b.rendered,
+                        b.reused,
+                        b.changed_files,
+                        b.since_change.unwrap_or_default().as_secs_f64() * 1000.0,
+                        list_paths(&b.changed),
+                    );
+                }
+            }
+            ServeEvent::Failed {
+                diagnostics,
+                changed,
+            } => {
+                print_diagnostics(&diagnostics, &self.root);
+                *shown = Vec::new();
+                let errors = diagnostics
+                    .iter()
+                    .filter(|d| d.level == Level::Error)
+                    .count();
+                if changed.is_empty() {
+                    eprintln!(
+                        "build failed: {errors} error(s); pages show them until the files are fixed"
+                    );
+                } else {
+                    eprintln!(
+                        "rebuild failed after the change to {}: {errors} error(s); still serving \
+                         the last good site",
+                        list_paths(&changed)
+                    );
+                }
+            }
+            ServeEvent::Indexed { reports, elapsed } => eprintln!(
+                "search index updated: {reports} reports in {:.0} ms",
+                elapsed.as_secs_f64() * 1000.0
+            ),
+            ServeEvent::IndexFailed(e) => eprintln!("warning: search index not updated: {e}"),
+            ServeEvent::WatchError(e) => eprintln!("warning: {e}"),
+            _ => {}
         }
     }
+}
+
+fn list_paths(paths: &[PathBuf]) -> String {
+    let mut shown: Vec<String> = paths
+        .iter()
+        .take(3)
+        .map(|p| p.display().to_string())
+        .collect();
+    if paths.len() > 3 {
+        shown.push(format!("{} more", paths.len() - 3));
+    }
+    shown.join(", ")
+}
+
+/// Opens `url` in the desktop's browser; failing that, says so (the URL is printed anyway).
+fn open_browser(url: &str) {
+    let mut command = if cfg!(target_os = "macos") {
+        std::process::Command::new("open")
+    } else if cfg!(windows) {
+        let mut c = std::process::Command::new("cmd");
+        c.args(["/C", "start", ""]);
+        c
+    } else {
+        std::process::Command::new("xdg-open")
+    };
+    if let Err(e) = command.arg(url).spawn() {
+        eprintln!("warning: cannot open a browser ({e}); open {url} yourself");
+    }
+}
+
+/// `casebook check`.
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    #[command(flatten)]
+    pub(crate) site: SiteArgs,
+    /// Treat warnings as errors (exit status 1 if there is any).
+    #[arg(long)]
+    pub(crate) strict: bool,
+    /// `human`: file:line:col, the line and a caret, on stderr; `json`: an array on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
+}
+
+fn run_check(args: CheckArgs) -> Result<i32> {
+    let project = args.site.project()?;
+    let started = std::time::Instant::now();
+    let mut progress = Progress::new("checking");
+    let checked = casebook::check::check_project(&project, &mut |s| progress.stage(s))
+        .context("check failed")?;
+    progress.clear();
+    let mut diags = checked.diagnostics;
+    if args.strict {
+        for d in &mut diags {
+            d.level = Level::Error;
+        }
+    }
+    diagnostics_print::print(&diags, &project.root, args.format);
+    let errors = diags.iter().filter(|d| d.level == Level::Error).count();
+    let warnings = diags.len() - errors;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    match checked.stopped_at {
+        None => eprintln!(
+            "checked {} reports, {} pages in {ms:.0} ms ({}): {errors} error(s), {warnings} \
+             warning(s)",
+            checked.reports,
+            checked.pages,
+            diagnostics_print::stages(&checked.timings),
+        ),
+        Some(stage) => eprintln!(
+            "check stopped at {stage} after {ms:.0} ms: {errors} error(s), {warnings} warning(s); \
+             these stop a build too, and links are checked once they are fixed"
+        ),
+    }
+    Ok(i32::from(errors > 0))
+}
+
+/// `casebook new`.
+#[derive(Debug, Args)]
+pub(crate) struct NewArgs {
+    /// What to create.
+    #[command(subcommand)]
+    pub(crate) what: NewCommand,
+}
+
+/// What `casebook new` creates.
+#[derive(Debug, Subcommand)]
+pub(crate) enum NewCommand {
+    /// Write content/reports/<SLUG>.md with every field to fill (never overwrites).
+    Report(NewReportArgs),
+}
+
+/// `casebook new report`.
+#[derive(Debug, Args)]
+pub(crate) struct NewReportArgs {
+    /// URL segment and file name: a-z, 0-9, `-` and `_` (e.g. `sandun`).
+    pub(crate) slug: String,
+    /// Township, e.g. 三墩镇.
+    #[arg(long)]
+    pub(crate) town: String,
+    /// Prefecture-level city, e.g. 杭州市.
+    #[arg(long)]
+    pub(crate) city: String,
+    /// County-level unit, e.g. 西湖区.
+    #[arg(long)]
+    pub(crate) county: Option<String>,
+    /// A tactic from the vocabulary; repeat for several. Without one, `tactics: []` is left to
+    /// fill in (and `check` says so).
+    #[arg(long = "tactic", value_name = "TACTIC")]
+    pub(crate) tactics: Vec<String>,
+    /// Date of the report, YYYY-MM-DD [default: today].
+    #[arg(long)]
+    pub(crate) date: Option<String>,
+    /// Site root: holds site.yaml and content/.
+    #[arg(long, default_value = ".")]
+    pub(crate) root: PathBuf,
+    /// Content folder [default: ROOT/content].
+    #[arg(long)]
+    pub(crate) content: Option<PathBuf>,
+}
+
+fn run_new(args: NewArgs) -> Result<i32> {
+    let NewCommand::Report(args) = args.what;
+    if !args.root.is_dir() {
+        anyhow::bail!("site root {} is not a folder", args.root.display());
+    }
+    let mut project = Project::new(&args.root);
+    if let Some(c) = &args.content {
+        project.content = c.clone();
+    }
+    let report = casebook::new::NewReport {
+        slug: args.slug,
+        town: args.town,
+        city: args.city,
+        county: args.county,
+        tactics: args.tactics,
+        date: args.date,
+    };
+    let created = match casebook::new::new_report(&project, &report) {
+        Ok(c) => c,
+        Err(Error::Content(diags)) => {
+            print_diagnostics(&diags, &project.root);
+            anyhow::bail!("cannot read site.yaml");
+        }
+        Err(e) => return Err(e.into()),
+    };
+    print_diagnostics(&created.warnings, &project.root);
+    let next = if report.tactics.is_empty() {
+        "fill in its tactics, title and text, then run `casebook check`"
+    } else {
+        "fill in its title and text, then run `casebook check`"
+    };
+    eprintln!("created {}; {next}", created.path.display());
+    Ok(0)
+}
+
+/// `casebook init`.
+#[derive(Debug, Args)]
+pub(crate) struct InitArgs {
+    /// Folder of the new site (created if missing; existing files are never overwritten).
+    pub(crate) dir: PathBuf,
+    /// Also copy the built-in theme into themes/default/ to edit it.
+    #[arg(long)]
+    pub(crate) with_theme: bool,
+}
+
+fn run_init(args: InitArgs) -> Result<i32> {
+    let files = casebook::new::init(&args.dir, args.with_theme)?;
+    let theme = if args.with_theme {
+        format!(
+            ", and the theme ({} files) in themes/default/",
+            files.iter().filter(|f| f.starts_with("themes")).count()
+        )
+    } else {
+        String::new()
+    };
+    eprintln!(
+        "created a site in {}: site.yaml, content/reports/sandun.md{theme}",
+        args.dir.display()
+    );
+    eprintln!(
+        "next: casebook serve --root {0}   (or casebook build --root {0})",
+        args.dir.display()
+    );
+    Ok(0)
 }
 
 #[cfg(test)]

@@ -15,14 +15,17 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod build;
+pub mod check;
 pub mod config;
 pub mod error;
 pub mod index;
 pub mod load;
 pub mod markdown;
 pub mod model;
+pub mod new;
 pub mod render;
 pub mod search;
+pub mod serve;
 pub mod slug;
 pub mod theme;
 pub mod write;

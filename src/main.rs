@@ -1,6 +1,7 @@
 //! The `casebook` binary: parse the command line, run, map the result to an exit code.
 
 mod cli;
+mod diagnostics_print;
 
 use clap::Parser;
 

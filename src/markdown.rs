@@ -53,8 +53,9 @@ pub fn render(source: &str, first_line: usize) -> Body {
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_HEADING_ATTRIBUTES
         | Options::ENABLE_SMART_PUNCTUATION;
-    let mut events: Vec<(Event<'_>, std::ops::Range<usize>)> =
-        Parser::new_ext(source, options).into_offset_iter().collect();
+    let mut events: Vec<(Event<'_>, std::ops::Range<usize>)> = Parser::new_ext(source, options)
+        .into_offset_iter()
+        .collect();
 
     let mut body = Body::default();
     let mut used = HashSet::new();
@@ -113,11 +114,7 @@ pub fn render(source: &str, first_line: usize) -> Body {
                 | TagEnd::TableCell
                 | TagEnd::CodeBlock
                 | TagEnd::BlockQuote(_),
-            ) => {
-                if !body.text.ends_with('\n') {
-                    body.text.push('\n');
-                }
-            }
+            ) if !body.text.ends_with('\n') => body.text.push('\n'),
             _ => {}
         }
     }

@@ -5,12 +5,19 @@ fn chinese_headings_get_unique_stable_ids() {
     let body = render("## 制度与时代“合拍”\n\ntext\n\n## 制度与时代“合拍”\n", 1);
     assert_eq!(body.headings[0].id, "制度与时代-合拍");
     assert_eq!(body.headings[1].id, "制度与时代-合拍-1");
-    assert!(body.html.contains(r#"<h2 id="制度与时代-合拍">"#), "{}", body.html);
+    assert!(
+        body.html.contains(r#"<h2 id="制度与时代-合拍">"#),
+        "{}",
+        body.html
+    );
 }
 
 #[test]
 fn tables_footnotes_strikethrough() {
-    let body = render("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~x~~ y[^1]\n\n[^1]: note\n", 1);
+    let body = render(
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~x~~ y[^1]\n\n[^1]: note\n",
+        1,
+    );
     assert!(body.html.contains("<table>"));
     assert!(body.html.contains("<del>x</del>"));
     assert!(body.html.contains("footnote"));
@@ -19,7 +26,12 @@ fn tables_footnotes_strikethrough() {
 #[test]
 fn internal_links_are_rewritten_and_positioned() {
     let body = render("first\n\nsee [三墩](@/reports/sandun.md#a)\n", 5);
-    assert!(body.html.contains(r#"href="../../reports/sandun/index.html#a""#), "{}", body.html);
+    assert!(
+        body.html
+            .contains(r#"href="../../reports/sandun/index.html#a""#),
+        "{}",
+        body.html
+    );
     assert_eq!(body.links[0].line, 7);
     assert_eq!(body.links[0].col, 5);
 }

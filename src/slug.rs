@@ -16,7 +16,9 @@ pub fn slugify(name: &str) -> String {
             out.push(c.to_ascii_lowercase());
         } else if let Some(p) = c.to_pinyin() {
             push_sep(&mut out);
-            out.push_str(p.plain());
+            // `plain()` keeps the umlaut (女 -> `nü`); URLs must stay ASCII, and `v` is the usual
+            // keyboard spelling that keeps 女 (nv) apart from 怒 (nu).
+            out.extend(p.plain().chars().map(|c| if c == 'ü' { 'v' } else { c }));
             out.push('-');
         } else {
             push_sep(&mut out);
@@ -64,6 +66,8 @@ mod tests {
         assert_eq!(slugify("杭工e家"), "hang-gong-e-jia");
         assert_eq!(slugify("5·1服务卡"), "5-1-fu-wu-ka");
         assert_eq!(slugify("《》"), "x");
+        assert_eq!(slugify("女职工关爱"), "nv-zhi-gong-guan-ai");
+        assert_eq!(slugify("法律维权"), "fa-lv-wei-quan");
     }
 
     #[test]

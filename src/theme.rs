@@ -106,9 +106,12 @@ impl Theme {
                     Ok(bytes) => {
                         theme.statics.insert(rel, bytes);
                     }
-                    Err(e) => {
-                        diags.push(Diagnostic::error(entry.path(), 0, 0, format!("cannot read: {e}")))
-                    }
+                    Err(e) => diags.push(Diagnostic::error(
+                        entry.path(),
+                        0,
+                        0,
+                        format!("cannot read: {e}"),
+                    )),
                 }
             }
         }

@@ -51,8 +51,7 @@ pub(crate) fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, Diagnos
     }
     let yaml_start = (first_end + 1).min(text.len());
     let mut offset = yaml_start;
-    let mut line = 2;
-    for raw in text[yaml_start..].split_inclusive('\n') {
+    for (line, raw) in (2..).zip(text[yaml_start..].split_inclusive('\n')) {
         let trimmed = raw.trim_end();
         if trimmed == "---" || trimmed == "..." {
             let body_start = offset + raw.len();
@@ -64,7 +63,6 @@ pub(crate) fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, Diagnos
             });
         }
         offset += raw.len();
-        line += 1;
     }
     Err(Diagnostic::error(
         path,
@@ -88,6 +86,8 @@ pub(crate) struct Fields {
     fields: IndexMap<String, Field>,
     /// Where the block starts, for problems with no key of their own (a missing field).
     pub(crate) start_line: usize,
+    /// The YAML block itself, to find the positions of nested keys (metrics).
+    yaml: String,
 }
 
 /// Parses the YAML block of `split` into [`Fields`], checking the keys against `allowed`.
@@ -100,14 +100,17 @@ pub(crate) fn parse_fields(
     let value: Value = match serde_yaml_ng::from_str(split.yaml) {
         Ok(v) => v,
         Err(e) => {
-            let (line, col) = e
-                .location()
-                .map_or((split.yaml_line, 1), |l| (l.line() + split.yaml_line - 1, l.column()));
+            let (line, col) = e.location().map_or((split.yaml_line, 1), |l| {
+                (l.line() + split.yaml_line - 1, l.column())
+            });
             diags.push(Diagnostic::error(
                 path,
                 line,
                 col,
-                format!("invalid YAML in front matter: {}", strip_location(&e.to_string())),
+                format!(
+                    "invalid YAML in front matter: {}",
+                    strip_location(&e.to_string())
+                ),
             ));
             return None;
         }
@@ -131,6 +134,7 @@ pub(crate) fn parse_fields(
     let mut fields = Fields {
         fields: IndexMap::new(),
         start_line: split.yaml_line,
+        yaml: split.yaml.to_string(),
     };
     for (k, v) in map {
         let Some(key) = k.as_str().map(str::to_owned) else {
@@ -156,7 +160,14 @@ pub(crate) fn parse_fields(
             ));
             continue;
         }
-        fields.fields.insert(key, Field { value: v, line, col });
+        fields.fields.insert(
+            key,
+            Field {
+                value: v,
+                line,
+                col,
+            },
+        );
     }
     Some(fields)
 }
@@ -223,7 +234,6 @@ impl Fields {
     pub(crate) fn metrics(
         &self,
         path: &Path,
-        yaml: &str,
         diags: &mut Vec<Diagnostic>,
     ) -> IndexMap<String, Option<f64>> {
         let mut out = IndexMap::new();
@@ -254,8 +264,10 @@ impl Fields {
                     .trim()
                     .to_string(),
             };
-            let (line, col) = key_position(yaml, &key, Some("metrics"))
-                .map_or((field.line, field.col), |(l, c)| (l + self.start_line - 1, c));
+            let (line, col) = key_position(&self.yaml, &key, Some("metrics"))
+                .map_or((field.line, field.col), |(l, c)| {
+                    (l + self.start_line - 1, c)
+                });
             let value = match v {
                 Value::Null => None,
                 Value::Number(n) => n.as_f64(),
@@ -335,7 +347,10 @@ fn kind(v: &Value) -> &'static str {
 }
 
 /// Parses a whole YAML document (site.yaml) into `T`, reporting the error position.
-pub(crate) fn parse_document<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, Diagnostic> {
+pub(crate) fn parse_document<T: DeserializeOwned>(
+    path: &Path,
+    text: &str,
+) -> Result<T, Diagnostic> {
     serde_yaml_ng::from_str(text).map_err(|e| {
         let (line, col) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
         let msg = strip_location(&e.to_string());

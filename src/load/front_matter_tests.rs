@@ -1,6 +1,6 @@
 use std::path::Path;
 
-use super::front_matter::*;
+use super::*;
 
 #[test]
 fn split_reports_body_line() {
@@ -34,5 +34,9 @@ fn unknown_key_suggests_the_closest() {
     let mut diags = Vec::new();
     parse_fields(Path::new("x.md"), &s, &["title", "tactics"], &mut diags).unwrap();
     assert_eq!(diags[0].line, 3);
-    assert!(diags[0].message.contains("did you mean `tactics`"), "{}", diags[0].message);
+    assert!(
+        diags[0].message.contains("did you mean `tactics`"),
+        "{}",
+        diags[0].message
+    );
 }

@@ -6,6 +6,7 @@
 
 pub(crate) mod front_matter;
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -16,6 +17,7 @@ use walkdir::WalkDir;
 
 use crate::config::SiteConfig;
 use crate::error::{line_col, Diagnostic, Error, Level, Result};
+use crate::slug;
 use crate::theme::Theme;
 use front_matter::{parse_fields, split, Fields};
 
@@ -96,7 +98,10 @@ pub struct ReportMeta {
     pub tactics: Vec<String>,
     /// Metric key to value; `None` when given empty.
     pub metrics: IndexMap<String, Option<f64>>,
-    /// Slug as written in front matter.
+    /// Slug as written in front matter. Not serialized: the model's `Report` and the exports
+    /// flatten this struct beside the effective `slug`, and two `slug` keys made JSON readers keep
+    /// the last one (`null` when the slug comes from the file name).
+    #[serde(skip_serializing)]
     pub slug: Option<String>,
     /// Excluded unless drafts are asked for.
     pub draft: bool,
@@ -111,7 +116,8 @@ pub struct ReportMeta {
 pub struct PageMeta {
     /// Title.
     pub title: String,
-    /// Slug as written.
+    /// Slug as written (not serialized, as for reports: `Page` has the effective one).
+    #[serde(skip_serializing)]
     pub slug: Option<String>,
     /// Short label such as 卷首语.
     pub label: Option<String>,
@@ -132,7 +138,9 @@ pub struct PageMeta {
 }
 
 /// Where a page appears in the printed order.
-#[derive(Debug, Clone, Copy, Serialize, Default, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Serialize, Default, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Placement {
     /// Before the sections (foreword, overview).
@@ -171,7 +179,16 @@ const REPORT_KEYS: &[&str] = &[
     "tactics", "metrics", "slug", "draft", "weight", "extra",
 ];
 const PAGE_KEYS: &[&str] = &[
-    "title", "slug", "label", "placement", "weight", "summary", "author", "date", "draft", "extra",
+    "title",
+    "slug",
+    "label",
+    "placement",
+    "weight",
+    "summary",
+    "author",
+    "date",
+    "draft",
+    "extra",
 ];
 
 /// Reads the whole project. Fails with every content error at once.
@@ -216,6 +233,8 @@ pub fn load(project: &Project) -> Result<Sources> {
         diags.extend(d);
         out_pages.extend(p.filter(|p| project.drafts || !p.meta.draft));
     }
+    check_duplicate_slugs(&out_reports, |m| m.slug.as_deref(), "", &mut diags);
+    check_duplicate_slugs(&out_pages, |m| m.slug.as_deref(), "page ", &mut diags);
     diags.sort();
     if diags.iter().any(|d| d.level == Level::Error) {
         return Err(Error::Content(diags));
@@ -223,6 +242,11 @@ pub fn load(project: &Project) -> Result<Sources> {
     let mut config = config;
     if let Some(url) = &project.base_url {
         config.base_url = Some(url.clone());
+    }
+    // Templates append root-relative paths to the base URL; `https://e.org/digest` would
+    // otherwise yield `https://e.org/digestindex.html`.
+    if let Some(url) = config.base_url.as_mut().filter(|u| !u.ends_with('/')) {
+        url.push('/');
     }
     Ok(Sources {
         config,
@@ -266,7 +290,9 @@ fn discover(project: &Project, dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<P
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let p = e.path().map_or_else(|| dir.to_path_buf(), Path::to_path_buf);
+                let p = e
+                    .path()
+                    .map_or_else(|| dir.to_path_buf(), Path::to_path_buf);
                 diags.push(Diagnostic::error(
                     &project.display_path(&p),
                     0,
@@ -294,7 +320,12 @@ fn discover(project: &Project, dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<P
 }
 
 /// Reads a file as UTF-8 text, reporting size limits and invalid bytes with their position.
-fn read_text(path: &Path, shown: &Path, diags: &mut Vec<Diagnostic>, optional: bool) -> Option<String> {
+fn read_text(
+    path: &Path,
+    shown: &Path,
+    diags: &mut Vec<Diagnostic>,
+    optional: bool,
+) -> Option<String> {
     let meta = match fs::metadata(path) {
         Ok(m) => m,
         Err(e) if optional && e.kind() == std::io::ErrorKind::NotFound => return None,
@@ -363,33 +394,25 @@ fn read_fields(
     Some((shown, stem, fields, parts.body.to_string(), parts.body_line))
 }
 
-fn read_report(project: &Project, path: &Path, diags: &mut Vec<Diagnostic>) -> Option<ReportSource> {
+fn read_report(
+    project: &Project,
+    path: &Path,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<ReportSource> {
     let (shown, stem, f, body, body_line) = read_fields(project, path, REPORT_KEYS, diags)?;
     let before = diags.len();
     let p = shown.as_path();
-    let meta = ReportMeta {
-        title: f.require(p, "title", "a string", diags).unwrap_or_default(),
-        town: f.require(p, "town", "a string", diags).unwrap_or_default(),
-        city: f.require(p, "city", "a string", diags).unwrap_or_default(),
-        tactics: f
-            .require(p, "tactics", "a list of strings, e.g. `[网格化管理, 志愿服务]`", diags)
-            .unwrap_or_default(),
-        county: f.get(p, "county", "a string", diags),
-        section: f.get(p, "section", "a string", diags),
-        level: f.get(p, "level", "a string", diags),
-        summary: f.get(p, "summary", "a string", diags),
-        author: f.get(p, "author", "a string", diags),
-        date: f.get(p, "date", "a date `YYYY-MM-DD`", diags),
-        source: f.get(p, "source", "a string", diags),
-        metrics: f.metrics(p, &fs::read_to_string(path).unwrap_or_default(), diags),
-        slug: f.get(p, "slug", "a string", diags),
-        draft: f.get(p, "draft", "`true` or `false`", diags).unwrap_or(false),
-        weight: f.get(p, "weight", "a whole number", diags).unwrap_or(0),
-        extra: f
-            .get(p, "extra", "a map", diags)
-            .unwrap_or(serde_json::Value::Null),
-    };
-    if f.position("tactics") != (f.start_line, 1) && meta.tactics.is_empty() {
+    let title: Option<String> = f.require(p, "title", "a string", diags);
+    let town: Option<String> = f.require(p, "town", "a string", diags);
+    let city: Option<String> = f.require(p, "city", "a string", diags);
+    let tactics: Option<Vec<String>> = f.require(
+        p,
+        "tactics",
+        "a list of strings, e.g. `[网格化管理, 志愿服务]`",
+        diags,
+    );
+    // Present and well-typed but saying nothing (a missing or mistyped field is reported above).
+    if tactics.as_ref().is_some_and(Vec::is_empty) {
         let (l, c) = f.position("tactics");
         diags.push(Diagnostic::error(
             p,
@@ -398,13 +421,41 @@ fn read_report(project: &Project, path: &Path, diags: &mut Vec<Diagnostic>) -> O
             "`tactics` must list at least one tactic",
         ));
     }
-    check_date(p, &f, meta.date.as_deref(), diags);
-    for (key, value) in [("title", &meta.title), ("town", &meta.town), ("city", &meta.city)] {
-        if f.position(key) != (f.start_line, 1) && value.trim().is_empty() {
+    for (key, value) in [("title", &title), ("town", &town), ("city", &city)] {
+        if value.as_ref().is_some_and(|v| v.trim().is_empty()) {
             let (l, c) = f.position(key);
-            diags.push(Diagnostic::error(p, l, c, format!("`{key}` must not be empty")));
+            diags.push(Diagnostic::error(
+                p,
+                l,
+                c,
+                format!("`{key}` must not be empty"),
+            ));
         }
     }
+    let meta = ReportMeta {
+        title: title.unwrap_or_default(),
+        town: town.unwrap_or_default(),
+        city: city.unwrap_or_default(),
+        tactics: tactics.unwrap_or_default(),
+        county: f.get(p, "county", "a string", diags),
+        section: f.get(p, "section", "a string", diags),
+        level: f.get(p, "level", "a string", diags),
+        summary: f.get(p, "summary", "a string", diags),
+        author: f.get(p, "author", "a string", diags),
+        date: f.get(p, "date", "a date `YYYY-MM-DD`", diags),
+        source: f.get(p, "source", "a string", diags),
+        metrics: f.metrics(p, diags),
+        slug: f.get(p, "slug", "a string", diags),
+        draft: f
+            .get(p, "draft", "`true` or `false`", diags)
+            .unwrap_or(false),
+        weight: f.get(p, "weight", "a whole number", diags).unwrap_or(0),
+        extra: f
+            .get(p, "extra", "a map", diags)
+            .unwrap_or(serde_json::Value::Null),
+    };
+    check_date(p, &f, meta.date.as_deref(), diags);
+    check_slug(p, &f, meta.slug.as_deref(), diags);
     if diags.len() > before {
         return None;
     }
@@ -433,12 +484,15 @@ fn read_page(project: &Project, path: &Path, diags: &mut Vec<Diagnostic>) -> Opt
         summary: f.get(p, "summary", "a string", diags),
         author: f.get(p, "author", "a string", diags),
         date: f.get(p, "date", "a date `YYYY-MM-DD`", diags),
-        draft: f.get(p, "draft", "`true` or `false`", diags).unwrap_or(false),
+        draft: f
+            .get(p, "draft", "`true` or `false`", diags)
+            .unwrap_or(false),
         extra: f
             .get(p, "extra", "a map", diags)
             .unwrap_or(serde_json::Value::Null),
     };
     check_date(p, &f, meta.date.as_deref(), diags);
+    check_slug(p, &f, meta.slug.as_deref(), diags);
     if diags.len() > before {
         return None;
     }
@@ -456,6 +510,47 @@ fn positions(f: &Fields, keys: &[&str]) -> IndexMap<String, (usize, usize)> {
     keys.iter()
         .map(|k| (k.to_string(), f.position(k)))
         .collect()
+}
+
+/// A slug written by the editor must be one safe path segment. Checked here rather than only in
+/// the model so that it is reported with every other front-matter problem of the build.
+fn check_slug(p: &Path, f: &Fields, slug: Option<&str>, diags: &mut Vec<Diagnostic>) {
+    if let Some(Err(msg)) = slug.map(slug::validate) {
+        let (l, c) = f.position("slug");
+        diags.push(Diagnostic::error(p, l, c, msg));
+    }
+}
+
+/// Two published files with one slug would overwrite each other's page. The model checks this
+/// too; checking here reports it together with the other content errors of the build.
+fn check_duplicate_slugs<M>(
+    files: &[Source<M>],
+    explicit: impl Fn(&M) -> Option<&str>,
+    what: &str,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut seen: BTreeMap<String, &Path> = BTreeMap::new();
+    for src in files {
+        let slug = explicit(&src.meta).map_or_else(|| slug::slugify(&src.stem), str::to_string);
+        match seen.get(&slug) {
+            Some(other) => {
+                let (l, c) = src.positions["slug"];
+                diags.push(Diagnostic::error(
+                    &src.path,
+                    l,
+                    c,
+                    format!(
+                        "duplicate {what}slug `{slug}`: {} has it too; set a distinct `slug:` in \
+                         one of them",
+                        other.display()
+                    ),
+                ));
+            }
+            None => {
+                seen.insert(slug, &src.path);
+            }
+        }
+    }
 }
 
 fn check_date(p: &Path, f: &Fields, date: Option<&str>, diags: &mut Vec<Diagnostic>) {

@@ -142,21 +142,23 @@ impl Site {
 
     /// Count of reports per (city index, tactic index) for the tactics map.
     pub fn tactic_matrix(&self) -> Vec<Vec<Vec<usize>>> {
-        self.cities
-            .iter()
-            .map(|c| {
-                self.tactics
-                    .iter()
-                    .map(|t| {
-                        t.reports
-                            .iter()
-                            .copied()
-                            .filter(|r| c.group.reports.contains(r))
-                            .collect()
-                    })
-                    .collect()
-            })
-            .collect()
+        // One pass over the tactic postings with a report -> city table: testing each posting
+        // against each city's list was quadratic in the number of reports.
+        let mut city_of = vec![usize::MAX; self.reports.len()];
+        for (ci, c) in self.cities.iter().enumerate() {
+            for &r in &c.group.reports {
+                city_of[r] = ci;
+            }
+        }
+        let mut matrix = vec![vec![Vec::new(); self.tactics.len()]; self.cities.len()];
+        for (ti, t) in self.tactics.iter().enumerate() {
+            for &r in &t.reports {
+                if let Some(row) = matrix.get_mut(city_of[r]) {
+                    row[ti].push(r);
+                }
+            }
+        }
+        matrix
     }
 }
 
@@ -257,7 +259,7 @@ pub fn build(sources: &Sources) -> Result<Site> {
         });
     }
     if !errors.is_empty() {
-        errors.extend(diags.into_iter());
+        errors.extend(diags);
         errors.sort();
         return Err(Error::Content(errors));
     }
@@ -276,7 +278,12 @@ pub fn build(sources: &Sources) -> Result<Site> {
         config.sections.iter().map(|s| s.name()),
         reports.iter().filter_map(|r| r.meta.section.as_deref()),
     );
-    let city_rank = |name: &str| city_names.iter().position(|c| c == name).unwrap_or(usize::MAX);
+    let city_rank = |name: &str| {
+        city_names
+            .iter()
+            .position(|c| c == name)
+            .unwrap_or(usize::MAX)
+    };
     let section_rank = |name: Option<&str>| {
         name.and_then(|n| section_names.iter().position(|s| s == n))
             .unwrap_or(usize::MAX)
@@ -296,7 +303,13 @@ pub fn build(sources: &Sources) -> Result<Site> {
             } else {
                 (r.meta.weight, city as i64)
             };
-            (section_rank(sec), first, second, r.meta.title.clone(), r.slug.clone())
+            (
+                section_rank(sec),
+                first,
+                second,
+                r.meta.title.clone(),
+                r.slug.clone(),
+            )
         };
         key(a).cmp(&key(b))
     });
@@ -305,13 +318,20 @@ pub fn build(sources: &Sources) -> Result<Site> {
     let section_slugs = unique_slugs(&section_names, &[]);
     let tactic_names = ordered_names(
         config.tactics.keys().map(String::as_str),
-        reports.iter().flat_map(|r| r.meta.tactics.iter().map(String::as_str)),
+        reports
+            .iter()
+            .flat_map(|r| r.meta.tactics.iter().map(String::as_str)),
     );
     let tactic_slugs = unique_slugs(&tactic_names, RESERVED_TACTIC_SLUGS);
     for r in &mut reports {
         r.city_slug = city_slugs[&r.meta.city].clone();
         r.section_slug = r.meta.section.as_ref().map(|s| section_slugs[s].clone());
-        r.tactic_slugs = r.meta.tactics.iter().map(|t| tactic_slugs[t].clone()).collect();
+        r.tactic_slugs = r
+            .meta
+            .tactics
+            .iter()
+            .map(|t| tactic_slugs[t].clone())
+            .collect();
     }
 
     let metrics = metric_columns(&config, &reports);
@@ -517,7 +537,9 @@ fn warn_unknown(config: &SiteConfig, sources: &Sources, diags: &mut Vec<Diagnost
         let pos = |k: &str| src.positions.get(k).copied().unwrap_or((0, 0));
         if !config.tactics.is_empty() {
             for t in &src.meta.tactics {
-                if config.canonical_tactic(t.trim()) == t.trim() && !config.tactics.contains_key(t.trim()) {
+                if config.canonical_tactic(t.trim()) == t.trim()
+                    && !config.tactics.contains_key(t.trim())
+                {
                     let (l, c) = pos("tactics");
                     diags.push(Diagnostic::warning(
                         &src.path,
@@ -556,7 +578,10 @@ fn warn_unknown(config: &SiteConfig, sources: &Sources, diags: &mut Vec<Diagnost
                 format!(
                     "city `{}` is not listed in site.yaml{}",
                     src.meta.city,
-                    hint(&src.meta.city, config.cities.iter().map(String::as_str).collect())
+                    hint(
+                        &src.meta.city,
+                        config.cities.iter().map(String::as_str).collect()
+                    )
                 ),
             ));
         }

@@ -35,6 +35,29 @@ pub(super) fn assign(reports: &mut [Report]) {
         }
     }
     let idf = |t: &str| (n / postings[t].len() as f64).ln();
+    // The tie-breaks run for every candidate pair, and at scale (100x the digest) nearly every
+    // report is a candidate of every other: compare small integers, not strings.
+    let mut names: BTreeMap<String, u32> = BTreeMap::new();
+    let mut intern = |s: &str| match names.get(s) {
+        Some(&id) => id,
+        None => {
+            let id = names.len() as u32 + 1;
+            names.insert(s.to_string(), id);
+            id
+        }
+    };
+    let city: Vec<u32> = reports.iter().map(|r| intern(&r.meta.city)).collect();
+    // 0: no county, which matches nothing.
+    let county: Vec<u32> = reports
+        .iter()
+        .map(|r| r.meta.county.as_deref().map_or(0, &mut intern))
+        .collect();
+    let mut by_slug: Vec<usize> = (0..reports.len()).collect();
+    by_slug.sort_by(|&x, &y| reports[x].slug.cmp(&reports[y].slug));
+    let mut slug_rank = vec![0usize; reports.len()];
+    for (rank, &i) in by_slug.iter().enumerate() {
+        slug_rank[i] = rank;
+    }
     let all: Vec<Vec<Related>> = (0..reports.len())
         .into_par_iter()
         .map_init(
@@ -54,28 +77,27 @@ pub(super) fn assign(reports: &mut [Report]) {
                         }
                     }
                 }
-                let key = |j: usize| {
-                    let b = &reports[j];
-                    (
-                        a.meta.county.is_some() && a.meta.county == b.meta.county,
-                        a.meta.city == b.meta.city,
-                    )
-                };
+                let key = |j: usize| (county[i] != 0 && county[i] == county[j], city[i] == city[j]);
                 let order = |x: &usize, y: &usize| {
                     score[*y]
                         .total_cmp(&score[*x])
                         .then(key(*y).cmp(&key(*x)))
-                        .then(reports[*x].slug.cmp(&reports[*y].slug))
+                        .then(slug_rank[*x].cmp(&slug_rank[*y]))
                 };
-                let mut best = touched.clone();
-                if best.len() > MAX_RELATED {
-                    best.select_nth_unstable_by(MAX_RELATED - 1, order);
+                // Keep the best few in order while scanning: nearly every candidate loses to the
+                // current last one on the first comparison, where a selection over all of them
+                // (at scale, all reports) compared each several times.
+                let mut best: Vec<usize> = Vec::with_capacity(MAX_RELATED + 1);
+                for &j in &touched {
+                    if best.len() == MAX_RELATED && order(&j, &best[MAX_RELATED - 1]).is_ge() {
+                        continue;
+                    }
+                    let at = best.partition_point(|b| order(b, &j).is_lt());
+                    best.insert(at, j);
                     best.truncate(MAX_RELATED);
                 }
-                best.sort_by(order);
                 let picked: Vec<Related> = best
                     .iter()
-                    .take(MAX_RELATED)
                     .map(|&j| {
                         let mut shared: Vec<&String> = a
                             .meta

@@ -57,11 +57,11 @@ pub(super) fn exports(site: &Site) -> Result<Vec<OutputFile>> {
             m.summary.clone().unwrap_or_default(),
             super::report_url(&r.slug),
         ];
-        row.extend(
-            site.metrics
-                .iter()
-                .map(|k| site.metric(r, &k.key).map(super::fmt_num).unwrap_or_default()),
-        );
+        row.extend(site.metrics.iter().map(|k| {
+            site.metric(r, &k.key)
+                .map(super::fmt_num)
+                .unwrap_or_default()
+        }));
         w.write_record(&row).map_err(csv_err)?;
     }
     let mut csv_bytes = b"\xEF\xBB\xBF".to_vec(); // BOM: spreadsheet apps then read UTF-8 Chinese right.

