@@ -13,12 +13,19 @@ fn fixture() -> Site {
 
 fn search(site: &Site, q: &str) -> Vec<serde_json::Value> {
     let out = site.run(&["search", "--json", q]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("JSON array")
 }
 
 fn slugs(hits: &[serde_json::Value]) -> Vec<String> {
-    let mut s: Vec<String> = hits.iter().map(|h| h["slug"].as_str().unwrap().to_string()).collect();
+    let mut s: Vec<String> = hits
+        .iter()
+        .map(|h| h["slug"].as_str().unwrap().to_string())
+        .collect();
     s.sort();
     s
 }
@@ -57,19 +64,34 @@ fn json_hits_are_best_first_with_titles_and_scores() {
 fn build_writes_the_browser_index() {
     let site = fixture();
     let manifest = site.out("search/manifest.js");
-    assert!(manifest.starts_with("__casebook_search(\"manifest.js\","), "{manifest}");
+    assert!(
+        manifest.starts_with("__casebook_search(\"manifest.js\","),
+        "{manifest}"
+    );
     assert!(site.out_exists("search/search.js"));
     assert!(site.out_exists("search/search-classic.js"));
     assert!(site.out_exists("search/search-ui.js"));
     let classic = site.out("search/search-classic.js");
-    assert!(!classic.contains("import.meta") && !classic.contains("\nexport "), "classic script has module syntax");
+    assert!(
+        !classic.contains("import.meta") && !classic.contains("\nexport "),
+        "classic script has module syntax"
+    );
     // the title with markup stays data inside the index files
     let dir = site.root().join("output/search");
     let mut found = false;
-    for e in walkdir::WalkDir::new(&dir).into_iter().filter_map(Result::ok) {
-        if e.path().extension().is_some_and(|x| x == "js") && e.path().to_string_lossy().contains("/d/") {
+    for e in walkdir::WalkDir::new(&dir)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if e.path().extension().is_some_and(|x| x == "js")
+            && e.path().to_string_lossy().contains("/d/")
+        {
             let text = std::fs::read_to_string(e.path()).unwrap();
-            assert!(!text.contains("<script"), "raw `<script` in {}", e.path().display());
+            assert!(
+                !text.contains("<script"),
+                "raw `<script` in {}",
+                e.path().display()
+            );
             found |= text.contains("\\u003cscript>alert(1)");
         }
     }
