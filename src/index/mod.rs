@@ -118,7 +118,7 @@ pub fn index(site: &Site) -> Result<SearchIndex> {
         // One thread and one final merge give a single segment whose doc ids are the site's
         // report order, which the browser index relies on.
         let mut writer = index
-            .writer_with_num_threads::<TantivyDocument>(1, 200_000_000)
+            .writer_with_num_threads::<TantivyDocument>(1, 60_000_000)
             .map_err(terr)?;
         for r in &site.reports {
             let mut d = doc!(
