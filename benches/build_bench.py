@@ -273,7 +273,9 @@ def main() -> None:
                 sys.exit(f"{name} built {pages} report pages, expected {reports}")
         rss = {name: peak_rss_mib(cmd, 3) for name, cmd in cmds.items()}
         cb, hg = res["casebook"]["median"], res["hugo"]["median"]
-        rows.append((n, reports, cb, hg, cb / hg, rss["casebook"], rss["hugo"]))
+        # CPU time (user + system, mean over runs) is steadier than wall time on a shared machine.
+        cpu = {k: res[k]["user"] + res[k]["system"] for k in cmds}
+        rows.append((n, reports, cb, hg, cb / hg, cpu["casebook"], cpu["hugo"], rss["casebook"], rss["hugo"]))
 
     if opts.prepare_only:
         return
@@ -282,12 +284,13 @@ def main() -> None:
         f"Machine: {machine()}; Hugo {versions}; median of hyperfine runs (warm cache, output written",
         "to disk); peak RSS is the median of three `/usr/bin/time -v` runs.",
         "",
-        "| scale | reports | casebook build | Hugo | casebook / Hugo | casebook peak RSS | Hugo peak RSS |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| scale | reports | casebook build | Hugo | casebook / Hugo | CPU casebook / Hugo | casebook peak RSS | Hugo peak RSS |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for n, reports, cb, hg, ratio, rss_cb, rss_hg in rows:
+    for n, reports, cb, hg, ratio, cpu_cb, cpu_hg, rss_cb, rss_hg in rows:
         lines.append(
-            f"| {n}x | {reports} | {cb:.3f} s | {hg:.3f} s | {ratio:.2f} | {rss_cb:.0f} MiB | {rss_hg:.0f} MiB |"
+            f"| {n}x | {reports} | {cb:.3f} s | {hg:.3f} s | {ratio:.2f} | {cpu_cb:.2f} s / {cpu_hg:.2f} s |"
+            f" {rss_cb:.0f} MiB | {rss_hg:.0f} MiB |"
         )
     table = "\n".join(lines)
     (work / "results.md").write_text(table + "\n", encoding="utf-8")
