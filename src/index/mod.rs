@@ -16,6 +16,7 @@ pub mod tokenizer;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -111,6 +112,22 @@ fn terr(e: impl std::fmt::Display) -> Error {
 /// Indexes every report: tantivy first (in memory: no fsync per commit), then the browser index
 /// exported from it.
 pub fn index(site: &Site) -> Result<SearchIndex> {
+    let files = std::sync::Mutex::new(Vec::new());
+    index_into(site, &|f| {
+        files.lock().map_err(|_| Error::Index("poisoned".into()))?.push(f);
+        Ok(())
+    })?;
+    let mut files = files.into_inner().map_err(|_| Error::Index("poisoned".into()))?;
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(SearchIndex { files })
+}
+
+/// A consumer of output files (the write stage's staging folder, or memory for `serve`).
+pub type Sink<'a> = dyn Fn(OutputFile) -> Result<()> + Sync + 'a;
+
+/// Like [`index`], handing each file to `sink` as soon as it is ready, so a large site's index
+/// is never held twice in memory.
+pub fn index_into(site: &Site, sink: &Sink<'_>) -> Result<()> {
     let s = schema();
     let index = Index::create_in_ram(s.schema.clone());
     register(&index);
@@ -149,9 +166,11 @@ pub fn index(site: &Site) -> Result<SearchIndex> {
         writer.wait_merging_threads().map_err(terr)?;
     }
     let reader = open_reader(&index)?;
-    let mut files = export(site, &s, &reader)?;
-    files.extend(tantivy_files(&index)?);
-    Ok(SearchIndex { files })
+    export(site, &s, &reader, sink)?;
+    for f in tantivy_files(&index)? {
+        sink(f)?;
+    }
+    Ok(())
 }
 
 /// The in-memory tantivy index as files, for `casebook search` to open from the output.
@@ -232,12 +251,17 @@ struct FieldStat<'a> {
     tokens: u64,
 }
 
-fn export(site: &Site, s: &IndexSchema, reader: &IndexReader) -> Result<Vec<OutputFile>> {
+fn export(site: &Site, s: &IndexSchema, reader: &IndexReader, sink: &Sink<'_>) -> Result<()> {
     let searcher = reader.searcher();
     let segments = searcher.segment_readers();
     let seg = match segments {
         [one] => one,
-        [] => return empty_export(site),
+        [] => {
+            for f in empty_export(site)? {
+                sink(f)?;
+            }
+            return Ok(());
+        }
         _ => {
             return Err(Error::Index(format!(
                 "expected one segment, found {}",
@@ -392,21 +416,6 @@ fn export(site: &Site, s: &IndexSchema, reader: &IndexReader) -> Result<Vec<Outp
         .collect();
     let dir = format!("idx-{hash}");
 
-    let mut files = Vec::new();
-    let mut push = |rel: String, json: &str| {
-        let path = format!("{dir}/{rel}");
-        files.push(OutputFile {
-            bytes: script_raw(&path, json),
-            path: format!("search/{path}"),
-        });
-    };
-    for (i, (_, body)) in shards.iter().enumerate() {
-        push(format!("t{i}.js"), body);
-    }
-    for (p, body) in &body_files {
-        push(p.clone(), body);
-    }
-    push("f.js".into(), &facets);
     let manifest = json!({
         "v": 1,
         "n": n,
@@ -416,11 +425,25 @@ fn export(site: &Site, s: &IndexSchema, reader: &IndexReader) -> Result<Vec<Outp
         "facets": "f.js",
         "norms": fieldnorm_table(),
     });
-    files.push(OutputFile {
+    let put = |rel: String, json: &str| {
+        let path = format!("{dir}/{rel}");
+        sink(OutputFile {
+            bytes: script_raw(&path, json),
+            path: format!("search/{path}"),
+        })
+    };
+    shards
+        .into_par_iter()
+        .enumerate()
+        .try_for_each(|(i, (_, body))| put(format!("t{i}.js"), &body))?;
+    body_files
+        .into_par_iter()
+        .try_for_each(|(p, body)| put(p, &body))?;
+    put("f.js".into(), &facets)?;
+    sink(OutputFile {
         bytes: script("manifest.js", &manifest),
         path: "search/manifest.js".into(),
-    });
-    Ok(files)
+    })
 }
 
 fn empty_export(site: &Site) -> Result<Vec<OutputFile>> {
