@@ -114,10 +114,15 @@ fn terr(e: impl std::fmt::Display) -> Error {
 pub fn index(site: &Site) -> Result<SearchIndex> {
     let files = std::sync::Mutex::new(Vec::new());
     index_into(site, &|f| {
-        files.lock().map_err(|_| Error::Index("poisoned".into()))?.push(f);
+        files
+            .lock()
+            .map_err(|_| Error::Index("poisoned".into()))?
+            .push(f);
         Ok(())
     })?;
-    let mut files = files.into_inner().map_err(|_| Error::Index("poisoned".into()))?;
+    let mut files = files
+        .into_inner()
+        .map_err(|_| Error::Index("poisoned".into()))?;
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(SearchIndex { files })
 }

@@ -424,6 +424,35 @@ pub fn build(sources: &Sources) -> Result<Site> {
         })
         .filter(|s| !s.group.reports.is_empty())
         .collect();
+    // Reports without a section still belong in the contents and the print edition: they form
+    // a last group of their own (a site of bare reports is then one group, not an empty page).
+    let unsectioned: Vec<usize> = (0..reports.len())
+        .filter(|&i| reports[i].meta.section.is_none())
+        .collect();
+    let mut sections = sections;
+    if !unsectioned.is_empty() {
+        let taken: BTreeSet<&str> = sections.iter().map(|s| s.group.slug.as_str()).collect();
+        let mut slug = "other".to_string();
+        let mut n = 2;
+        while taken.contains(slug.as_str()) {
+            slug = format!("other-{n}");
+            n += 1;
+        }
+        sections.push(Section {
+            group: Group {
+                name: if sections.is_empty() {
+                    "报告"
+                } else {
+                    "其他"
+                }
+                .to_string(),
+                slug,
+                description: String::new(),
+                reports: unsectioned,
+            },
+            by_city: Vec::new(),
+        });
+    }
 
     let mut tactics: Vec<Group> = tactic_names
         .iter()

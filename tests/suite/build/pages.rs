@@ -516,3 +516,21 @@ fn exports_hold_all_front_matter_and_metrics() {
     assert_eq!(get("membership_rate"), "90");
     assert_eq!(get("volunteers"), "");
 }
+
+/// Reports without a `section` are still listed in the contents and the print edition (they
+/// were left out when every report had a section but these), as one last group.
+#[test]
+fn reports_without_a_section_are_in_the_contents_and_print() {
+    let site = crate::harness::Site::new();
+    site.report("a", "甲镇报告", "甲镇", "杭州市", &["志愿服务"])
+        .report("b", "乙镇报告", "乙镇", "宁波市", &["志愿服务"]);
+    site.build_ok();
+    let contents = site.out("contents/index.html");
+    assert!(
+        contents.contains("甲镇报告") && contents.contains("乙镇报告"),
+        "{contents}"
+    );
+    let print = site.out("print/index.html");
+    assert!(print.contains("id=\"report-a\"") && print.contains("id=\"report-b\""));
+    assert!(site.out_exists("sections/other/index.html"));
+}
