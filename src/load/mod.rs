@@ -381,7 +381,7 @@ fn read_fields(
     path: &Path,
     allowed: &[&str],
     diags: &mut Vec<Diagnostic>,
-) -> Option<(PathBuf, String, Fields, String, usize)> {
+) -> Option<ReadFile> {
     let shown = project.display_path(path);
     let text = read_text(path, &shown, diags, false)?;
     let parts = split(&shown, &text).map_err(|d| diags.push(d)).ok()?;
@@ -391,7 +391,22 @@ fn read_fields(
         .and_then(|s| s.to_str())
         .unwrap_or_default()
         .to_string();
-    Some((shown, stem, fields, parts.body.to_string(), parts.body_line))
+    Some(ReadFile {
+        shown,
+        stem,
+        fields,
+        body: parts.body.to_string(),
+        body_line: parts.body_line,
+    })
+}
+
+/// A content file read and split, its front matter parsed into checked fields.
+struct ReadFile {
+    shown: PathBuf,
+    stem: String,
+    fields: Fields,
+    body: String,
+    body_line: usize,
 }
 
 fn read_report(
@@ -399,7 +414,8 @@ fn read_report(
     path: &Path,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<ReportSource> {
-    let (shown, stem, f, body, body_line) = read_fields(project, path, REPORT_KEYS, diags)?;
+    let file = read_fields(project, path, REPORT_KEYS, diags)?;
+    let (shown, f) = (&file.shown, &file.fields);
     let before = diags.len();
     let p = shown.as_path();
     let title: Option<String> = f.require(p, "title", "a string", diags);
@@ -454,23 +470,13 @@ fn read_report(
             .get(p, "extra", "a map", diags)
             .unwrap_or(serde_json::Value::Null),
     };
-    check_date(p, &f, meta.date.as_deref(), diags);
-    check_slug(p, &f, meta.slug.as_deref(), diags);
-    if diags.len() > before {
-        return None;
-    }
-    Some(Source {
-        path: shown,
-        stem,
-        positions: positions(&f, REPORT_KEYS),
-        meta,
-        body,
-        body_line,
-    })
+    let (date, slug) = (meta.date.clone(), meta.slug.clone());
+    finish(file, REPORT_KEYS, meta, (date, slug), before, diags)
 }
 
 fn read_page(project: &Project, path: &Path, diags: &mut Vec<Diagnostic>) -> Option<PageSource> {
-    let (shown, stem, f, body, body_line) = read_fields(project, path, PAGE_KEYS, diags)?;
+    let file = read_fields(project, path, PAGE_KEYS, diags)?;
+    let (shown, f) = (&file.shown, &file.fields);
     let before = diags.len();
     let p = shown.as_path();
     let meta = PageMeta {
@@ -491,18 +497,32 @@ fn read_page(project: &Project, path: &Path, diags: &mut Vec<Diagnostic>) -> Opt
             .get(p, "extra", "a map", diags)
             .unwrap_or(serde_json::Value::Null),
     };
-    check_date(p, &f, meta.date.as_deref(), diags);
-    check_slug(p, &f, meta.slug.as_deref(), diags);
+    let (date, slug) = (meta.date.clone(), meta.slug.clone());
+    finish(file, PAGE_KEYS, meta, (date, slug), before, diags)
+}
+
+/// The checks every content file shares (date, slug), then the [`Source`], unless this file
+/// raised errors since `before`.
+fn finish<M>(
+    file: ReadFile,
+    keys: &[&str],
+    meta: M,
+    (date, slug): (Option<String>, Option<String>),
+    before: usize,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Source<M>> {
+    check_date(&file.shown, &file.fields, date.as_deref(), diags);
+    check_slug(&file.shown, &file.fields, slug.as_deref(), diags);
     if diags.len() > before {
         return None;
     }
     Some(Source {
-        path: shown,
-        stem,
-        positions: positions(&f, PAGE_KEYS),
+        positions: positions(&file.fields, keys),
+        path: file.shown,
+        stem: file.stem,
         meta,
-        body,
-        body_line,
+        body: file.body,
+        body_line: file.body_line,
     })
 }
 
