@@ -556,12 +556,16 @@ struct ContentsSection<'a> {
     subgroups: Vec<(String, Vec<ReportView<'a>>)>,
 }
 
+/// The digest in printed order: front pages, the sections, back pages. The contents page and
+/// the print edition differ only in what a section holds.
 #[derive(Serialize)]
-struct ContentsPage<'a> {
+struct Book<'a, S> {
     front: Vec<PageView<'a>>,
-    sections: Vec<ContentsSection<'a>>,
+    sections: Vec<S>,
     back: Vec<PageView<'a>>,
 }
+
+type ContentsPage<'a> = Book<'a, ContentsSection<'a>>;
 
 #[derive(Serialize)]
 struct PrintReport<'a> {
@@ -575,12 +579,7 @@ struct PrintSection<'a> {
     subgroups: Vec<(String, Vec<PrintReport<'a>>)>,
 }
 
-#[derive(Serialize)]
-struct PrintPage<'a> {
-    front: Vec<PageView<'a>>,
-    sections: Vec<PrintSection<'a>>,
-    back: Vec<PageView<'a>>,
-}
+type PrintPage<'a> = Book<'a, PrintSection<'a>>;
 
 #[derive(Serialize)]
 struct MetricColumn<'a> {
