@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use unicode_normalization::UnicodeNormalization;
 
+use crate::harness::unescape;
 use crate::harness::{copy_dir, repo, Site};
 
 /// The printed contents, in print order: (page, city, county, town). Page 6 is the special report
@@ -252,15 +253,6 @@ fn main_of(html: &str) -> &str {
         .find("</main>")
         .map_or(html.len(), |i| start + i);
     &html[start..end]
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&#x2F;", "/")
-        .replace("&#x27;", "'")
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
 }
 
 /// (href, text) of every link to a report page, in document order.

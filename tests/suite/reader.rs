@@ -10,17 +10,8 @@ use std::fs;
 
 use regex::Regex;
 
+use crate::harness::unescape;
 use crate::harness::{repo, Site};
-
-/// Undoes the HTML escaping Tera applies (`/` becomes `&#x2F;`).
-fn unescape(s: &str) -> String {
-    s.replace("&#x2F;", "/")
-        .replace("&#x27;", "'")
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-}
 
 /// A report of a fixture, as its front matter says.
 #[derive(Debug, Clone)]
