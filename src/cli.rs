@@ -151,7 +151,7 @@ fn run_build(args: BuildArgs) -> Result<i32> {
                 .iter()
                 .map(|(n, d)| format!("{n} {:.0} ms", d.as_secs_f64() * 1000.0))
                 .collect();
-            let total: f64 = report.timings.iter().map(|(_, d)| d.as_secs_f64()).sum();
+            let total = report.total.as_secs_f64();
             eprintln!(
                 "built {} reports, {} files into {} in {:.0} ms ({}){}",
                 report.reports,
