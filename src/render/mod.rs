@@ -86,23 +86,45 @@ pub fn render_with(
     tera: &Tera,
     options: &RenderOptions,
 ) -> Result<Vec<OutputFile>> {
+    let files = std::sync::Mutex::new(Vec::new());
+    render_pages(site, tera, options, |f| {
+        files
+            .lock()
+            .map_err(|_| Error::Invalid("render: a page panicked".into()))?
+            .push(f);
+        Ok(())
+    })?;
+    let files = files
+        .into_inner()
+        .map_err(|_| Error::Invalid("render: a page panicked".into()))?;
+    finish(site, theme, files)
+}
+
+/// Renders every templated page in parallel, handing each to `sink`; returns their paths.
+/// The one page loop behind [`render_with`] and [`render_into`].
+fn render_pages(
+    site: &Site,
+    tera: &Tera,
+    options: &RenderOptions,
+    sink: impl Fn(OutputFile) -> Result<()> + Sync,
+) -> Result<std::collections::BTreeSet<String>> {
     let site_view = site_view(site);
     let jobs = jobs(site, &site_view);
-    let files: Vec<OutputFile> = jobs
-        .into_par_iter()
+    let pages = jobs.iter().map(|j| j.path.clone()).collect();
+    jobs.into_par_iter()
         .map(|job| {
             // Without a probe a context is always built.
             let context = (job.context)(None).unwrap_or_default();
             let html = tera
                 .render(job.template, &context)
                 .map_err(|e| template_error(job.template, &e))?;
-            Ok(OutputFile {
+            sink(OutputFile {
                 bytes: inject(html, &job.path, options),
                 path: job.path,
             })
         })
-        .collect::<Result<_>>()?;
-    finish(site, theme, files)
+        .collect::<Result<()>>()?;
+    Ok(pages)
 }
 
 /// Renders the same files as [`render`], handing each to `sink` as soon as it is rendered
@@ -115,21 +137,7 @@ pub fn render_into(
     sink: impl Fn(OutputFile) -> Result<()> + Sync,
 ) -> Result<()> {
     let tera = compile(theme)?;
-    let site_view = site_view(site);
-    let jobs = jobs(site, &site_view);
-    let pages: std::collections::BTreeSet<String> = jobs.iter().map(|j| j.path.clone()).collect();
-    jobs.into_par_iter()
-        .map(|job| {
-            let context = (job.context)(None).unwrap_or_default();
-            let html = tera
-                .render(job.template, &context)
-                .map_err(|e| template_error(job.template, &e))?;
-            sink(OutputFile {
-                bytes: inject(html, &job.path, options),
-                path: job.path,
-            })
-        })
-        .collect::<Result<()>>()?;
+    let pages = render_pages(site, &tera, options, &sink)?;
     // Exports and static files as `finish` adds them; as there, a page keeps its path.
     for file in finish(site, theme, Vec::new())? {
         if !pages.contains(&file.path) {

@@ -188,17 +188,7 @@ fn new_report_refuses_to_overwrite_and_bad_slugs() {
     let (_tmp, dir) = init(&[]);
     let root = dir.to_str().unwrap();
     let before = fs::read_to_string(dir.join("content/reports/sandun.md")).unwrap();
-    let out = casebook(&[
-        "new",
-        "report",
-        "sandun",
-        "--town",
-        "三墩镇",
-        "--city",
-        "杭州市",
-        "--root",
-        root,
-    ]);
+    let out = new_sandun("sandun", root);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("content/reports/sandun.md already exists"),
@@ -217,44 +207,14 @@ fn new_report_refuses_to_overwrite_and_bad_slugs() {
         dir.join("content/reports/hangzhou/sandun.md"),
     )
     .unwrap();
-    let out = casebook(&[
-        "new",
-        "report",
-        "sandun",
-        "--town",
-        "三墩镇",
-        "--city",
-        "杭州市",
-        "--root",
-        root,
-    ]);
+    let out = new_sandun("sandun", root);
     assert_eq!(out.status.code(), Some(2));
     assert!(!dir.join("content/reports/sandun.md").exists());
 
-    let out = casebook(&[
-        "new",
-        "report",
-        "San Dun",
-        "--town",
-        "三墩镇",
-        "--city",
-        "杭州市",
-        "--root",
-        root,
-    ]);
+    let out = new_sandun("San Dun", root);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("try `san-dun`"), "{}", stderr(&out));
-    let out = casebook(&[
-        "new",
-        "report",
-        "../x",
-        "--town",
-        "三墩镇",
-        "--city",
-        "杭州市",
-        "--root",
-        root,
-    ]);
+    let out = new_sandun("../x", root);
     assert_eq!(out.status.code(), Some(2));
     assert!(!dir.join("content/x.md").exists());
 }
@@ -332,4 +292,19 @@ fn new_report_on_the_digest_lists_its_whole_registry() {
         );
     }
     site.build_ok();
+}
+
+/// `casebook new report <slug> --town 三墩镇 --city 杭州市 --root <root>`.
+fn new_sandun(slug: &str, root: &str) -> std::process::Output {
+    casebook(&[
+        "new",
+        "report",
+        slug,
+        "--town",
+        "三墩镇",
+        "--city",
+        "杭州市",
+        "--root",
+        root,
+    ])
 }
