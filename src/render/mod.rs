@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::model::{page_listed, Site};
 use crate::theme::Theme;
 use charts::ChartView;
-use views::{fmt_num, report_url, Counts, Link, ReportView, SiteView};
+use views::{fmt_num, report_url, Counts, Link, ReportRef, ReportView, SiteView};
 
 /// One file of the built site.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,7 +109,8 @@ fn render_pages(
     sink: impl Fn(OutputFile) -> Result<()> + Sync,
 ) -> Result<std::collections::BTreeSet<String>> {
     let site_view = site_view(site);
-    let jobs = jobs(site, &site_view);
+    let items = report_items(site, tera)?;
+    let jobs = jobs(site, &site_view, &items);
     let pages = jobs.iter().map(|j| j.path.clone()).collect();
     jobs.into_par_iter()
         .map(|job| {
@@ -145,6 +146,22 @@ pub fn render_into(
         }
     }
     Ok(())
+}
+
+/// Every report's listing entry, rendered once from `report_item.html` for pages two folders
+/// deep (city, tactic and section pages), where every listing lives; see [`ReportRef`].
+fn report_items(site: &Site, tera: &Tera) -> Result<Vec<String>> {
+    const TEMPLATE: &str = "report_item.html";
+    site.reports
+        .par_iter()
+        .map(|r| {
+            let mut context = Context::new();
+            context.insert("r", &ReportView::new(site, r));
+            context.insert("root", "../../");
+            tera.render(TEMPLATE, &context)
+                .map_err(|e| template_error(TEMPLATE, &e))
+        })
+        .collect()
 }
 
 /// Adds `options.inject` before `</body>` of an HTML page.
@@ -239,7 +256,8 @@ pub fn render_cached(
     };
     let mut old = std::mem::take(&mut cache.pages);
     let site_view = site_view(site);
-    let mut jobs = jobs(site, &site_view);
+    let items = report_items(site, tera)?;
+    let mut jobs = jobs(site, &site_view, &items);
     // Biggest pages last time first, one task each: the print edition alone takes as long as
     // hundreds of small pages, and must not be the one left running at the end.
     jobs.sort_by_key(|j| std::cmp::Reverse(old.get(&j.path).map_or(usize::MAX, |(_, b)| b.len())));
@@ -507,7 +525,7 @@ struct TocEntry<'a> {
 
 #[derive(Serialize)]
 struct RelatedView<'a> {
-    report: ReportView<'a>,
+    report: ReportRef<'a>,
     shared: &'a [String],
 }
 
@@ -516,8 +534,8 @@ struct ReportPage<'a> {
     report: ReportView<'a>,
     body: &'a str,
     toc: Vec<TocEntry<'a>>,
-    prev: Option<ReportView<'a>>,
-    next: Option<ReportView<'a>>,
+    prev: Option<ReportRef<'a>>,
+    next: Option<ReportRef<'a>>,
     related: Vec<RelatedView<'a>>,
 }
 
@@ -530,12 +548,15 @@ struct GroupView<'a> {
     count: usize,
 }
 
+/// A list of reports: `subgroups` when the list is grouped (counties on a city page, cities on a
+/// tactic page and on a grouped section's page), else `reports`. Only one of them is filled: at
+/// scale a second copy of every listing was a large share of the page's cost.
 #[derive(Serialize)]
 struct ListPage<'a> {
     group: GroupView<'a>,
-    reports: Vec<ReportView<'a>>,
-    /// (heading, reports) sub-groups: counties on a city page, cities on a section page.
-    subgroups: Vec<(String, Vec<ReportView<'a>>)>,
+    reports: Vec<ReportRef<'a>>,
+    /// (heading, reports) sub-groups.
+    subgroups: Vec<(String, Vec<ReportRef<'a>>)>,
     charts: Vec<ChartView>,
 }
 
@@ -560,8 +581,8 @@ struct PageView<'a> {
 #[derive(Serialize)]
 struct ContentsSection<'a> {
     group: GroupView<'a>,
-    reports: Vec<ReportView<'a>>,
-    subgroups: Vec<(String, Vec<ReportView<'a>>)>,
+    reports: Vec<ReportRef<'a>>,
+    subgroups: Vec<(String, Vec<ReportRef<'a>>)>,
 }
 
 /// The digest in printed order: front pages, the sections, back pages. The contents page and
@@ -599,7 +620,7 @@ struct MetricColumn<'a> {
 
 #[derive(Serialize)]
 struct MetricRow<'a> {
-    report: ReportView<'a>,
+    report: ReportRef<'a>,
     cells: Vec<(Option<f64>, String)>,
 }
 
@@ -677,8 +698,20 @@ fn page_view(p: &crate::model::Page) -> PageView<'_> {
     }
 }
 
-fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>) -> Vec<Job<'a>> {
+fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>, items: &'a [String]) -> Vec<Job<'a>> {
     let rv = move |i: usize| ReportView::new(site, &site.reports[i]);
+    // A report a page names (neighbours, related, contents, metrics) and one it lists as an item.
+    let named = move |i: usize| ReportRef::new(&site.reports[i], "");
+    let entry = move |i: usize| ReportRef::new(&site.reports[i], &items[i]);
+    let list_page = move |group, all: &'a [usize], groups: Vec<(String, Vec<usize>)>, charts| {
+        let (reports, subgroups) = grouped(all, groups, entry);
+        ListPage {
+            group,
+            reports,
+            subgroups,
+            charts,
+        }
+    };
     let mut jobs = Vec::new();
 
     // Home.
@@ -727,13 +760,13 @@ fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>) -> Vec<Job<'a>> {
             } else {
                 Vec::new()
             },
-            prev: r.prev.map(rv),
-            next: r.next.map(rv),
+            prev: r.prev.map(named),
+            next: r.next.map(named),
             related: r
                 .related
                 .iter()
                 .map(|rel| RelatedView {
-                    report: rv(rel.index),
+                    report: named(rel.index),
                     shared: &rel.shared,
                 })
                 .collect(),
@@ -780,15 +813,13 @@ fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>) -> Vec<Job<'a>> {
         },
     ));
     for c in &site.cities {
-        let page = move || ListPage {
-            group: group_view(&c.group, "cities"),
-            reports: c.group.reports.iter().map(|&i| rv(i)).collect(),
-            subgroups: c
-                .counties
-                .iter()
-                .map(|(county, list)| (county.clone(), list.iter().map(|&i| rv(i)).collect()))
-                .collect(),
-            charts: charts::city_charts(site, c),
+        let page = move || {
+            list_page(
+                group_view(&c.group, "cities"),
+                &c.group.reports,
+                c.counties.clone(),
+                charts::city_charts(site, c),
+            )
         };
         jobs.push(lazy_job(
             sv,
@@ -820,27 +851,27 @@ fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>) -> Vec<Job<'a>> {
             max: max_tactic,
         },
     ));
+    let mut city_of = vec![0; site.reports.len()];
+    for (ci, c) in site.cities.iter().enumerate() {
+        for &i in &c.group.reports {
+            city_of[i] = ci;
+        }
+    }
     for t in &site.tactics {
-        let page = move || ListPage {
-            group: group_view(t, "tactics"),
-            reports: t.reports.iter().map(|&i| rv(i)).collect(),
-            // By city in configured order: in contents order a city's reports are split across
-            // sections, and the tactics map links to one `#city-<slug>` list per city.
-            subgroups: site
-                .cities
-                .iter()
-                .filter_map(|c| {
-                    let list: Vec<ReportView<'_>> = t
-                        .reports
-                        .iter()
-                        .filter(|i| c.group.reports.contains(i))
-                        .map(|&i| rv(i))
-                        .collect();
-                    (!list.is_empty()).then(|| (c.group.name.clone(), list))
-                })
-                .collect(),
-            charts: Vec::new(),
-        };
+        // By city in configured order: in contents order a city's reports are split across
+        // sections, and the tactics map links to one `#city-<slug>` list per city.
+        let mut by_city = vec![Vec::new(); site.cities.len()];
+        for &i in &t.reports {
+            by_city[city_of[i]].push(i);
+        }
+        let groups: Vec<(String, Vec<usize>)> = site
+            .cities
+            .iter()
+            .zip(by_city)
+            .filter(|(_, list)| !list.is_empty())
+            .map(|(c, list)| (c.group.name.clone(), list))
+            .collect();
+        let page = move || list_page(group_view(t, "tactics"), &t.reports, groups, Vec::new());
         jobs.push(lazy_job(
             sv,
             "tactic.html",
@@ -872,23 +903,20 @@ fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>) -> Vec<Job<'a>> {
             max: 0,
         },
     ));
-    let section_subgroups = move |s: &crate::model::Section| -> Vec<(String, Vec<ReportView<'a>>)> {
+    let section_groups = move |s: &crate::model::Section| -> Vec<(String, Vec<usize>)> {
         s.by_city
             .iter()
-            .map(|(ci, list)| {
-                (
-                    site.cities[*ci].group.name.clone(),
-                    list.iter().map(|&i| rv(i)).collect(),
-                )
-            })
+            .map(|(ci, list)| (site.cities[*ci].group.name.clone(), list.clone()))
             .collect()
     };
     for s in &site.sections {
-        let page = move || ListPage {
-            group: group_view(&s.group, "sections"),
-            reports: s.group.reports.iter().map(|&i| rv(i)).collect(),
-            subgroups: section_subgroups(s),
-            charts: Vec::new(),
+        let page = move || {
+            list_page(
+                group_view(&s.group, "sections"),
+                &s.group.reports,
+                section_groups(s),
+                Vec::new(),
+            )
         };
         jobs.push(lazy_job(
             sv,
@@ -912,10 +940,13 @@ fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>) -> Vec<Job<'a>> {
         sections: site
             .sections
             .iter()
-            .map(|s| ContentsSection {
-                group: group_view(&s.group, "sections"),
-                reports: s.group.reports.iter().map(|&i| rv(i)).collect(),
-                subgroups: section_subgroups(s),
+            .map(|s| {
+                let (reports, subgroups) = grouped(&s.group.reports, section_groups(s), named);
+                ContentsSection {
+                    group: group_view(&s.group, "sections"),
+                    reports,
+                    subgroups,
+                }
             })
             .collect(),
         back: listed(crate::load::Placement::Back),
@@ -1064,6 +1095,23 @@ fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>) -> Vec<Job<'a>> {
     jobs
 }
 
+/// A list's `reports` and `subgroups` (see [`ListPage`]): the groups when there are any, else
+/// every report of `all`.
+fn grouped<'a>(
+    all: &[usize],
+    groups: Vec<(String, Vec<usize>)>,
+    view: impl Fn(usize) -> ReportRef<'a>,
+) -> (Vec<ReportRef<'a>>, Vec<(String, Vec<ReportRef<'a>>)>) {
+    if groups.is_empty() {
+        return (all.iter().map(|&i| view(i)).collect(), Vec::new());
+    }
+    let groups = groups
+        .into_iter()
+        .map(|(name, list)| (name, list.into_iter().map(&view).collect()))
+        .collect();
+    (Vec::new(), groups)
+}
+
 /// The search client is an ES module, but Chromium refuses module scripts on `file://` pages; a
 /// classic copy (everything above the module footer, wrapped in a function, exported as
 /// `globalThis.casebook`) works there and from any host.
@@ -1120,7 +1168,7 @@ fn metrics_page(site: &Site) -> MetricsPage<'_> {
             .reports
             .iter()
             .map(|r| MetricRow {
-                report: ReportView::new(site, r),
+                report: ReportRef::new(r, ""),
                 cells: site
                     .metrics
                     .iter()

@@ -76,11 +76,7 @@ impl<'a> ReportView<'a> {
             title: &r.meta.title,
             town: &r.meta.town,
             county: r.meta.county.as_deref(),
-            city: Link {
-                name: &r.meta.city,
-                url: format!("cities/{}/index.html", r.city_slug),
-                count: None,
-            },
+            city: city_link(r),
             city_slug: &r.city_slug,
             section: r.meta.section.as_deref().map(|s| Link {
                 name: s,
@@ -122,6 +118,50 @@ impl<'a> ReportView<'a> {
                 .collect(),
             extra: &r.meta.extra,
         }
+    }
+}
+
+/// A report where a page only names it: listings, contents, neighbours, related reports.
+///
+/// Listings hold thousands of reports at scale, and every field of a view becomes a JSON value
+/// that Tera builds, looks up and drops: a full [`ReportView`] per listed report was most of the
+/// render stage. The listing entry itself (`item`) is rendered once per report from the
+/// `report_item.html` template (like Hugo's `partialCached`) and reused by every listing.
+#[derive(Debug, Serialize)]
+pub(crate) struct ReportRef<'a> {
+    pub(crate) slug: &'a str,
+    pub(crate) url: String,
+    pub(crate) title: &'a str,
+    pub(crate) town: &'a str,
+    pub(crate) county: Option<&'a str>,
+    pub(crate) city: Link<'a>,
+    pub(crate) city_slug: &'a str,
+    /// The report's `report_item.html`, rendered for pages two folders deep; empty (and left
+    /// out) where a page does not list items.
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub(crate) item: &'a str,
+}
+
+impl<'a> ReportRef<'a> {
+    pub(crate) fn new(r: &'a Report, item: &'a str) -> Self {
+        ReportRef {
+            slug: &r.slug,
+            url: report_url(&r.slug),
+            title: &r.meta.title,
+            town: &r.meta.town,
+            county: r.meta.county.as_deref(),
+            city: city_link(r),
+            city_slug: &r.city_slug,
+            item,
+        }
+    }
+}
+
+fn city_link(r: &Report) -> Link<'_> {
+    Link {
+        name: &r.meta.city,
+        url: format!("cities/{}/index.html", r.city_slug),
+        count: None,
     }
 }
 
