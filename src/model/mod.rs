@@ -45,7 +45,7 @@ pub struct Site {
 }
 
 /// One report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {
     /// URL segment, unique.
     pub slug: String,

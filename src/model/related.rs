@@ -1,7 +1,7 @@
 //! Related reports: shared tactics weighted by rarity (inverse document frequency), then the
 //! same county, then the same city. A tactic every pilot uses says little; a rare one says a lot.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -24,103 +24,183 @@ pub struct Related {
 
 /// Fills `related` on every report. Deterministic: ties break by slug.
 ///
-/// Scores accumulate over tactic postings (not all pairs), so the cost is the sum of the posting
-/// lengths a report touches, which keeps 100x the digest fast.
+/// The order is: score (sum of the idf of shared tactics) descending, then same county, then
+/// same city, then slug. A score depends only on the two reports' tactic *sets*, and a digest
+/// has far fewer distinct sets than reports (26 tactics, a handful each), so scores are summed
+/// per set (a "bucket"), and only the buckets of the best scores are opened to rank their
+/// reports. The cost per report is the number of buckets plus the few reports it ranks, where
+/// summing over every report sharing a tactic was most of the model stage at 100x the digest.
 pub(super) fn assign(reports: &mut [Report]) {
-    let n = reports.len() as f64;
-    let mut postings: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, r) in reports.iter().enumerate() {
-        for t in &r.meta.tactics {
-            postings.entry(t.as_str()).or_default().push(i);
-        }
-    }
-    let idf = |t: &str| (n / postings[t].len() as f64).ln();
-    // The tie-breaks run for every candidate pair, and at scale (100x the digest) nearly every
-    // report is a candidate of every other: compare small integers, not strings.
-    let mut names: BTreeMap<String, u32> = BTreeMap::new();
-    let mut intern = |s: &str| match names.get(s) {
-        Some(&id) => id,
-        None => {
-            let id = names.len() as u32 + 1;
-            names.insert(s.to_string(), id);
-            id
-        }
-    };
-    let city: Vec<u32> = reports.iter().map(|r| intern(&r.meta.city)).collect();
-    // 0: no county, which matches nothing.
-    let county: Vec<u32> = reports
-        .iter()
-        .map(|r| r.meta.county.as_deref().map_or(0, &mut intern))
-        .collect();
-    let mut by_slug: Vec<usize> = (0..reports.len()).collect();
-    by_slug.sort_by(|&x, &y| reports[x].slug.cmp(&reports[y].slug));
-    let mut slug_rank = vec![0usize; reports.len()];
-    for (rank, &i) in by_slug.iter().enumerate() {
-        slug_rank[i] = rank;
-    }
+    let ctx = Index::new(reports);
     let all: Vec<Vec<Related>> = (0..reports.len())
         .into_par_iter()
         .map_init(
-            || vec![0f64; reports.len()],
-            |score, i| {
-                let a = &reports[i];
-                let mut touched = Vec::new();
-                for t in &a.meta.tactics {
-                    let w = idf(t);
-                    for &j in &postings[t.as_str()] {
-                        if j != i {
-                            if score[j] == 0.0 {
-                                touched.push(j);
-                            }
-                            // A tactic used by every report has idf 0; keep it a candidate.
-                            score[j] += w.max(1e-9);
-                        }
-                    }
-                }
-                let key = |j: usize| (county[i] != 0 && county[i] == county[j], city[i] == city[j]);
-                let order = |x: &usize, y: &usize| {
-                    score[*y]
-                        .total_cmp(&score[*x])
-                        .then(key(*y).cmp(&key(*x)))
-                        .then(slug_rank[*x].cmp(&slug_rank[*y]))
-                };
-                // Keep the best few in order while scanning: nearly every candidate loses to the
-                // current last one on the first comparison, where a selection over all of them
-                // (at scale, all reports) compared each several times.
-                let mut best: Vec<usize> = Vec::with_capacity(MAX_RELATED + 1);
-                for &j in &touched {
-                    if best.len() == MAX_RELATED && order(&j, &best[MAX_RELATED - 1]).is_ge() {
-                        continue;
-                    }
-                    let at = best.partition_point(|b| order(b, &j).is_lt());
-                    best.insert(at, j);
-                    best.truncate(MAX_RELATED);
-                }
-                let picked: Vec<Related> = best
-                    .iter()
-                    .map(|&j| {
-                        let mut shared: Vec<&String> = a
-                            .meta
-                            .tactics
-                            .iter()
-                            .filter(|t| reports[j].meta.tactics.contains(t))
-                            .collect();
-                        shared.sort_by(|x, y| idf(y).total_cmp(&idf(x)).then(x.cmp(y)));
-                        Related {
-                            index: j,
-                            shared: shared.into_iter().cloned().collect(),
-                            score: score[j],
-                        }
-                    })
-                    .collect();
-                for j in touched {
-                    score[j] = 0.0;
-                }
-                picked
-            },
+            || vec![0f64; ctx.buckets.len()],
+            |score, i| ctx.related(i, score),
         )
         .collect();
     for (r, rel) in reports.iter_mut().zip(all) {
         r.related = rel;
     }
 }
+
+/// What ranking needs, computed once for all reports.
+struct Index<'a> {
+    /// Tactic names by dense id.
+    names: Vec<&'a str>,
+    /// Inverse document frequency of each tactic id (at least 1e-9: a tactic used by every
+    /// report has idf 0 and still makes its reports candidates).
+    idf: Vec<f64>,
+    /// Each report's tactic ids, in its front matter order, without repeats.
+    tactics: Vec<Vec<usize>>,
+    /// Reports with the same tactic set, in slug order.
+    buckets: Vec<Vec<usize>>,
+    /// Tactic id -> the buckets whose set holds it.
+    postings: Vec<Vec<usize>>,
+    /// Interned city and county of each report (county 0: none, which matches nothing).
+    city: Vec<u32>,
+    county: Vec<u32>,
+    /// Position of each report in slug order.
+    slug_rank: Vec<usize>,
+}
+
+impl<'a> Index<'a> {
+    fn new(reports: &'a [Report]) -> Self {
+        let mut ids: HashMap<&str, usize> = HashMap::new();
+        let mut names: Vec<&str> = Vec::new();
+        let mut df: Vec<usize> = Vec::new();
+        let tactics: Vec<Vec<usize>> = reports
+            .iter()
+            .map(|r| {
+                let mut own: Vec<usize> = Vec::new();
+                for t in &r.meta.tactics {
+                    let next = ids.len();
+                    let id = *ids.entry(t.as_str()).or_insert(next);
+                    if id == df.len() {
+                        df.push(0);
+                        names.push(t);
+                    }
+                    if !own.contains(&id) {
+                        own.push(id);
+                        df[id] += 1;
+                    }
+                }
+                own
+            })
+            .collect();
+        let n = reports.len() as f64;
+        let idf = df.iter().map(|&d| (n / d as f64).ln().max(1e-9)).collect();
+
+        let mut by_slug: Vec<usize> = (0..reports.len()).collect();
+        by_slug.sort_by(|&x, &y| reports[x].slug.cmp(&reports[y].slug));
+        let mut slug_rank = vec![0usize; reports.len()];
+        for (rank, &i) in by_slug.iter().enumerate() {
+            slug_rank[i] = rank;
+        }
+
+        let mut bucket_of: HashMap<Vec<usize>, usize> = HashMap::new();
+        let mut buckets: Vec<Vec<usize>> = Vec::new();
+        let mut postings: Vec<Vec<usize>> = vec![Vec::new(); names.len()];
+        for &i in &by_slug {
+            let mut set = tactics[i].clone();
+            set.sort_unstable();
+            let b = *bucket_of.entry(set).or_insert_with_key(|set| {
+                for &t in set {
+                    postings[t].push(buckets.len());
+                }
+                buckets.push(Vec::new());
+                buckets.len() - 1
+            });
+            buckets[b].push(i);
+        }
+
+        // Tie-breaks run for many candidate pairs: compare small integers, not strings.
+        let mut places: HashMap<&str, u32> = HashMap::new();
+        let mut intern = |s: &'a str| {
+            let next = places.len() as u32 + 1;
+            *places.entry(s).or_insert(next)
+        };
+        let city = reports.iter().map(|r| intern(&r.meta.city)).collect();
+        let county = reports
+            .iter()
+            .map(|r| r.meta.county.as_deref().map_or(0, &mut intern))
+            .collect();
+        Index {
+            names,
+            idf,
+            tactics,
+            buckets,
+            postings,
+            city,
+            county,
+            slug_rank,
+        }
+    }
+
+    /// The related reports of report `i`; `score` is a zeroed buffer of one slot per bucket,
+    /// left zeroed.
+    fn related(&self, i: usize, score: &mut [f64]) -> Vec<Related> {
+        let mut touched: Vec<usize> = Vec::new();
+        for &t in &self.tactics[i] {
+            for &b in &self.postings[t] {
+                if score[b] == 0.0 {
+                    touched.push(b);
+                }
+                score[b] += self.idf[t];
+            }
+        }
+        // Best score first; buckets of equal score are ranked together below.
+        touched.sort_by(|&x, &y| score[y].total_cmp(&score[x]));
+
+        let key = |j: usize| {
+            (
+                self.county[i] != 0 && self.county[i] == self.county[j],
+                self.city[i] == self.city[j],
+            )
+        };
+        let mut best: Vec<(usize, f64)> = Vec::with_capacity(MAX_RELATED);
+        let mut level: Vec<usize> = Vec::new();
+        let mut at = 0;
+        while at < touched.len() && best.len() < MAX_RELATED {
+            let s = score[touched[at]];
+            level.clear();
+            while at < touched.len() && score[touched[at]] == s {
+                level.extend(self.buckets[touched[at]].iter().filter(|&&j| j != i));
+                at += 1;
+            }
+            level.sort_by(|&x, &y| {
+                key(y)
+                    .cmp(&key(x))
+                    .then(self.slug_rank[x].cmp(&self.slug_rank[y]))
+            });
+            best.extend(level.iter().take(MAX_RELATED - best.len()).map(|&j| (j, s)));
+        }
+        for b in touched {
+            score[b] = 0.0;
+        }
+
+        best.into_iter()
+            .map(|(j, score)| {
+                let mut shared: Vec<usize> = self.tactics[i]
+                    .iter()
+                    .copied()
+                    .filter(|t| self.tactics[j].contains(t))
+                    .collect();
+                shared.sort_by(|&x, &y| {
+                    self.idf[y]
+                        .total_cmp(&self.idf[x])
+                        .then(self.names[x].cmp(self.names[y]))
+                });
+                Related {
+                    index: j,
+                    shared: shared.iter().map(|&t| self.names[t].to_string()).collect(),
+                    score,
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+#[path = "related_tests.rs"]
+mod tests;
