@@ -13,7 +13,6 @@
 
 pub mod tokenizer;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -244,16 +243,95 @@ fn script_raw(path: &str, json: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-fn push_num(out: &mut String, n: u32) {
-    use std::fmt::Write;
-    let _ = write!(out, "{n}");
-}
-
 #[derive(Serialize)]
 struct FieldStat<'a> {
     name: &'a str,
     boost: f32,
     tokens: u64,
+}
+
+/// What a result shows (`d/<doc>.js`); keys are short because every report has one.
+#[derive(Serialize)]
+struct DocView<'a> {
+    s: &'a str,
+    t: &'a str,
+    u: String,
+    w: &'a str,
+    k: Option<&'a str>,
+    c: &'a str,
+    x: Option<&'a str>,
+    m: Option<&'a str>,
+    b: &'a str,
+}
+
+/// Bumped whenever the browser index format or the tokenizer changes: it is part of the hash
+/// that names the index folder.
+const FORMAT: u32 = 2;
+
+/// The name of the browser index folder: a hash of everything the index is made from (every
+/// indexed and shown value of every report, the facet orders, the format), so it changes when
+/// the index does and its files can be cached forever. Hashing the inputs, not the output,
+/// lets the index files stream to disk as they are produced.
+fn folder_name(site: &Site) -> String {
+    let per_report: Vec<[u8; 32]> = site
+        .reports
+        .par_iter()
+        .map(|r| {
+            let mut h = Sha256::new();
+            let m = &r.meta;
+            for part in [
+                r.slug.as_str(),
+                &m.title,
+                &m.town,
+                m.county.as_deref().unwrap_or("\u{0}"),
+                &m.city,
+                m.section.as_deref().unwrap_or("\u{0}"),
+                m.summary.as_deref().unwrap_or("\u{0}"),
+                &r.body.text,
+            ]
+            .into_iter()
+            .chain(m.tactics.iter().map(String::as_str))
+            {
+                h.update((part.len() as u64).to_le_bytes());
+                h.update(part.as_bytes());
+            }
+            h.finalize().into()
+        })
+        .collect();
+    let mut h = Sha256::new();
+    h.update(format!(
+        "casebook {} format {FORMAT} shard {SHARD_BYTES}",
+        env!("CARGO_PKG_VERSION")
+    ));
+    for (name, boost) in FIELDS {
+        h.update(format!("{name}:{boost};"));
+    }
+    let names = site
+        .cities
+        .iter()
+        .map(|c| &c.group.name)
+        .chain(site.sections.iter().map(|s| &s.group.name))
+        .chain(site.tactics.iter().map(|t| &t.name));
+    for name in names {
+        h.update((name.len() as u64).to_le_bytes());
+        h.update(name.as_bytes());
+    }
+    for d in per_report {
+        h.update(d);
+    }
+    let hash: String = h
+        .finalize()
+        .iter()
+        .take(5)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("idx-{hash}")
+}
+
+/// How many term ranges the export splits into: enough to keep both cores busy on a large
+/// site, few on a small one (each range closes a shard of its own).
+fn range_count(terms: usize) -> usize {
+    (terms / 8192).clamp(1, 16)
 }
 
 fn export(site: &Site, s: &IndexSchema, reader: &IndexReader, sink: &Sink<'_>) -> Result<()> {
@@ -274,187 +352,254 @@ fn export(site: &Site, s: &IndexSchema, reader: &IndexReader, sink: &Sink<'_>) -
             )))
         }
     };
-    let n = seg.max_doc();
-
-    // term -> [(field, flat postings)], terms in byte order (= code point order).
-    let mut terms: BTreeMap<String, Vec<(usize, Vec<u32>)>> = BTreeMap::new();
-    let mut stats = Vec::new();
-    let mut positions = Vec::new();
-    for (fi, field) in s.text.iter().enumerate() {
-        let inv = seg.inverted_index(*field).map_err(terr)?;
-        let norms = seg.get_fieldnorms_reader(*field).map_err(terr)?;
-        stats.push(FieldStat {
-            name: FIELDS[fi].0,
-            boost: FIELDS[fi].1,
+    let dir = folder_name(site);
+    let fields = s
+        .text
+        .iter()
+        .map(|f| {
+            Ok((
+                seg.inverted_index(*f).map_err(terr)?,
+                seg.get_fieldnorms_reader(*f).map_err(terr)?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let stats: Vec<FieldStat> = fields
+        .iter()
+        .zip(FIELDS)
+        .map(|((inv, _), (name, boost))| FieldStat {
+            name,
+            boost: *boost,
             tokens: inv.total_num_tokens(),
-        });
-        let mut stream = inv.terms().stream().map_err(terr)?;
-        while stream.advance() {
-            let term = String::from_utf8_lossy(stream.key()).into_owned();
-            let mut postings = inv
-                .read_postings_from_terminfo(
-                    stream.value(),
-                    IndexRecordOption::WithFreqsAndPositions,
-                )
-                .map_err(terr)?;
-            let mut flat = Vec::new();
-            let mut last_doc = 0;
-            let mut doc = postings.doc();
-            while doc != TERMINATED {
-                positions.clear();
-                postings.positions(&mut positions);
-                flat.push(doc - last_doc);
-                flat.push(u32::from(norms.fieldnorm_id(doc)));
-                flat.push(postings.term_freq());
-                let mut last = 0;
-                for &p in &positions {
-                    flat.push(p - last);
-                    last = p;
-                }
-                last_doc = doc;
-                doc = postings.advance();
-            }
-            terms.entry(term).or_default().push((fi, flat));
-        }
-    }
+        })
+        .collect();
 
-    // Shards: contiguous term ranges of roughly SHARD_BYTES each, written as JSON directly
-    // (a serde_json::Value per posting would cost more memory than the index itself).
-    let mut shards: Vec<(String, String)> = Vec::new();
-    for (term, lists) in &terms {
-        if shards
-            .last()
-            .is_none_or(|(_, body)| body.len() >= SHARD_BYTES)
-        {
-            shards.push((term.clone(), String::from("[")));
+    // The term space is cut at terms of the largest dictionary into ranges that export in
+    // parallel; each range's shards stream to the sink as they fill, named by range and
+    // number, and the manifest lists them in term order.
+    let largest = fields
+        .iter()
+        .map(|(inv, _)| inv.terms())
+        .max_by_key(|d| d.num_terms())
+        .ok_or_else(|| Error::Index("no fields".into()))?;
+    let ranges = range_count(largest.num_terms());
+    let mut cuts: Vec<Vec<u8>> = Vec::new();
+    for r in 1..ranges {
+        let mut key = Vec::new();
+        let ord = (largest.num_terms() * r / ranges) as u64;
+        if largest.ord_to_term(ord, &mut key).map_err(terr)? && cuts.last() != Some(&key) {
+            cuts.push(key);
         }
-        let Some((_, body)) = shards.last_mut() else {
-            continue;
-        };
-        if body.len() > 1 {
-            body.push(',');
-        }
-        body.push('[');
-        body.push_str(&serde_json::to_string(term).unwrap_or_default());
-        for (fi, flat) in lists {
-            body.push(',');
-            push_num(body, *fi as u32);
-            body.push_str(",[");
-            for (k, v) in flat.iter().enumerate() {
-                if k > 0 {
-                    body.push(',');
-                }
-                push_num(body, *v);
-            }
-            body.push(']');
-        }
-        body.push(']');
     }
-    for (_, body) in &mut shards {
-        body.push(']');
-    }
-    drop(terms);
+    let bounds: Vec<Bounds> = (0..=cuts.len())
+        .map(|r| {
+            (
+                r.checked_sub(1).map(|p| cuts[p].as_slice()),
+                cuts.get(r).map(Vec::as_slice),
+            )
+        })
+        .collect();
+    let shards: Vec<Vec<(String, String)>> = bounds
+        .par_iter()
+        .enumerate()
+        .map(|(r, &(lo, hi))| {
+            export_range(&fields, lo, hi, |k, first, json| {
+                let name = format!("{r}-{k}");
+                put(sink, &dir, &format!("t{name}.js"), json)?;
+                Ok((first, name))
+            })
+        })
+        .collect::<Result<_>>()?;
+    let (firsts, files): (Vec<String>, Vec<String>) = shards.into_iter().flatten().unzip();
 
     // Facets and documents.
-    let mut city_names: Vec<&str> = Vec::new();
-    let mut section_names: Vec<&str> = Vec::new();
+    let city_names: Vec<&str> = site.cities.iter().map(|c| c.group.name.as_str()).collect();
+    let section_names: Vec<&str> = site
+        .sections
+        .iter()
+        .map(|x| x.group.name.as_str())
+        .collect();
     let tactic_names: Vec<&str> = site.tactics.iter().map(|t| t.name.as_str()).collect();
-    let mut facet_docs = Vec::new();
-    for c in &site.cities {
-        city_names.push(&c.group.name);
-    }
-    for sct in &site.sections {
-        section_names.push(&sct.group.name);
-    }
-    for r in &site.reports {
-        let ci = city_names.iter().position(|c| *c == r.meta.city);
-        let si = r
-            .meta
-            .section
-            .as_deref()
-            .and_then(|x| section_names.iter().position(|c| *c == x));
-        let ti: Vec<usize> = r
-            .meta
-            .tactics
-            .iter()
-            .filter_map(|t| tactic_names.iter().position(|x| x == t))
-            .collect();
-        facet_docs.push(json!([ci, si, ti]));
-    }
-
-    let mut body_files: Vec<(String, Value)> = Vec::new();
-    for (i, r) in site.reports.iter().enumerate() {
-        body_files.push((
-            format!("d/{i}.js"),
-            json!({
-                "s": r.slug, "t": r.meta.title, "u": crate::render::views::report_url(&r.slug),
-                "w": r.meta.town, "k": r.meta.county, "c": r.meta.city, "x": r.meta.section,
-                "m": r.meta.summary, "b": r.body.text,
-            }),
-        ));
-    }
+    let facet_docs: Vec<Value> = site
+        .reports
+        .iter()
+        .map(|r| {
+            let ci = city_names.iter().position(|c| *c == r.meta.city);
+            let si = r
+                .meta
+                .section
+                .as_deref()
+                .and_then(|x| section_names.iter().position(|c| *c == x));
+            let ti: Vec<usize> = r
+                .meta
+                .tactics
+                .iter()
+                .filter_map(|t| tactic_names.iter().position(|x| x == t))
+                .collect();
+            json!([ci, si, ti])
+        })
+        .collect();
     let facets = json!({
         "city": city_names, "section": section_names, "tactics": tactic_names, "d": facet_docs,
     });
-    let body_files: Vec<(String, String)> = body_files
-        .into_iter()
-        .map(|(p, v)| (p, v.to_string()))
-        .collect();
-    let facets = facets.to_string();
-
-    // The folder name hashes everything in it, so its files can be cached forever.
-    let mut hasher = Sha256::new();
-    for (i, (_, body)) in shards.iter().enumerate() {
-        hasher.update(format!("t{i}").as_bytes());
-        hasher.update(body.as_bytes());
-    }
-    for (p, body) in &body_files {
-        hasher.update(p.as_bytes());
-        hasher.update(body.as_bytes());
-    }
-    hasher.update(facets.as_bytes());
-    let hash: String = hasher
-        .finalize()
-        .iter()
-        .take(5)
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let dir = format!("idx-{hash}");
+    put(sink, &dir, "f.js", &facets.to_string())?;
+    site.reports.par_iter().enumerate().try_for_each(|(i, r)| {
+        let m = &r.meta;
+        let doc = DocView {
+            s: &r.slug,
+            t: &m.title,
+            u: crate::render::views::report_url(&r.slug),
+            w: &m.town,
+            k: m.county.as_deref(),
+            c: &m.city,
+            x: m.section.as_deref(),
+            m: m.summary.as_deref(),
+            b: &r.body.text,
+        };
+        put(
+            sink,
+            &dir,
+            &format!("d/{i}.js"),
+            &serde_json::to_string(&doc).map_err(terr)?,
+        )
+    })?;
 
     let manifest = json!({
-        "v": 1,
-        "n": n,
+        "v": FORMAT,
+        "n": seg.max_doc(),
         "dir": dir,
         "fields": stats,
-        "shards": shards.iter().map(|(first, _)| first).collect::<Vec<_>>(),
+        "shards": firsts,
+        "files": files,
         "facets": "f.js",
         "norms": fieldnorm_table(),
     });
-    let put = |rel: String, json: &str| {
-        let path = format!("{dir}/{rel}");
-        sink(OutputFile {
-            bytes: script_raw(&path, json),
-            path: format!("search/{path}"),
-        })
-    };
-    shards
-        .into_par_iter()
-        .enumerate()
-        .try_for_each(|(i, (_, body))| put(format!("t{i}.js"), &body))?;
-    body_files
-        .into_par_iter()
-        .try_for_each(|(p, body)| put(p, &body))?;
-    put("f.js".into(), &facets)?;
     sink(OutputFile {
         bytes: script("manifest.js", &manifest),
         path: "search/manifest.js".into(),
     })
 }
 
+/// Hands `json` to the sink as the script `search/<dir>/<rel>`.
+fn put(sink: &Sink<'_>, dir: &str, rel: &str, json: &str) -> Result<()> {
+    let path = format!("{dir}/{rel}");
+    sink(OutputFile {
+        bytes: script_raw(&path, json),
+        path: format!("search/{path}"),
+    })
+}
+
+/// A term range: from (inclusive), to (exclusive); `None` is open.
+type Bounds<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
+
+type FieldReaders = (
+    std::sync::Arc<tantivy::InvertedIndexReader>,
+    tantivy::fieldnorm::FieldNormReader,
+);
+
+/// Exports the terms in `[lo, hi)` of every field as shards of about [`SHARD_BYTES`]: a JSON
+/// array of `[term, field, [postings], field, [postings]...]`, where postings are, per
+/// document, the doc id delta, the field norm id, the term frequency and the position deltas.
+/// The fields' term streams are merged so each term appears once with all its fields. Each
+/// full shard goes to `emit(number, first term, json)`; returns what `emit` returned, in order.
+fn export_range<T>(
+    fields: &[FieldReaders],
+    lo: Option<&[u8]>,
+    hi: Option<&[u8]>,
+    mut emit: impl FnMut(usize, String, &str) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut streams = fields
+        .iter()
+        .map(|(inv, _)| {
+            let mut b = inv.terms().range();
+            if let Some(lo) = lo {
+                b = b.ge(lo);
+            }
+            if let Some(hi) = hi {
+                b = b.lt(hi);
+            }
+            b.into_stream().map_err(terr)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut live: Vec<bool> = streams.iter_mut().map(|s| s.advance()).collect();
+    let mut out = Vec::new();
+    let mut shard = String::with_capacity(SHARD_BYTES * 2);
+    let mut first = String::new();
+    let mut key: Vec<u8> = Vec::new();
+    let mut positions = Vec::new();
+    let mut num = itoa::Buffer::new();
+    while let Some(min) = (0..streams.len())
+        .filter(|&f| live[f])
+        .min_by(|&a, &b| streams[a].key().cmp(streams[b].key()))
+    {
+        key.clear();
+        key.extend_from_slice(streams[min].key());
+        let term = String::from_utf8_lossy(&key);
+        if shard.is_empty() {
+            shard.push('[');
+            first = term.to_string();
+        } else {
+            shard.push(',');
+        }
+        shard.push('[');
+        shard.push_str(&serde_json::to_string(&term).map_err(terr)?);
+        for (f, (inv, norms)) in fields.iter().enumerate() {
+            if !live[f] || streams[f].key() != key.as_slice() {
+                continue;
+            }
+            shard.push(',');
+            shard.push_str(num.format(f));
+            shard.push_str(",[");
+            let mut postings = inv
+                .read_postings_from_terminfo(
+                    streams[f].value(),
+                    IndexRecordOption::WithFreqsAndPositions,
+                )
+                .map_err(terr)?;
+            let mut last_doc = 0;
+            let mut doc = postings.doc();
+            let mut sep = "";
+            while doc != TERMINATED {
+                positions.clear();
+                postings.positions(&mut positions);
+                for v in [
+                    doc - last_doc,
+                    u32::from(norms.fieldnorm_id(doc)),
+                    postings.term_freq(),
+                ] {
+                    shard.push_str(sep);
+                    shard.push_str(num.format(v));
+                    sep = ",";
+                }
+                let mut last = 0;
+                for &p in &positions {
+                    shard.push(',');
+                    shard.push_str(num.format(p - last));
+                    last = p;
+                }
+                last_doc = doc;
+                doc = postings.advance();
+            }
+            shard.push(']');
+            live[f] = streams[f].advance();
+        }
+        shard.push(']');
+        if shard.len() >= SHARD_BYTES {
+            shard.push(']');
+            out.push(emit(out.len(), std::mem::take(&mut first), &shard)?);
+            shard.clear();
+        }
+    }
+    if !shard.is_empty() {
+        shard.push(']');
+        out.push(emit(out.len(), first, &shard)?);
+    }
+    Ok(out)
+}
+
 fn empty_export(site: &Site) -> Result<Vec<OutputFile>> {
     let _ = site;
     let manifest = json!({
-        "v": 1, "n": 0, "dir": "idx-empty", "shards": [], "facets": "f.js",
+        "v": FORMAT, "n": 0, "dir": "idx-empty", "shards": [], "files": [], "facets": "f.js",
         "fields": FIELDS.iter().map(|(n, b)| json!({"name": n, "boost": b, "tokens": 0})).collect::<Vec<_>>(),
         "norms": fieldnorm_table(),
     });
@@ -478,3 +623,7 @@ fn fieldnorm_table() -> Vec<u32> {
         .map(tantivy::fieldnorm::FieldNormReader::id_to_fieldnorm)
         .collect()
 }
+
+#[cfg(test)]
+#[path = "export_tests.rs"]
+mod tests;

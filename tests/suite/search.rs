@@ -106,3 +106,53 @@ fn search_without_a_build_says_so() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("casebook build"), "{err}");
 }
+
+/// The manifest's JSON (the script's second argument).
+fn manifest(site: &Site) -> serde_json::Value {
+    let text = site.out("search/manifest.js");
+    let json = text
+        .trim_end()
+        .strip_prefix("__casebook_search(\"manifest.js\",")
+        .and_then(|t| t.strip_suffix(");"))
+        .expect("manifest script");
+    serde_json::from_str(json).unwrap()
+}
+
+#[test]
+fn index_folder_is_named_by_what_it_holds() {
+    let site = fixture();
+    let first = manifest(&site);
+    let dir = first["dir"].as_str().unwrap().to_string();
+    // Every shard the manifest lists exists, and nothing else is a shard.
+    let files = first["files"].as_array().unwrap();
+    assert_eq!(files.len(), first["shards"].as_array().unwrap().len());
+    let on_disk = std::fs::read_dir(site.root().join("output/search").join(&dir))
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy().starts_with('t')
+        })
+        .count();
+    assert_eq!(on_disk, files.len());
+    for f in files {
+        assert!(site.out_exists(&format!("search/{dir}/t{}.js", f.as_str().unwrap())));
+    }
+
+    site.build_ok();
+    assert_eq!(
+        manifest(&site)["dir"],
+        dir.as_str(),
+        "same content, same folder"
+    );
+
+    let path = site.root().join("content/reports/decoy.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{text}\n又一段新文字。\n")).unwrap();
+    site.build_ok();
+    let changed = manifest(&site)["dir"].as_str().unwrap().to_string();
+    assert_ne!(changed, dir, "a changed body renames the folder");
+    assert!(
+        !site.root().join("output/search").join(&dir).exists(),
+        "old folder gone"
+    );
+}

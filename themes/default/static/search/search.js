@@ -330,7 +330,7 @@ function createSearch(options = {}) {
     await Promise.all(
       Array.from(need).map(async (i) => {
         if (shardTerms.has(i)) return;
-        const entries = await get(m.dir + "/t" + i + ".js");
+        const entries = await get(m.dir + "/t" + m.files[i] + ".js");
         const map = new Map();
         for (const e of entries) map.set(e[0], e);
         shardTerms.set(i, map);
