@@ -1,12 +1,15 @@
 //! Write stage: puts rendered files on disk, all or nothing.
 //!
-//! Entry point: [`write`]. The site is written into a fresh folder beside the output folder, then
-//! swapped in with two renames, so a failed build leaves the previous output exactly as it was,
-//! and files of deleted reports never linger.
+//! Entry point: [`write`] (or [`Staging`], which the build streams into). Files that differ from
+//! the previous output go into a fresh folder beside it; the output is touched only by
+//! [`Staging::commit`], once everything succeeded. So a failed build leaves the previous output
+//! exactly as it was, and files of deleted reports never linger.
 
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
@@ -28,19 +31,29 @@ pub fn write(
     staging.commit()
 }
 
-/// A fresh folder beside the output that files are written into as they are produced, so a
-/// build need not hold the whole site in memory; [`Staging::commit`] swaps it in. Dropped
-/// without a commit (a failed build), it is removed and the output is left as it was.
+/// A fresh folder beside the output that the files of a build go into as they are produced, so a
+/// build need not hold the whole site in memory. Only files that differ from the previous output
+/// are written there; [`Staging::commit`] then moves them into the output and removes what the
+/// new site no longer has. Dropped without a commit (a failed build), the folder is removed and
+/// the output is left as it was.
+///
+/// Why not build a whole new tree and swap it in: a site has a folder per page, and on the
+/// benchmark machine's ext4 every `mkdir` cost 28 µs and every `rmdir` 63 µs, serialized on the
+/// parent folder; creating 12,000 page folders and removing the old ones was a second and a half
+/// of a 100x build in which nothing had changed. Unchanged pages now cost one read each.
 #[derive(Debug)]
 pub struct Staging {
     dir: Option<tempfile::TempDir>,
     output: PathBuf,
-    /// The output being replaced, if any: unchanged files are hard-linked from it.
+    /// The output being updated, if it is a folder.
     previous: Option<PathBuf>,
+    /// Every path put so far, and whether its bytes are in the staging folder (true) or are
+    /// the previous output's, unchanged (false).
+    put: Mutex<HashMap<String, bool>>,
 }
 
 impl Staging {
-    /// Creates the staging folder beside `output` (same file system, so the swap is a rename).
+    /// Creates the staging folder beside `output` (same file system, so moves are renames).
     pub fn new(output: &Path) -> Result<Self> {
         let parent = match output.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -52,6 +65,12 @@ impl Staging {
             .ok_or_else(|| Error::Invalid(format!("output path {} has no name", output.display())))?
             .to_string_lossy()
             .into_owned();
+        if fs::symlink_metadata(output).is_ok() && !output.is_dir() {
+            return Err(Error::Invalid(format!(
+                "output path {} exists and is not a folder; move it away or choose another --output",
+                output.display()
+            )));
+        }
         let dir = tempfile::Builder::new()
             .prefix(&format!(".{name}.new-"))
             .tempdir_in(&parent)
@@ -60,6 +79,7 @@ impl Staging {
             dir: Some(dir),
             output: output.to_path_buf(),
             previous: output.is_dir().then(|| output.to_path_buf()),
+            put: Mutex::new(HashMap::new()),
         })
     }
 
@@ -68,64 +88,143 @@ impl Staging {
         self.dir.as_ref().map_or(Path::new("."), |d| d.path())
     }
 
-    /// Writes one file into the staging folder; safe to call from several threads.
+    /// Takes one file of the new site; safe to call from several threads. A file equal to the
+    /// previous output's is only noted; any other is written into the staging folder. The
+    /// previous output is only ever read.
     pub fn put(&self, file: &OutputFile) -> Result<()> {
-        write_one(self.path(), self.previous.as_deref(), file)
+        let rel = Path::new(&file.path);
+        // Paths come from our own renderer, but a slug or theme file name must never escape the output.
+        if rel.is_absolute() || rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+            return Err(Error::Invalid(format!(
+                "refusing to write outside the output folder: {}",
+                file.path
+            )));
+        }
+        let again = self.note(&file.path, false)?.is_some();
+        // A second file for one path replaces the first, so it is always staged.
+        if !again {
+            if let Some(old) = &self.previous {
+                if unchanged(&old.join(rel), &file.bytes) {
+                    return Ok(());
+                }
+            }
+        }
+        let path = self.path().join(rel);
+        in_folder(&path, || {
+            let mut f = match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    fs::remove_file(&path)?;
+                    fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .open(&path)?
+                }
+                other => other?,
+            };
+            f.write_all(&file.bytes)
+        })
+        .map_err(|e| Error::io(&path, e))?;
+        self.note(&file.path, true)?;
+        Ok(())
     }
 
-    /// Replaces the output folder with the staging folder.
+    fn note(&self, path: &str, staged: bool) -> Result<Option<bool>> {
+        Ok(self
+            .put
+            .lock()
+            .map_err(|_| Error::Invalid("write: a thread panicked".into()))?
+            .insert(path.to_string(), staged))
+    }
+
+    /// Makes the output the new site: with no previous output folder the staging folder is
+    /// renamed into place; otherwise what the new site lacks is removed from the output and the
+    /// staged files are moved in (whole new folders with one rename each).
     pub fn commit(mut self) -> Result<()> {
-        let dir = self.dir.take().map(tempfile::TempDir::keep);
-        match dir {
-            Some(dir) => swap(dir, &self.output),
-            None => Ok(()),
+        let Some(dir) = self.dir.take().map(tempfile::TempDir::keep) else {
+            return Ok(());
+        };
+        let put = std::mem::take(
+            &mut *self
+                .put
+                .lock()
+                .map_err(|_| Error::Invalid("write: a thread panicked".into()))?,
+        );
+        match &self.previous {
+            Some(output) => {
+                let result = remove_stale(output, &put).and_then(|()| move_in(&dir, output));
+                remove_tree(&dir);
+                result
+            }
+            None => swap(dir, &self.output),
         }
     }
 }
 
-/// Puts `file` under `dir`: a hard link to the previous output's file when that holds the same
-/// bytes, else a new file.
-///
-/// Why links: a rebuild replaces every file, and on ext4 creating tens of thousands of inodes
-/// while the old tree's are being freed made the write stage system-bound (inode allocation
-/// skips recently deleted inodes); a link allocates none, and removing the old tree then only
-/// drops link counts. The previous output is never written through: files are only ever created
-/// new (`create_new`), so a failed build still leaves it byte for byte as it was.
-fn write_one(dir: &Path, previous: Option<&Path>, file: &OutputFile) -> Result<()> {
-    let rel = Path::new(&file.path);
-    // Paths come from our own renderer, but a slug or theme file name must never escape the output.
-    if rel.is_absolute() || rel.components().any(|c| !matches!(c, Component::Normal(_))) {
-        return Err(Error::Invalid(format!(
-            "refusing to write outside the output folder: {}",
-            file.path
-        )));
-    }
-    let path = dir.join(rel);
-    if let Some(old) = previous.map(|p| p.join(rel)) {
-        if unchanged(&old, &file.bytes) && in_folder(&path, || fs::hard_link(&old, &path)).is_ok() {
-            return Ok(());
+/// Removes from `output` every file that is not a path of the new site and every folder that
+/// holds none, deepest first (also files where the new site has a folder, and the reverse).
+fn remove_stale(output: &Path, put: &HashMap<String, bool>) -> Result<()> {
+    let mut folders: HashSet<&Path> = HashSet::new();
+    for p in put.keys() {
+        let mut at = Path::new(p.as_str()).parent();
+        while let Some(f) = at.filter(|f| !f.as_os_str().is_empty()) {
+            if !folders.insert(f) {
+                break;
+            }
+            at = f.parent();
         }
     }
-    in_folder(&path, || {
-        let mut f = match fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            // A second file for one path replaces the first, never writes into it (it may be a
-            // link into the previous output).
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                fs::remove_file(&path)?;
-                fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .open(&path)?
-            }
-            other => other?,
+    let mut stale_files = Vec::new();
+    let mut stale_folders = Vec::new();
+    for e in walkdir::WalkDir::new(output).min_depth(1) {
+        let e = e.map_err(|e| Error::io(output, e.into()))?;
+        let rel = e.path().strip_prefix(output).unwrap_or(e.path());
+        let Some(key) = rel.to_str() else {
+            stale_files.push(e.into_path());
+            continue;
         };
-        f.write_all(&file.bytes)
-    })
-    .map_err(|e| Error::io(&path, e))
+        // Paths are `/`-separated in the site; on Unix they already are on disk.
+        let key = key.replace(std::path::MAIN_SEPARATOR, "/");
+        if e.file_type().is_dir() {
+            if !folders.contains(Path::new(&key)) {
+                stale_folders.push((e.depth(), e.into_path()));
+            }
+        } else if !put.contains_key(&key) {
+            stale_files.push(e.into_path());
+        }
+    }
+    stale_files
+        .par_iter()
+        .try_for_each(|f| fs::remove_file(f).map_err(|e| Error::io(f, e)))?;
+    stale_folders.sort_by_key(|(depth, _)| std::cmp::Reverse(*depth));
+    for (_, f) in stale_folders {
+        fs::remove_dir(&f).map_err(|e| Error::io(&f, e))?;
+    }
+    Ok(())
+}
+
+/// Moves everything in `staging` into `output`: a folder the output lacks in one rename, files
+/// over the output's (a rename replaces the old file in one step).
+fn move_in(staging: &Path, output: &Path) -> Result<()> {
+    let mut walk = walkdir::WalkDir::new(staging).min_depth(1).into_iter();
+    while let Some(e) = walk.next() {
+        let e = e.map_err(|e| Error::io(staging, e.into()))?;
+        let rel = e.path().strip_prefix(staging).unwrap_or(e.path());
+        let target = output.join(rel);
+        if e.file_type().is_dir() {
+            if target.is_dir() {
+                continue;
+            }
+            fs::rename(e.path(), &target).map_err(|err| Error::io(&target, err))?;
+            walk.skip_current_dir();
+        } else {
+            fs::rename(e.path(), &target).map_err(|err| Error::io(&target, err))?;
+        }
+    }
+    Ok(())
 }
 
 /// Runs `op` (which creates `path`), creating the folder first only if `op` finds it missing:
@@ -149,47 +248,16 @@ fn unchanged(old: &Path, bytes: &[u8]) -> bool {
         && fs::read(old).is_ok_and(|b| b == bytes)
 }
 
-/// Moves `staging` to `output`; the old output is moved aside first and removed after.
+/// Moves `staging` to `output` when there is no output yet.
 fn swap(staging: PathBuf, output: &Path) -> Result<()> {
-    if output.exists() {
-        let parent = staging.parent().unwrap_or(Path::new("."));
-        let old = tempfile::Builder::new()
-            .prefix(".output.old-")
-            .tempdir_in(parent)
-            .map_err(|e| Error::io(parent, e))?
-            .keep();
-        let aside = old.join("site");
-        if let Err(e) = fs::rename(output, &aside) {
-            let _ = fs::remove_dir_all(&staging);
-            let _ = fs::remove_dir_all(&old);
-            return Err(Error::io(output, e));
-        }
-        if let Err(e) = fs::rename(&staging, output) {
-            // Put the old site back so nothing is lost.
-            let _ = fs::rename(&aside, output);
-            let _ = fs::remove_dir_all(&staging);
-            let _ = fs::remove_dir_all(&old);
-            return Err(Error::io(output, e));
-        }
-        remove_tree(&old);
-    } else {
-        fs::rename(&staging, output).map_err(|e| Error::io(output, e))?;
-    }
-    Ok(())
+    fs::rename(&staging, output).map_err(|e| {
+        let _ = fs::remove_dir_all(&staging);
+        Error::io(output, e)
+    })
 }
 
-/// Removes a folder tree, unlinking files in parallel: on file systems that discard blocks on
-/// unlink, each removal waits on the device, and a serial walk made rebuilds wait seconds.
+/// Removes a folder tree (the staging folder's leftovers: folders whose files moved out).
 fn remove_tree(dir: &Path) {
-    let files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| !e.file_type().is_dir())
-        .map(|e| e.into_path())
-        .collect();
-    files.par_iter().with_min_len(16).for_each(|f| {
-        let _ = fs::remove_file(f);
-    });
     let _ = fs::remove_dir_all(dir);
 }
 
