@@ -7,6 +7,7 @@
 
 mod charts;
 mod exports;
+mod fragments;
 pub(crate) mod views;
 
 use std::collections::HashMap;
@@ -20,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::model::{page_listed, Site};
 use crate::theme::Theme;
 use charts::ChartView;
+use fragments::{Marks, ITEMS, OWN};
 use views::{fmt_num, report_url, Counts, Link, ReportRef, ReportView, SiteView};
 
 /// One file of the built site.
@@ -52,8 +54,67 @@ struct Job<'a> {
     context: BuildContext<'a>,
 }
 
-/// Builds a page's context (see [`Job::context`]).
-type BuildContext<'a> = Box<dyn FnOnce(Option<Probe<'_>>) -> Option<Context> + Send + 'a>;
+/// Builds a page's context (see [`Job::context`]); templates are at hand for pages that render
+/// fragments of their own.
+type BuildContext<'a> =
+    Box<dyn FnOnce(&Tera, Option<Probe<'_>>) -> Result<Option<PageData>> + Send + 'a>;
+
+/// A page's template context, and the HTML of the [`OWN`] fragments its markers stand for.
+#[derive(Default)]
+struct PageData {
+    context: Context,
+    fragments: Vec<String>,
+}
+
+/// Every report's listing entry (`report_item.html`), and the marker that stands for it.
+struct Items {
+    html: Vec<String>,
+    marks: Vec<String>,
+}
+
+/// What renders a page from its [`PageData`]: templates, shared fragments, options.
+struct Pages<'a> {
+    tera: &'a Tera,
+    marks: Marks,
+    items: Items,
+    options: &'a RenderOptions,
+}
+
+impl Pages<'_> {
+    fn new<'a>(site: &Site, tera: &'a Tera, options: &'a RenderOptions) -> Result<Pages<'a>> {
+        let marks = Marks::new();
+        let html = report_items(site, tera)?;
+        let item_marks = html
+            .iter()
+            .enumerate()
+            .map(|(i, h)| marks.mark(ITEMS, i, h))
+            .collect();
+        Ok(Pages {
+            tera,
+            marks,
+            items: Items {
+                html,
+                marks: item_marks,
+            },
+            options,
+        })
+    }
+
+    /// Renders one page: the template, then its fragments spliced in, then `inject`.
+    fn render(&self, template: &str, path: &str, page: PageData) -> Result<Vec<u8>> {
+        let html = self
+            .tera
+            .render(template, &page.context)
+            .map_err(|e| template_error(template, &e))?;
+        drop(page.context);
+        let html = self.marks.splice(html, |table, i| match table {
+            ITEMS => self.items.html.get(i).map(String::as_str),
+            OWN => page.fragments.get(i).map(String::as_str),
+            _ => None,
+        });
+        Ok(inject(html, path, self.options))
+    }
+}
 
 /// Told the hash of a page's template and data; answers whether the page must be rendered.
 type Probe<'p> = &'p mut dyn FnMut(u64) -> bool;
@@ -109,18 +170,15 @@ fn render_pages(
     sink: impl Fn(OutputFile) -> Result<()> + Sync,
 ) -> Result<std::collections::BTreeSet<String>> {
     let site_view = site_view(site);
-    let items = report_items(site, tera)?;
-    let jobs = jobs(site, &site_view, &items);
+    let renderer = Pages::new(site, tera, options)?;
+    let jobs = jobs(site, &site_view, &renderer);
     let pages = jobs.iter().map(|j| j.path.clone()).collect();
     jobs.into_par_iter()
         .map(|job| {
             // Without a probe a context is always built.
-            let context = (job.context)(None).unwrap_or_default();
-            let html = tera
-                .render(job.template, &context)
-                .map_err(|e| template_error(job.template, &e))?;
+            let page = (job.context)(tera, None)?.unwrap_or_default();
             sink(OutputFile {
-                bytes: inject(html, &job.path, options),
+                bytes: renderer.render(job.template, &job.path, page)?,
                 path: job.path,
             })
         })
@@ -256,8 +314,8 @@ pub fn render_cached(
     };
     let mut old = std::mem::take(&mut cache.pages);
     let site_view = site_view(site);
-    let items = report_items(site, tera)?;
-    let mut jobs = jobs(site, &site_view, &items);
+    let renderer = Pages::new(site, tera, options)?;
+    let mut jobs = jobs(site, &site_view, &renderer);
     // Biggest pages last time first, one task each: the print edition alone takes as long as
     // hundreds of small pages, and must not be the one left running at the end.
     jobs.sort_by_key(|j| std::cmp::Reverse(old.get(&j.path).map_or(usize::MAX, |(_, b)| b.len())));
@@ -271,7 +329,7 @@ pub fn render_cached(
                 key = k;
                 previous.is_none_or(|(old_key, _)| *old_key != k)
             };
-            let Some(context) = (job.context)(Some(&mut probe)) else {
+            let Some(page) = (job.context)(tera, Some(&mut probe))? else {
                 let bytes = previous.map(|(_, b)| b.clone()).unwrap_or_default();
                 let file = OutputFile {
                     path: job.path,
@@ -279,11 +337,8 @@ pub fn render_cached(
                 };
                 return Ok((file, key, true));
             };
-            let html = tera
-                .render(job.template, &context)
-                .map_err(|e| template_error(job.template, &e))?;
             let file = OutputFile {
-                bytes: inject(html, &job.path, options),
+                bytes: renderer.render(job.template, &job.path, page)?,
                 path: job.path,
             };
             Ok((file, key, false))
@@ -478,13 +533,16 @@ fn job<'a, T: Serialize>(
     Job {
         template,
         path,
-        context: Box::new(move |probe: Option<Probe<'_>>| {
+        context: Box::new(move |_: &Tera, probe: Option<Probe<'_>>| {
             if let Some(probe) = probe {
                 if !probe(key) {
-                    return None;
+                    return Ok(None);
                 }
             }
-            Some(context)
+            Ok(Some(PageData {
+                context,
+                fragments: Vec::new(),
+            }))
         }),
     }
 }
@@ -497,18 +555,32 @@ fn lazy_job<'a, T: Serialize>(
     page_title: &'a str,
     data: impl FnOnce() -> T + Send + 'a,
 ) -> Job<'a> {
+    fragment_job(sv, template, path, page_title, move |_| Ok((data(), Vec::new())))
+}
+
+/// A page with fragments of its own: `build` returns the page's data, whose markers stand for
+/// the fragments it returns with it (see [`fragments`]). Built only when the page is rendered.
+fn fragment_job<'a, T: Serialize>(
+    sv: &'a SiteView<'a>,
+    template: &'static str,
+    path: String,
+    page_title: &'a str,
+    build: impl FnOnce(&Tera) -> Result<(T, Vec<String>)> + Send + 'a,
+) -> Job<'a> {
     let own_path = path.clone();
     Job {
         template,
         path,
-        context: Box::new(move |probe: Option<Probe<'_>>| {
+        context: Box::new(move |tera: &Tera, probe: Option<Probe<'_>>| {
             let common = Common {
                 site: sv,
                 root: root_for(&own_path),
                 path: &own_path,
                 page_title,
             };
-            probed_ctx(template, common, &data(), probe)
+            let (data, fragments) = build(tera)?;
+            Ok(probed_ctx(template, common, &data, probe)
+                .map(|context| PageData { context, fragments }))
         }),
     }
 }
@@ -596,10 +668,13 @@ struct Book<'a, S> {
 
 type ContentsPage<'a> = Book<'a, ContentsSection<'a>>;
 
+/// A report in the print edition: what the contents list needs, and its article (a marker for
+/// its `print_report.html` fragment).
 #[derive(Serialize)]
 struct PrintReport<'a> {
-    report: ReportView<'a>,
-    body: String,
+    slug: &'a str,
+    title: &'a str,
+    article: String,
 }
 
 #[derive(Serialize)]
@@ -618,10 +693,12 @@ struct MetricColumn<'a> {
     aggregate: &'static str,
 }
 
+/// The context of `metrics_row.html`.
 #[derive(Serialize)]
 struct MetricRow<'a> {
-    report: ReportRef<'a>,
+    r: ReportRef<'a>,
     cells: Vec<(Option<f64>, String)>,
+    root: &'static str,
 }
 
 #[derive(Serialize)]
@@ -633,7 +710,8 @@ struct CityAggregateRow<'a> {
 #[derive(Serialize)]
 struct MetricsPage<'a> {
     columns: Vec<MetricColumn<'a>>,
-    rows: Vec<MetricRow<'a>>,
+    /// One marker per report, for its `metrics_row.html` fragment.
+    rows: Vec<String>,
     cities: Vec<CityAggregateRow<'a>>,
     charts: Vec<ChartView>,
 }
@@ -698,11 +776,11 @@ fn page_view(p: &crate::model::Page) -> PageView<'_> {
     }
 }
 
-fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>, items: &'a [String]) -> Vec<Job<'a>> {
+fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>, pages: &'a Pages<'a>) -> Vec<Job<'a>> {
     let rv = move |i: usize| ReportView::new(site, &site.reports[i]);
     // A report a page names (neighbours, related, contents, metrics) and one it lists as an item.
     let named = move |i: usize| ReportRef::new(&site.reports[i], "");
-    let entry = move |i: usize| ReportRef::new(&site.reports[i], &items[i]);
+    let entry = move |i: usize| ReportRef::new(&site.reports[i], &pages.items.marks[i]);
     let list_page = move |group, all: &'a [usize], groups: Vec<(String, Vec<usize>)>, charts| {
         let (reports, subgroups) = grouped(all, groups, entry);
         ListPage {
@@ -959,56 +1037,82 @@ fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>, items: &'a [String]) -> Vec<Jo
         contents,
     ));
 
-    // Print edition: the same order, every body inline, report links made in-document.
-    let print_body = |html: &str| print_links(html);
-    let print = move || PrintPage {
-        front: listed(crate::load::Placement::Front)
-            .into_iter()
-            .map(|mut p| {
-                p.body = print_body(&p.body);
-                p
-            })
-            .collect(),
-        sections: site
+    // Print edition: the same order, every report an article of its own, rendered in parallel
+    // from `print_report.html`, with report links made in-document.
+    let print = move |tera: &Tera| -> Result<(PrintPage<'a>, Vec<String>)> {
+        let layout: Vec<(&crate::model::Section, Vec<(String, Vec<usize>)>)> = site
             .sections
             .iter()
             .map(|s| {
                 let subgroups = if s.by_city.is_empty() {
                     vec![(String::new(), s.group.reports.clone())]
                 } else {
-                    s.by_city
-                        .iter()
-                        .map(|(ci, l)| (site.cities[*ci].group.name.clone(), l.clone()))
-                        .collect()
+                    section_groups(s)
                 };
-                PrintSection {
-                    group: group_view(&s.group, "sections"),
-                    subgroups: subgroups
-                        .into_iter()
-                        .map(|(name, list)| {
-                            (
-                                name,
-                                list.into_iter()
-                                    .map(|i| PrintReport {
-                                        report: rv(i),
-                                        body: print_body(&site.reports[i].body.html),
-                                    })
-                                    .collect(),
-                            )
-                        })
-                        .collect(),
-                }
+                (s, subgroups)
             })
-            .collect(),
-        back: listed(crate::load::Placement::Back)
+            .collect();
+        let order: Vec<(&str, usize)> = layout
+            .iter()
+            .flat_map(|(s, groups)| {
+                groups
+                    .iter()
+                    .flat_map(move |(_, list)| list.iter().map(move |&i| (s.group.name.as_str(), i)))
+            })
+            .collect();
+        let articles = order
+            .par_iter()
+            .map(|&(section, i)| {
+                let mut c = Context::new();
+                c.insert("r", &rv(i));
+                c.insert("body", &print_links(&site.reports[i].body.html));
+                c.insert("section", section);
+                c.insert("root", "../");
+                tera.render("print_report.html", &c)
+                    .map_err(|e| template_error("print_report.html", &e))
+            })
+            .collect::<Result<Vec<String>>>()?;
+        let mut k = 0;
+        let sections = layout
             .into_iter()
-            .map(|mut p| {
-                p.body = print_body(&p.body);
-                p
+            .map(|(s, groups)| PrintSection {
+                group: group_view(&s.group, "sections"),
+                subgroups: groups
+                    .into_iter()
+                    .map(|(name, list)| {
+                        let entries = list
+                            .into_iter()
+                            .map(|i| {
+                                let r = &site.reports[i];
+                                k += 1;
+                                PrintReport {
+                                    slug: &r.slug,
+                                    title: &r.meta.title,
+                                    article: pages.marks.mark(OWN, k - 1, &articles[k - 1]),
+                                }
+                            })
+                            .collect();
+                        (name, entries)
+                    })
+                    .collect(),
             })
-            .collect(),
+            .collect();
+        let in_print = |p: Vec<PageView<'a>>| {
+            p.into_iter()
+                .map(|mut p| {
+                    p.body = print_links(&p.body);
+                    p
+                })
+                .collect()
+        };
+        let page = PrintPage {
+            front: in_print(listed(crate::load::Placement::Front)),
+            sections,
+            back: in_print(listed(crate::load::Placement::Back)),
+        };
+        Ok((page, articles))
     };
-    jobs.push(lazy_job(
+    jobs.push(fragment_job(
         sv,
         "print.html",
         "print/index.html".into(),
@@ -1017,12 +1121,12 @@ fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>, items: &'a [String]) -> Vec<Jo
     ));
 
     // Metrics.
-    jobs.push(lazy_job(
+    jobs.push(fragment_job(
         sv,
         "metrics.html",
         "metrics/index.html".into(),
         "数据",
-        move || metrics_page(site),
+        move |tera| metrics_page(site, tera, &pages.marks),
     ));
 
     // Search page, 404, feed, sitemap.
@@ -1151,9 +1255,32 @@ fn print_links(html: &str) -> String {
     out.replace("href=\"../../", "href=\"../")
 }
 
-fn metrics_page(site: &Site) -> MetricsPage<'_> {
+/// The metrics page, its rows rendered from `metrics_row.html` in parallel.
+fn metrics_page<'a>(
+    site: &'a Site,
+    tera: &Tera,
+    marks: &Marks,
+) -> Result<(MetricsPage<'a>, Vec<String>)> {
     let cell = |v: Option<f64>| (v, v.map(fmt_num).unwrap_or_default());
-    MetricsPage {
+    let rows = site
+        .reports
+        .par_iter()
+        .map(|r| {
+            let row = MetricRow {
+                r: ReportRef::new(r, ""),
+                cells: site
+                    .metrics
+                    .iter()
+                    .map(|m| cell(site.metric(r, &m.key)))
+                    .collect(),
+                root: "../",
+            };
+            let c = Context::from_serialize(&row).map_err(|e| template_error("metrics_row.html", &e))?;
+            tera.render("metrics_row.html", &c)
+                .map_err(|e| template_error("metrics_row.html", &e))
+        })
+        .collect::<Result<Vec<String>>>()?;
+    let page = MetricsPage {
         columns: site
             .metrics
             .iter()
@@ -1164,17 +1291,10 @@ fn metrics_page(site: &Site) -> MetricsPage<'_> {
                 aggregate: m.aggregate.label(),
             })
             .collect(),
-        rows: site
-            .reports
+        rows: rows
             .iter()
-            .map(|r| MetricRow {
-                report: ReportRef::new(r, ""),
-                cells: site
-                    .metrics
-                    .iter()
-                    .map(|m| cell(site.metric(r, &m.key)))
-                    .collect(),
-            })
+            .enumerate()
+            .map(|(i, html)| marks.mark(OWN, i, html))
             .collect(),
         cities: site
             .cities
@@ -1189,7 +1309,8 @@ fn metrics_page(site: &Site) -> MetricsPage<'_> {
             })
             .collect(),
         charts: charts::site_charts(site),
-    }
+    };
+    Ok((page, rows))
 }
 
 fn map_page(site: &Site) -> MapPage<'_> {

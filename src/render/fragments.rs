@@ -1,0 +1,154 @@
+//! HTML rendered once and placed into pages by reference.
+//!
+//! A page that lists thousands of reports (a tactic, the 速写 section, the metrics table, the
+//! print edition) would otherwise carry every listed report's HTML, or every field it is made
+//! from, through Tera as JSON values: at 100x the digest that was most of the render stage's
+//! time and peak memory (the print edition's context alone was ~75 MB). Instead such a page's
+//! context holds short markers; each marker's HTML is rendered separately (once per report for
+//! listing entries, in parallel for a page's own fragments), and [`Marks::splice`] puts it in
+//! place after Tera has rendered the page. This is Hugo's `partialCached`, done for the theme.
+//!
+//! A marker is a private-use character, a nonce drawn once per process, a table letter, an index
+//! and a check value, closed by another private-use character. Content cannot forge one (it does
+//! not know the nonce), HTML escaping leaves it untouched, and the check value (a hash of the
+//! fragment) makes a page's data change whenever a fragment it shows changes, which is what the
+//! incremental render of `serve` compares.
+
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::OnceLock;
+
+const OPEN: char = '\u{E000}';
+const CLOSE: char = '\u{E001}';
+
+/// Listing entries shared by every page (`report_item.html`, one per report).
+pub(crate) const ITEMS: char = 'i';
+/// A page's own fragments (print articles, metrics rows).
+pub(crate) const OWN: char = 'p';
+
+/// Makes markers and replaces them.
+#[derive(Debug, Clone)]
+pub(crate) struct Marks {
+    /// `OPEN` and the nonce.
+    prefix: String,
+}
+
+impl Marks {
+    /// Markers with this process's nonce: stable across the rebuilds of one `serve`, so unchanged
+    /// pages keep their data hash; unknown to content.
+    pub(crate) fn new() -> Self {
+        static NONCE: OnceLock<u64> = OnceLock::new();
+        let nonce = NONCE.get_or_init(|| std::collections::hash_map::RandomState::new().hash_one(0));
+        Marks {
+            prefix: format!("{OPEN}{nonce:016x}"),
+        }
+    }
+
+    /// The marker of fragment `index` of `table`, whose HTML is `html`.
+    pub(crate) fn mark(&self, table: char, index: usize, html: &str) -> String {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        html.hash(&mut h);
+        format!("{}{table}{index}.{:x}{CLOSE}", self.prefix, h.finish())
+    }
+
+    /// Replaces every marker in `html` by its fragment, `resolve(table, index)`. A marker that
+    /// does not resolve is left as it is (it cannot come from content; see the module docs).
+    pub(crate) fn splice<'f>(
+        &self,
+        html: String,
+        resolve: impl Fn(char, usize) -> Option<&'f str>,
+    ) -> String {
+        if !html.contains(&self.prefix) {
+            return html;
+        }
+        // Two passes: the first sizes the result, so a 25 MB page is not grown by doubling.
+        let mut size = html.len();
+        self.each(&html, |piece| {
+            if let Piece::Fragment(marker, f) = piece {
+                size = size + f.len() - marker.len();
+            }
+        }, &resolve);
+        let mut out = String::with_capacity(size);
+        self.each(&html, |piece| match piece {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Fragment(_, f) => out.push_str(f),
+        }, &resolve);
+        out
+    }
+
+    /// Calls `f` with the text between markers and each resolved marker, in order.
+    fn each<'h, 'f>(
+        &self,
+        html: &'h str,
+        mut f: impl FnMut(Piece<'h, 'f>),
+        resolve: &impl Fn(char, usize) -> Option<&'f str>,
+    ) {
+        let mut rest = html;
+        while let Some(at) = rest.find(&self.prefix) {
+            let after = &rest[at + self.prefix.len()..];
+            let parsed = after.find(CLOSE).and_then(|end| {
+                let body = &after[..end];
+                let mut chars = body.chars();
+                let table = chars.next()?;
+                let index = chars.as_str().split('.').next()?.parse().ok()?;
+                Some((end, resolve(table, index)?))
+            });
+            match parsed {
+                Some((end, fragment)) => {
+                    let marker_end = at + self.prefix.len() + end + CLOSE.len_utf8();
+                    f(Piece::Text(&rest[..at]));
+                    f(Piece::Fragment(&rest[at..marker_end], fragment));
+                    rest = &rest[marker_end..];
+                }
+                None => {
+                    let skip = at + self.prefix.len();
+                    f(Piece::Text(&rest[..skip]));
+                    rest = &rest[skip..];
+                }
+            }
+        }
+        f(Piece::Text(rest));
+    }
+}
+
+enum Piece<'h, 'f> {
+    Text(&'h str),
+    /// The marker's text and its fragment.
+    Fragment(&'h str, &'f str),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_are_replaced_and_forgeries_are_not() {
+        let m = Marks::new();
+        let items = ["<li>a</li>".to_string(), "<li>bb</li>".to_string()];
+        let own = ["<p>x</p>".to_string()];
+        let page = format!(
+            "<ul>{}{}</ul>{}{OPEN}0000000000000000i0.0{CLOSE}{}",
+            m.mark(ITEMS, 1, &items[1]),
+            m.mark(ITEMS, 0, &items[0]),
+            m.mark(OWN, 0, &own[0]),
+            m.mark(ITEMS, 7, "missing"),
+        );
+        let out = m.splice(page, |t, i| match t {
+            ITEMS => items.get(i).map(String::as_str),
+            OWN => own.get(i).map(String::as_str),
+            _ => None,
+        });
+        assert!(out.starts_with("<ul><li>bb</li><li>a</li></ul><p>x</p>"), "{out}");
+        // A marker without the nonce (as content could write) and an unknown index stay text.
+        assert!(out.contains(&format!("{OPEN}0000000000000000i0.0{CLOSE}")), "{out}");
+        assert!(out.ends_with(&m.mark(ITEMS, 7, "missing")), "{out}");
+    }
+
+    #[test]
+    fn a_changed_fragment_changes_its_marker() {
+        let m = Marks::new();
+        assert_ne!(m.mark(ITEMS, 0, "a"), m.mark(ITEMS, 0, "b"));
+        assert_eq!(m.mark(ITEMS, 0, "a"), Marks::new().mark(ITEMS, 0, "a"));
+        let plain = "<p>no markers</p>".to_string();
+        assert_eq!(m.splice(plain.clone(), |_, _| None), plain);
+    }
+}
