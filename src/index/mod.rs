@@ -133,42 +133,41 @@ pub type Sink<'a> = dyn Fn(OutputFile) -> Result<()> + Sync + 'a;
 /// is never held twice in memory.
 pub fn index_into(site: &Site, sink: &Sink<'_>) -> Result<()> {
     let s = schema();
-    let index = Index::create_in_ram(s.schema.clone());
-    register(&index);
-    {
-        // One thread and one final merge give a single segment whose doc ids are the site's
-        // report order, which the browser index relies on.
-        let mut writer = index
-            .writer_with_num_threads::<TantivyDocument>(1, 60_000_000)
-            .map_err(terr)?;
-        for r in &site.reports {
-            let mut d = doc!(
-                s.slug => r.slug.as_str(),
-                s.title_stored => r.meta.title.as_str(),
-                s.text[0] => r.meta.title.as_str(),
-                s.text[1] => r.meta.town.as_str(),
-                s.text[2] => r.meta.county.as_deref().unwrap_or_default(),
-                s.text[3] => r.meta.city.as_str(),
-                s.text[5] => r.meta.summary.as_deref().unwrap_or_default(),
-                s.text[6] => r.body.text.as_str(),
-                s.tags => Facet::from_path(["city", r.meta.city.as_str()]),
-            );
-            for t in &r.meta.tactics {
-                d.add_text(s.text[4], t);
-                d.add_facet(s.tags, Facet::from_path(["tactic", t.as_str()]));
-            }
-            if let Some(sec) = &r.meta.section {
-                d.add_facet(s.tags, Facet::from_path(["section", sec.as_str()]));
-            }
-            writer.add_document(d).map_err(terr)?;
+    let tokenizers = tantivy::tokenizer::TokenizerManager::default();
+    tokenizers.register(tokenizer::NAME, tokenizer::CasebookTokenizer);
+    // One segment whose doc ids are the site's report order, which the browser index relies
+    // on, written on this thread: the threaded writer queued up to 10,000 documents (copies of
+    // every body) in its channel, some 60 MB at 100x the digest, and then had to merge.
+    let mut writer = Index::builder()
+        .schema(s.schema.clone())
+        .tokenizers(tokenizers)
+        .single_segment_index_writer::<TantivyDocument>(
+            tantivy::directory::RamDirectory::create(),
+            200_000_000,
+        )
+        .map_err(terr)?;
+    for r in &site.reports {
+        let mut d = doc!(
+            s.slug => r.slug.as_str(),
+            s.title_stored => r.meta.title.as_str(),
+            s.text[0] => r.meta.title.as_str(),
+            s.text[1] => r.meta.town.as_str(),
+            s.text[2] => r.meta.county.as_deref().unwrap_or_default(),
+            s.text[3] => r.meta.city.as_str(),
+            s.text[5] => r.meta.summary.as_deref().unwrap_or_default(),
+            s.text[6] => r.body.text.as_str(),
+            s.tags => Facet::from_path(["city", r.meta.city.as_str()]),
+        );
+        for t in &r.meta.tactics {
+            d.add_text(s.text[4], t);
+            d.add_facet(s.tags, Facet::from_path(["tactic", t.as_str()]));
         }
-        writer.commit().map_err(terr)?;
-        let ids = index.searchable_segment_ids().map_err(terr)?;
-        if ids.len() > 1 {
-            writer.merge(&ids).wait().map_err(terr)?;
+        if let Some(sec) = &r.meta.section {
+            d.add_facet(s.tags, Facet::from_path(["section", sec.as_str()]));
         }
-        writer.wait_merging_threads().map_err(terr)?;
+        writer.add_document(d).map_err(terr)?;
     }
+    let index = writer.finalize().map_err(terr)?;
     let reader = open_reader(&index)?;
     export(site, &s, &reader, sink)?;
     for f in tantivy_files(&index)? {

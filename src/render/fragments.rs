@@ -37,7 +37,8 @@ impl Marks {
     /// pages keep their data hash; unknown to content.
     pub(crate) fn new() -> Self {
         static NONCE: OnceLock<u64> = OnceLock::new();
-        let nonce = NONCE.get_or_init(|| std::collections::hash_map::RandomState::new().hash_one(0));
+        let nonce =
+            NONCE.get_or_init(|| std::collections::hash_map::RandomState::new().hash_one(0));
         Marks {
             prefix: format!("{OPEN}{nonce:016x}"),
         }
@@ -62,16 +63,24 @@ impl Marks {
         }
         // Two passes: the first sizes the result, so a 25 MB page is not grown by doubling.
         let mut size = html.len();
-        self.each(&html, |piece| {
-            if let Piece::Fragment(marker, f) = piece {
-                size = size + f.len() - marker.len();
-            }
-        }, &resolve);
+        self.each(
+            &html,
+            |piece| {
+                if let Piece::Fragment(marker, f) = piece {
+                    size = size + f.len() - marker.len();
+                }
+            },
+            &resolve,
+        );
         let mut out = String::with_capacity(size);
-        self.each(&html, |piece| match piece {
-            Piece::Text(t) => out.push_str(t),
-            Piece::Fragment(_, f) => out.push_str(f),
-        }, &resolve);
+        self.each(
+            &html,
+            |piece| match piece {
+                Piece::Text(t) => out.push_str(t),
+                Piece::Fragment(_, f) => out.push_str(f),
+            },
+            &resolve,
+        );
         out
     }
 
@@ -137,9 +146,15 @@ mod tests {
             OWN => own.get(i).map(String::as_str),
             _ => None,
         });
-        assert!(out.starts_with("<ul><li>bb</li><li>a</li></ul><p>x</p>"), "{out}");
+        assert!(
+            out.starts_with("<ul><li>bb</li><li>a</li></ul><p>x</p>"),
+            "{out}"
+        );
         // A marker without the nonce (as content could write) and an unknown index stay text.
-        assert!(out.contains(&format!("{OPEN}0000000000000000i0.0{CLOSE}")), "{out}");
+        assert!(
+            out.contains(&format!("{OPEN}0000000000000000i0.0{CLOSE}")),
+            "{out}"
+        );
         assert!(out.ends_with(&m.mark(ITEMS, 7, "missing")), "{out}");
     }
 

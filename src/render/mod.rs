@@ -555,7 +555,9 @@ fn lazy_job<'a, T: Serialize>(
     page_title: &'a str,
     data: impl FnOnce() -> T + Send + 'a,
 ) -> Job<'a> {
-    fragment_job(sv, template, path, page_title, move |_| Ok((data(), Vec::new())))
+    fragment_job(sv, template, path, page_title, move |_| {
+        Ok((data(), Vec::new()))
+    })
 }
 
 /// A page with fragments of its own: `build` returns the page's data, whose markers stand for
@@ -781,7 +783,7 @@ fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>, pages: &'a Pages<'a>) -> Vec<J
     // A report a page names (neighbours, related, contents, metrics) and one it lists as an item.
     let named = move |i: usize| ReportRef::new(&site.reports[i], "");
     let entry = move |i: usize| ReportRef::new(&site.reports[i], &pages.items.marks[i]);
-    let list_page = move |group, all: &'a [usize], groups: Vec<(String, Vec<usize>)>, charts| {
+    let list_page = move |group, all: &'a [usize], groups: Groups, charts| {
         let (reports, subgroups) = grouped(all, groups, entry);
         ListPage {
             group,
@@ -942,7 +944,7 @@ fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>, pages: &'a Pages<'a>) -> Vec<J
         for &i in &t.reports {
             by_city[city_of[i]].push(i);
         }
-        let groups: Vec<(String, Vec<usize>)> = site
+        let groups: Groups = site
             .cities
             .iter()
             .zip(by_city)
@@ -981,7 +983,7 @@ fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>, pages: &'a Pages<'a>) -> Vec<J
             max: 0,
         },
     ));
-    let section_groups = move |s: &crate::model::Section| -> Vec<(String, Vec<usize>)> {
+    let section_groups = move |s: &crate::model::Section| -> Groups {
         s.by_city
             .iter()
             .map(|(ci, list)| (site.cities[*ci].group.name.clone(), list.clone()))
@@ -1040,7 +1042,7 @@ fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>, pages: &'a Pages<'a>) -> Vec<J
     // Print edition: the same order, every report an article of its own, rendered in parallel
     // from `print_report.html`, with report links made in-document.
     let print = move |tera: &Tera| -> Result<(PrintPage<'a>, Vec<String>)> {
-        let layout: Vec<(&crate::model::Section, Vec<(String, Vec<usize>)>)> = site
+        let layout: Vec<(&crate::model::Section, Groups)> = site
             .sections
             .iter()
             .map(|s| {
@@ -1055,9 +1057,9 @@ fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>, pages: &'a Pages<'a>) -> Vec<J
         let order: Vec<(&str, usize)> = layout
             .iter()
             .flat_map(|(s, groups)| {
-                groups
-                    .iter()
-                    .flat_map(move |(_, list)| list.iter().map(move |&i| (s.group.name.as_str(), i)))
+                groups.iter().flat_map(move |(_, list)| {
+                    list.iter().map(move |&i| (s.group.name.as_str(), i))
+                })
             })
             .collect();
         let articles = order
@@ -1199,11 +1201,14 @@ fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>, pages: &'a Pages<'a>) -> Vec<J
     jobs
 }
 
+/// Named lists of report indices (a city's counties, a section's cities...).
+type Groups = Vec<(String, Vec<usize>)>;
+
 /// A list's `reports` and `subgroups` (see [`ListPage`]): the groups when there are any, else
 /// every report of `all`.
 fn grouped<'a>(
     all: &[usize],
-    groups: Vec<(String, Vec<usize>)>,
+    groups: Groups,
     view: impl Fn(usize) -> ReportRef<'a>,
 ) -> (Vec<ReportRef<'a>>, Vec<(String, Vec<ReportRef<'a>>)>) {
     if groups.is_empty() {
@@ -1275,7 +1280,8 @@ fn metrics_page<'a>(
                     .collect(),
                 root: "../",
             };
-            let c = Context::from_serialize(&row).map_err(|e| template_error("metrics_row.html", &e))?;
+            let c = Context::from_serialize(&row)
+                .map_err(|e| template_error("metrics_row.html", &e))?;
             tera.render("metrics_row.html", &c)
                 .map_err(|e| template_error("metrics_row.html", &e))
         })
