@@ -36,6 +36,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 HUGO_TEMPLATE = Path(__file__).resolve().parent / "hugo-site"
+ASIDE = Path(__file__).resolve().parent / "aside.sh"
 
 
 def sh(cmd: list[str], **kw) -> subprocess.CompletedProcess:
@@ -99,23 +100,50 @@ def copy_variant(yaml: str, k: int) -> str:
     return "".join(out)
 
 
+class Tree:
+    """Writes a generated folder, touching only files whose content changed and removing the
+    rest at `finish`: regenerating 24,000 files from scratch before every bench would leave
+    the file system full of freshly deleted inodes, which slows the builds under test (see
+    aside.sh)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.kept: set[Path] = set()
+
+    def write(self, rel: Path | str, text: str) -> None:
+        path = self.root / rel
+        self.kept.add(path)
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+    def copy(self, src: Path, rel: Path | str) -> None:
+        self.write(rel, src.read_text(encoding="utf-8"))
+
+    def finish(self) -> None:
+        for path in sorted(self.root.rglob("*"), reverse=True):
+            if path.is_file() and path not in self.kept:
+                path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+
+
 def make_casebook_site(dest: Path, n: int) -> int:
     """The digest with every report copied n times. Returns the number of reports."""
-    if dest.exists():
-        shutil.rmtree(dest)
-    (dest / "content").mkdir(parents=True)
-    shutil.copy(REPO / "site.yaml", dest / "site.yaml")
-    shutil.copytree(REPO / "content" / "pages", dest / "content" / "pages")
+    tree = Tree(dest)
+    tree.copy(REPO / "site.yaml", "site.yaml")
+    for page in sorted((REPO / "content" / "pages").rglob("*.md")):
+        tree.copy(page, page.relative_to(REPO))
     count = 0
     for src in sorted((REPO / "content" / "reports").rglob("*.md")):
         rel = src.relative_to(REPO / "content" / "reports")
         yaml, body = split(src.read_text(encoding="utf-8"))
         for k in range(n):
             stem = rel.stem if k == 0 else f"{rel.stem}-x{k}"
-            out = dest / "content" / "reports" / rel.parent / f"{stem}.md"
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(f"---\n{copy_variant(yaml, k)}---\n{body}", encoding="utf-8")
+            tree.write(Path("content/reports") / rel.parent / f"{stem}.md", f"---\n{copy_variant(yaml, k)}---\n{body}")
             count += 1
+    tree.finish()
     return count
 
 
@@ -156,9 +184,10 @@ def hugo_front_matter(yaml: str) -> str:
 
 def make_hugo_site(casebook_site: Path, dest: Path) -> None:
     """The same reports and pages as a minimal Hugo site from benches/hugo-site/."""
-    if dest.exists():
-        shutil.rmtree(dest)
-    shutil.copytree(HUGO_TEMPLATE, dest)
+    tree = Tree(dest)
+    for f in sorted(HUGO_TEMPLATE.rglob("*")):
+        if f.is_file() and f.name != "hugo.yaml":
+            tree.copy(f, f.relative_to(HUGO_TEMPLATE))
     # The metric registry (labels and units for the metrics card) as site params.
     registry, inside = [], False
     for line in (casebook_site / "site.yaml").read_text(encoding="utf-8").splitlines():
@@ -168,24 +197,26 @@ def make_hugo_site(casebook_site: Path, dest: Path) -> None:
             break
         elif inside and line.strip() and not line.lstrip().startswith("#"):
             registry.append("  " + line)
-    with open(dest / "hugo.yaml", "a", encoding="utf-8") as config:
-        config.write("params:\n  metrics:\n" + "\n".join(registry) + "\n")
+    config = (HUGO_TEMPLATE / "hugo.yaml").read_text(encoding="utf-8")
+    tree.write("hugo.yaml", config + "params:\n  metrics:\n" + "\n".join(registry) + "\n")
     for src in sorted((casebook_site / "content").rglob("*.md")):
         rel = src.relative_to(casebook_site / "content")
         yaml, body = split(src.read_text(encoding="utf-8"))
-        out = dest / "content" / rel.parent.parts[0] / f"{src.stem}.md"
-        out.parent.mkdir(parents=True, exist_ok=True)
         fm = hugo_front_matter(yaml) if rel.parts[0] == "reports" else yaml
-        out.write_text(f"---\n{fm}---\n{body}", encoding="utf-8")
+        tree.write(Path("content") / rel.parent.parts[0] / f"{src.stem}.md", f"---\n{fm}---\n{body}")
+    tree.finish()
 
 
 # ---------------------------------------------------------------- measuring
 
 
-def peak_rss_mib(cmd: list[str], repeats: int) -> float:
-    """Median over `repeats` runs of the peak resident set size, from /usr/bin/time -v."""
+def peak_rss_mib(cmd: list[str], repeats: int, clean: Path | None = None) -> float:
+    """Median over `repeats` runs of the peak resident set size, from /usr/bin/time -v; with
+    `clean`, that folder is moved aside before each run."""
     peaks = []
     for _ in range(repeats):
+        if clean is not None:
+            sh(["sh", str(ASIDE), str(clean)])
         r = subprocess.run(
             ["/usr/bin/time", "-v", *cmd],
             stdout=subprocess.DEVNULL,
@@ -199,9 +230,17 @@ def peak_rss_mib(cmd: list[str], repeats: int) -> float:
     return statistics.median(peaks)
 
 
-def hyperfine(cmds: dict[str, list[str]], runs: int, export: Path) -> dict[str, dict]:
+def hyperfine(
+    cmds: dict[str, list[str]], runs: int, export: Path, clean: dict[str, Path] | None = None
+) -> dict[str, dict]:
+    """Times `cmds` side by side; with `clean`, each command's output folder is moved aside
+    before each of its runs (a build from scratch; see aside.sh), else the previous run's output
+    stays (a rebuild)."""
     args = ["hyperfine", "--style", "basic", "-N", "--warmup", "1", "--runs", str(runs)]
     args += ["--export-json", str(export)]
+    for name in cmds:
+        if clean:
+            args += ["--prepare", f"sh {ASIDE} {clean[name]}"]
     for name, cmd in cmds.items():
         args += ["--command-name", name, " ".join(cmd)]
     sh(args)
@@ -267,30 +306,46 @@ def main() -> None:
         }
         runs = opts.runs or {1: 10, 10: 5}.get(n, 3)
         res = hyperfine(cmds, runs, work / f"x{n}" / "hyperfine.json")
+        outs = {"casebook": cb_out, "hugo": hugo_out}
+        fresh = hyperfine(cmds, runs, work / f"x{n}" / "hyperfine-clean.json", clean=outs)
         built = {"casebook": count_pages(cb_out), "hugo": count_pages(hugo_out)}
         for name, pages in built.items():
             if pages != reports:
                 sys.exit(f"{name} built {pages} report pages, expected {reports}")
-        rss = {name: peak_rss_mib(cmd, 3) for name, cmd in cmds.items()}
+        # Peak memory: the larger of a rebuild's and a build from scratch's.
+        rss = {
+            name: max(peak_rss_mib(cmd, 3), peak_rss_mib(cmd, 3, clean=outs[name]))
+            for name, cmd in cmds.items()
+        }
         cb, hg = res["casebook"]["median"], res["hugo"]["median"]
+        cb_clean, hg_clean = fresh["casebook"]["median"], fresh["hugo"]["median"]
         # CPU time (user + system, mean over runs) is steadier than wall time on a shared machine.
         cpu = {k: res[k]["user"] + res[k]["system"] for k in cmds}
-        rows.append((n, reports, cb, hg, cb / hg, cpu["casebook"], cpu["hugo"], rss["casebook"], rss["hugo"]))
+        rows.append(
+            (n, reports, cb, hg, cb_clean, hg_clean, cpu["casebook"], cpu["hugo"], rss["casebook"], rss["hugo"])
+        )
 
     if opts.prepare_only:
         return
+    for aside in work.glob("x*/*.aside"):
+        shutil.rmtree(aside, ignore_errors=True)
+    for aside in work.glob("x*/*/*.aside"):
+        shutil.rmtree(aside, ignore_errors=True)
     versions = subprocess.run([str(hugo), "version"], capture_output=True, text=True).stdout.split()[1]
     lines = [
         f"Machine: {machine()}; Hugo {versions}; median of hyperfine runs (warm cache, output written",
-        "to disk); peak RSS is the median of three `/usr/bin/time -v` runs.",
+        "to disk). Rebuild: the previous output is there (nothing changed since); from scratch: the",
+        "output folder is moved aside before each run (see benches/aside.sh). CPU is user + system of the rebuilds. Peak RSS is",
+        "the larger of the medians of three `/usr/bin/time -v` runs of each kind.",
         "",
-        "| scale | reports | casebook build | Hugo | casebook / Hugo | CPU casebook / Hugo | casebook peak RSS | Hugo peak RSS |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| scale | reports | rebuild: casebook | Hugo | ratio | from scratch: casebook | Hugo | ratio |"
+        " CPU casebook / Hugo | casebook peak RSS | Hugo peak RSS |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for n, reports, cb, hg, ratio, cpu_cb, cpu_hg, rss_cb, rss_hg in rows:
+    for n, reports, cb, hg, cbc, hgc, cpu_cb, cpu_hg, rss_cb, rss_hg in rows:
         lines.append(
-            f"| {n}x | {reports} | {cb:.3f} s | {hg:.3f} s | {ratio:.2f} | {cpu_cb:.2f} s / {cpu_hg:.2f} s |"
-            f" {rss_cb:.0f} MiB | {rss_hg:.0f} MiB |"
+            f"| {n}x | {reports:,} | {cb:.3f} s | {hg:.3f} s | **{cb / hg:.2f}** | {cbc:.3f} s | {hgc:.3f} s |"
+            f" **{cbc / hgc:.2f}** | {cpu_cb:.2f} s / {cpu_hg:.2f} s | {rss_cb:.0f} MiB | {rss_hg:.0f} MiB |"
         )
     table = "\n".join(lines)
     (work / "results.md").write_text(table + "\n", encoding="utf-8")

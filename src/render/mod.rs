@@ -123,6 +123,7 @@ type Probe<'p> = &'p mut dyn FnMut(u64) -> bool;
 pub fn compile(theme: &Theme) -> Result<Tera> {
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
+    tera.set_escape_fn(escape_html);
     let mut all: Vec<(String, String)> = theme
         .builtin_templates
         .iter()
@@ -132,6 +133,31 @@ pub fn compile(theme: &Theme) -> Result<Tera> {
     tera.add_raw_templates(all)
         .map_err(|e| template_error("(theme)", &e))?;
     Ok(tera)
+}
+
+/// Escapes text for HTML and XML content and quoted attribute values: `& < > " '`.
+///
+/// Tera's default also writes every `/` as `&#x2F;`, which no context needs (our attributes are
+/// always quoted), made every relative URL on a page three times as long (`..&#x2F;..&#x2F;`)
+/// and the site some 5% larger; the five characters here are what Jinja and Django escape.
+fn escape_html(input: &str) -> String {
+    let special = |b: &u8| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'');
+    let Some(first) = input.bytes().position(|b| special(&b)) else {
+        return input.to_string();
+    };
+    let mut out = String::with_capacity(input.len() + input.len() / 8 + 8);
+    out.push_str(&input[..first]);
+    for c in input[first..].chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Renders every page of the site.
@@ -1386,6 +1412,15 @@ mod tests {
             print_links(r#"<a href="../../pages/about/index.html">c</a>"#),
             r#"<a href="../pages/about/index.html">c</a>"#
         );
+    }
+
+    #[test]
+    fn escaping_covers_markup_and_quotes_only() {
+        assert_eq!(
+            escape_html(r#"<a href="x" title='y'>&</a> ../a/b"#),
+            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt; ../a/b"
+        );
+        assert_eq!(escape_html("中文/路径"), "中文/路径");
     }
 
     #[test]
