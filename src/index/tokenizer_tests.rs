@@ -27,6 +27,14 @@ fn shared_tokenizer_table() {
             })
             .collect();
         assert_eq!(got, want, "tokens of {input:?}");
+        // What tantivy indexes is the same, through the stream that reuses one token.
+        let mut tokenizer = CasebookTokenizer;
+        let mut stream = tokenizer.token_stream(input);
+        let mut streamed = Vec::new();
+        while stream.advance() {
+            streamed.push((stream.token().text.clone(), stream.token().position));
+        }
+        assert_eq!(streamed, want, "token stream of {input:?}");
         let got_q = query_terms(input);
         let want_q: Vec<(usize, String)> = case["query"]
             .as_array()
