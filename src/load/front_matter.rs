@@ -300,10 +300,16 @@ fn key_position(yaml: &str, key: &str, parent: Option<&str>) -> Option<(usize, u
     for (i, line) in yaml.lines().enumerate() {
         let indent = line.len() - line.trim_start().len();
         let rest = line.trim_start();
+        // `key:`, `"key":` or `'key':`, without building the quoted forms for every line.
+        let quoted = |q: char| {
+            rest.strip_prefix(q)
+                .and_then(|r| r.strip_prefix(key))
+                .and_then(|r| r.strip_prefix(q))
+        };
         let is_key = rest
             .strip_prefix(key)
-            .or_else(|| rest.strip_prefix(&format!("\"{key}\"")))
-            .or_else(|| rest.strip_prefix(&format!("'{key}'")))
+            .or_else(|| quoted('"'))
+            .or_else(|| quoted('\''))
             .is_some_and(|r| r.trim_start().starts_with(':'));
         match parent {
             None if indent == 0 && is_key => return Some((i + 1, 1)),

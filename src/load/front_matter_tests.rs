@@ -40,3 +40,19 @@ fn unknown_key_suggests_the_closest() {
         diags[0].message
     );
 }
+
+#[test]
+fn key_positions_find_plain_and_quoted_keys() {
+    let yaml = "title: x\n\"town\": y\n'city' : z\ntitles: no\nmetrics:\n  a: 1\n  'b': 2\n";
+    assert_eq!(key_position(yaml, "title", None), Some((1, 1)));
+    assert_eq!(key_position(yaml, "town", None), Some((2, 1)));
+    assert_eq!(key_position(yaml, "city", None), Some((3, 1)));
+    assert_eq!(key_position(yaml, "titles", None), Some((4, 1)));
+    assert_eq!(key_position(yaml, "a", Some("metrics")), Some((6, 3)));
+    assert_eq!(key_position(yaml, "b", Some("metrics")), Some((7, 3)));
+    assert_eq!(
+        key_position(yaml, "a", None),
+        None,
+        "nested keys are not top-level"
+    );
+}
