@@ -144,6 +144,8 @@ fn index_folder_is_named_by_what_it_holds() {
         dir.as_str(),
         "same content, same folder"
     );
+    let docs_before = doc_files(&site);
+    assert_eq!(docs_before.len(), 4, "{docs_before:?}");
 
     let path = site.root().join("content/reports/decoy.md");
     let text = std::fs::read_to_string(&path).unwrap();
@@ -155,4 +157,16 @@ fn index_folder_is_named_by_what_it_holds() {
         !site.root().join("output/search").join(&dir).exists(),
         "old folder gone"
     );
+    // Result documents sit outside the folder, named by content: only the edited one changed.
+    let docs_after = doc_files(&site);
+    let renamed: Vec<_> = docs_before.symmetric_difference(&docs_after).collect();
+    assert_eq!(renamed.len(), 2, "{renamed:?}");
+}
+
+/// Names of the result documents, `search/d/<doc>-<hash>.js`.
+fn doc_files(site: &Site) -> std::collections::BTreeSet<String> {
+    std::fs::read_dir(site.root().join("output/search/d"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
 }
