@@ -47,16 +47,12 @@ pub(crate) struct MetricValue<'a> {
     pub(crate) display: String,
 }
 
-/// A report as listings and pages show it.
+/// A report with all a report page shows (and a listing entry or print article is made of).
 #[derive(Debug, Serialize)]
 pub(crate) struct ReportView<'a> {
-    pub(crate) slug: &'a str,
-    pub(crate) url: String,
-    pub(crate) title: &'a str,
-    pub(crate) town: &'a str,
-    pub(crate) county: Option<&'a str>,
-    pub(crate) city: Link<'a>,
-    pub(crate) city_slug: &'a str,
+    /// What a listing shows: slug, URL, title, place (the same fields, at the same level).
+    #[serde(flatten)]
+    pub(crate) name: ReportRef<'a>,
     pub(crate) section: Option<Link<'a>>,
     pub(crate) level: Option<&'a str>,
     pub(crate) summary: Option<&'a str>,
@@ -71,13 +67,7 @@ pub(crate) struct ReportView<'a> {
 impl<'a> ReportView<'a> {
     pub(crate) fn new(site: &'a Site, r: &'a Report) -> Self {
         ReportView {
-            slug: &r.slug,
-            url: report_url(&r.slug),
-            title: &r.meta.title,
-            town: &r.meta.town,
-            county: r.meta.county.as_deref(),
-            city: city_link(r),
-            city_slug: &r.city_slug,
+            name: ReportRef::new(r, ""),
             section: r.meta.section.as_deref().map(|s| Link {
                 name: s,
                 url: format!(

@@ -501,7 +501,7 @@ function createSearch(options = {}) {
     // Only the shown results need sorting in full: select them first.
     hits.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
     const top = hits.slice(0, limit);
-    const docs = await Promise.all(top.map(([doc]) => get("d/" + doc + "-" + facetsData.h[doc] + ".js")));
+    const docs = await Promise.all(top.map(([doc]) => get("d/" + doc + "-" + facetsData.h.substr(doc * 4, 4) + ".js")));
     const raw = String(query).split(/[\s"“”「」]+/u).filter(Boolean);
     const width = opts.snippetLength || 90;
     const results = top.map(([doc, score], i) => {
