@@ -750,7 +750,7 @@ async function scaledRun(tmp, root, sets, label, mix) {
     await s.search(q, { limit: 10 });
     tRepeat.push(performance.now() - t);
   }
-  const index = sizeOf([join(sout, "search", "manifest.js"), ...walk(join(sout, "search")).filter((f) => /\/idx-[^/]+\//.test(f))]);
+  const index = sizeOf([join(sout, "search", "manifest.js"), ...walk(join(sout, "search")).filter((f) => /\/search\/(idx-[^/]+|d)\//.test(f))]);
   return { label, n, build: b2, rows: srows, sets: ssets, twoFirst, twoFirstRaw, tLater, tRepeat, index };
 }
 
@@ -790,7 +790,7 @@ async function main() {
     const cb = await openCasebook(out);
     const cbRows = {};
     for (const [name, qs] of Object.entries(sets)) cbRows[name] = await runCasebook(cb, docs, qs, rng(SEED + 7));
-    const cbIndex = sizeOf([join(out, "search", "manifest.js"), ...walk(join(out, "search")).filter((f) => /\/idx-[^/]+\//.test(f))]);
+    const cbIndex = sizeOf([join(out, "search", "manifest.js"), ...walk(join(out, "search")).filter((f) => /\/search\/(idx-[^/]+|d)\//.test(f))]);
     const cbClient = sizeOf(["search-ui.js", "search-classic.js"].map((f) => join(out, "search", f)));
     const tantivyDir = join(out, "search", "tantivy");
     const cbTantivy = existsSync(tantivyDir) ? sizeOf(walk(tantivyDir)) : null;
