@@ -134,6 +134,19 @@ pub type Sink<'a> = dyn Fn(OutputFile) -> Result<()> + Sync + 'a;
 /// Like [`index`], handing each file to `sink` as soon as it is ready, so a large site's index
 /// is never held twice in memory.
 pub fn index_into(site: &Site, sink: &Sink<'_>) -> Result<()> {
+    let dir = folder_name(site);
+    let (searchable, documents) = rayon::join(
+        || searchable(site, &dir, sink),
+        || match site.reports.is_empty() {
+            true => Ok(()),
+            false => documents(site, &dir, sink),
+        },
+    );
+    searchable.and(documents)
+}
+
+/// The tantivy index, and the browser's term shards and manifest exported from it.
+fn searchable(site: &Site, dir: &str, sink: &Sink<'_>) -> Result<()> {
     let s = schema();
     let tokenizers = tantivy::tokenizer::TokenizerManager::default();
     tokenizers.register(tokenizer::NAME, tokenizer::CasebookTokenizer);
@@ -171,7 +184,7 @@ pub fn index_into(site: &Site, sink: &Sink<'_>) -> Result<()> {
     }
     let index = writer.finalize().map_err(terr)?;
     let reader = open_reader(&index)?;
-    export(site, &s, &reader, sink)?;
+    export(site, &s, &reader, dir, sink)?;
     for f in tantivy_files(&index)? {
         sink(f)?;
     }
@@ -335,12 +348,19 @@ fn range_count(terms: usize) -> usize {
     (terms / 8192).clamp(1, 16)
 }
 
-fn export(site: &Site, s: &IndexSchema, reader: &IndexReader, sink: &Sink<'_>) -> Result<()> {
+/// The term shards and the manifest, from the one segment of the tantivy index.
+fn export(
+    site: &Site,
+    s: &IndexSchema,
+    reader: &IndexReader,
+    dir: &str,
+    sink: &Sink<'_>,
+) -> Result<()> {
     let searcher = reader.searcher();
     let segments = searcher.segment_readers();
     let seg = match segments {
-        [one] => one,
-        [] => {
+        [one] if one.max_doc() > 0 => one,
+        [] | [_] => {
             for f in empty_export(site)? {
                 sink(f)?;
             }
@@ -353,7 +373,6 @@ fn export(site: &Site, s: &IndexSchema, reader: &IndexReader, sink: &Sink<'_>) -
             )))
         }
     };
-    let dir = folder_name(site);
     let fields = s
         .text
         .iter()
@@ -412,7 +431,26 @@ fn export(site: &Site, s: &IndexSchema, reader: &IndexReader, sink: &Sink<'_>) -
         .collect::<Result<_>>()?;
     let (firsts, files): (Vec<String>, Vec<String>) = shards.into_iter().flatten().unzip();
 
-    // Facets and documents.
+    let manifest = json!({
+        "v": FORMAT,
+        "n": seg.max_doc(),
+        "dir": dir,
+        "fields": stats,
+        "shards": firsts,
+        "files": files,
+        "facets": "f.js",
+        "norms": fieldnorm_table(),
+    });
+    sink(OutputFile {
+        bytes: script("manifest.js", &manifest),
+        path: "search/manifest.js".into(),
+    })
+}
+
+/// The files a result list needs besides the postings: `f.js` in the index folder `dir` (facet
+/// values per document, and each document's content hash) and the documents themselves.
+/// Independent of tantivy, so it runs beside the indexing.
+fn documents(site: &Site, dir: &str, sink: &Sink<'_>) -> Result<()> {
     let city_names: Vec<&str> = site.cities.iter().map(|c| c.group.name.as_str()).collect();
     let section_names: Vec<&str> = site
         .sections
@@ -481,22 +519,8 @@ fn export(site: &Site, s: &IndexSchema, reader: &IndexReader, sink: &Sink<'_>) -
         "city": city_names, "section": section_names, "tactics": tactic_names, "d": facet_docs,
         "h": doc_hashes.concat(),
     });
-    put(sink, &dir, "f.js", &facets.to_string())?;
-
-    let manifest = json!({
-        "v": FORMAT,
-        "n": seg.max_doc(),
-        "dir": dir,
-        "fields": stats,
-        "shards": firsts,
-        "files": files,
-        "facets": "f.js",
-        "norms": fieldnorm_table(),
-    });
-    sink(OutputFile {
-        bytes: script("manifest.js", &manifest),
-        path: "search/manifest.js".into(),
-    })
+    put(sink, dir, "f.js", &facets.to_string())?;
+    Ok(())
 }
 
 /// Hands `json` to the sink as the script `search/<dir>/<rel>`.

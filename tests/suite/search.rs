@@ -170,3 +170,16 @@ fn doc_files(site: &Site) -> std::collections::BTreeSet<String> {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect()
 }
+
+#[test]
+fn a_site_without_reports_has_an_empty_index_the_client_can_load() {
+    let site = Site::new();
+    std::fs::create_dir_all(site.root().join("content/reports")).unwrap();
+    site.build_ok();
+    let m = manifest(&site);
+    assert_eq!(m["n"], 0);
+    let dir = m["dir"].as_str().unwrap();
+    let facets = site.out(&format!("search/{dir}/f.js"));
+    assert!(facets.contains("\"h\":\"\""), "{facets}");
+    assert!(!site.root().join("output/search/d").exists());
+}
