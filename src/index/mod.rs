@@ -424,7 +424,7 @@ fn export(
         .map(|(r, &(lo, hi))| {
             export_range(&fields, lo, hi, |k, first, json| {
                 let name = format!("{r}-{k}");
-                put(sink, &dir, &format!("t{name}.js"), json)?;
+                put(sink, dir, &format!("t{name}.js"), json)?;
                 Ok((first, name))
             })
         })
