@@ -1,9 +1,12 @@
-//! Write stage: puts rendered files on disk, all or nothing.
+//! Write stage: puts rendered files on disk.
 //!
 //! Entry point: [`write`] (or [`Staging`], which the build streams into). Files that differ from
 //! the previous output go into a fresh folder beside it; the output is touched only by
 //! [`Staging::commit`], once everything succeeded. So a failed build leaves the previous output
-//! exactly as it was, and files of deleted reports never linger.
+//! exactly as it was, and files of deleted reports never linger. The commit itself replaces
+//! file by file (each replacement is one rename, new files first, stale ones removed last): a
+//! crash in the middle of it leaves old and new pages side by side, never a page missing, and
+//! the next build repairs it.
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -16,7 +19,7 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::render::OutputFile;
 
-/// Writes `files` (and extra folders produced by `fill`) to `output`, replacing it atomically.
+/// Writes `files` (and extra folders produced by `fill`) to `output`, replacing what it held.
 pub fn write(
     output: &Path,
     files: &[OutputFile],
@@ -47,9 +50,13 @@ pub struct Staging {
     output: PathBuf,
     /// The output being updated, if it is a folder.
     previous: Option<PathBuf>,
-    /// Every path put so far, and whether its bytes are in the staging folder (true) or are
-    /// the previous output's, unchanged (false).
+    /// Every path put so far (`/`-separated, normalised), and whether its bytes are in the
+    /// staging folder (true) or are the previous output's, unchanged (false).
     put: Mutex<HashMap<String, bool>>,
+    /// Folders of the previous output already looked at: whether each is a real folder (not a
+    /// link). A file is only taken as unchanged under real folders, because the commit removes
+    /// links the new site does not have, and what was under them with it.
+    real_folders: Mutex<HashMap<PathBuf, bool>>,
 }
 
 impl Staging {
@@ -71,15 +78,26 @@ impl Staging {
                 output.display()
             )));
         }
+        // An output that is a link to a folder elsewhere is updated where it points, and staged
+        // beside that, so the commit's renames stay on one file system.
+        let (output, parent) = match fs::canonicalize(output) {
+            Ok(real) if real != output => {
+                let parent = real.parent().map_or(parent, Path::to_path_buf);
+                (real, parent)
+            }
+            _ => (output.to_path_buf(), parent),
+        };
+        sweep_abandoned(&parent, &name);
         let dir = tempfile::Builder::new()
             .prefix(&format!(".{name}.new-"))
             .tempdir_in(&parent)
             .map_err(|e| Error::io(&parent, e))?;
         Ok(Staging {
             dir: Some(dir),
-            output: output.to_path_buf(),
-            previous: output.is_dir().then(|| output.to_path_buf()),
+            previous: output.is_dir().then(|| output.clone()),
+            output,
             put: Mutex::new(HashMap::new()),
+            real_folders: Mutex::new(HashMap::new()),
         })
     }
 
@@ -100,11 +118,12 @@ impl Staging {
                 file.path
             )));
         }
-        let again = self.note(&file.path, false)?.is_some();
+        let key = key_of(rel);
+        let again = self.note(&key, false)?.is_some();
         // A second file for one path replaces the first, so it is always staged.
         if !again {
             if let Some(old) = &self.previous {
-                if unchanged(&old.join(rel), &file.bytes) {
+                if self.under_real_folders(old, rel)? && unchanged(&old.join(rel), &file.bytes) {
                     return Ok(());
                 }
             }
@@ -128,8 +147,39 @@ impl Staging {
             f.write_all(&file.bytes)
         })
         .map_err(|e| Error::io(&path, e))?;
-        self.note(&file.path, true)?;
+        self.note(&key, true)?;
         Ok(())
+    }
+
+    /// Whether every folder on the way to `rel` in the previous output is a real folder.
+    fn under_real_folders(&self, old: &Path, rel: &Path) -> Result<bool> {
+        let poisoned = || Error::Invalid("write: a thread panicked".into());
+        for folder in rel.ancestors().skip(1) {
+            if folder.as_os_str().is_empty() {
+                break;
+            }
+            let known = self
+                .real_folders
+                .lock()
+                .map_err(|_| poisoned())?
+                .get(folder)
+                .copied();
+            let real = match known {
+                Some(real) => real,
+                None => {
+                    let real = fs::symlink_metadata(old.join(folder)).is_ok_and(|m| m.is_dir());
+                    self.real_folders
+                        .lock()
+                        .map_err(|_| poisoned())?
+                        .insert(folder.to_path_buf(), real);
+                    real
+                }
+            };
+            if !real {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     fn note(&self, path: &str, staged: bool) -> Result<Option<bool>> {
@@ -155,7 +205,7 @@ impl Staging {
         );
         match &self.previous {
             Some(output) => {
-                let result = remove_stale(output, &put).and_then(|()| move_in(&dir, output));
+                let result = move_in(&dir, output).and_then(|()| remove_stale(output, &put));
                 remove_tree(&dir);
                 result
             }
@@ -177,22 +227,26 @@ fn remove_stale(output: &Path, put: &HashMap<String, bool>) -> Result<()> {
             at = f.parent();
         }
     }
+    // On a file system that ignores case, `Foo.css` in the old output is `foo.css` of the new
+    // site, found unchanged through it: not stale.
+    let unchanged_folded: HashSet<String> = put
+        .iter()
+        .filter(|(_, staged)| !**staged)
+        .map(|(k, _)| k.to_lowercase())
+        .collect();
     let mut stale_files = Vec::new();
     let mut stale_folders = Vec::new();
     for e in walkdir::WalkDir::new(output).min_depth(1) {
         let e = e.map_err(|e| Error::io(output, e.into()))?;
         let rel = e.path().strip_prefix(output).unwrap_or(e.path());
-        let Some(key) = rel.to_str() else {
-            stale_files.push(e.into_path());
-            continue;
-        };
-        // Paths are `/`-separated in the site; on Unix they already are on disk.
-        let key = key.replace(std::path::MAIN_SEPARATOR, "/");
+        let key = rel.to_str().map(|_| key_of(rel));
         if e.file_type().is_dir() {
-            if !folders.contains(Path::new(&key)) {
+            if key.is_none_or(|k| !folders.contains(Path::new(&k))) {
                 stale_folders.push((e.depth(), e.into_path()));
             }
-        } else if !put.contains_key(&key) {
+        } else if key
+            .is_none_or(|k| !put.contains_key(&k) && !unchanged_folded.contains(&k.to_lowercase()))
+        {
             stale_files.push(e.into_path());
         }
     }
@@ -201,9 +255,43 @@ fn remove_stale(output: &Path, put: &HashMap<String, bool>) -> Result<()> {
         .try_for_each(|f| fs::remove_file(f).map_err(|e| Error::io(f, e)))?;
     stale_folders.sort_by_key(|(depth, _)| std::cmp::Reverse(*depth));
     for (_, f) in stale_folders {
-        fs::remove_dir(&f).map_err(|e| Error::io(&f, e))?;
+        // Empty by now, unless it holds what is kept above (a case variant of a site file).
+        if let Err(e) = fs::remove_dir(&f) {
+            if fs::read_dir(&f).is_ok_and(|mut d| d.next().is_none()) {
+                return Err(Error::io(&f, e));
+            }
+        }
     }
     Ok(())
+}
+
+/// A site path as the staging records it: `/`-separated components (no empty or `.` parts).
+fn key_of(rel: &Path) -> String {
+    let parts: Vec<_> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect();
+    parts.join("/")
+}
+
+/// Removes staging folders of builds that were killed (an ordinary failure removes its own):
+/// `.<name>.new-*` beside the output, untouched for an hour.
+fn sweep_abandoned(parent: &Path, name: &str) {
+    let prefix = format!(".{name}.new-");
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let old_enough = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age.as_secs() > 3600);
+        if old_enough && e.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 /// Moves everything in `staging` into `output`: a folder the output lacks in one rename, files
@@ -214,13 +302,21 @@ fn move_in(staging: &Path, output: &Path) -> Result<()> {
         let e = e.map_err(|e| Error::io(staging, e.into()))?;
         let rel = e.path().strip_prefix(staging).unwrap_or(e.path());
         let target = output.join(rel);
+        let existing = fs::symlink_metadata(&target).ok().map(|m| m.file_type());
         if e.file_type().is_dir() {
-            if target.is_dir() {
-                continue;
+            match existing {
+                Some(t) if t.is_dir() => continue,
+                // A file or link where the new site has a folder.
+                Some(_) => fs::remove_file(&target).map_err(|err| Error::io(&target, err))?,
+                None => {}
             }
             fs::rename(e.path(), &target).map_err(|err| Error::io(&target, err))?;
             walk.skip_current_dir();
         } else {
+            // A folder where the new site has a file (a rename cannot replace a folder).
+            if existing.is_some_and(|t| t.is_dir()) {
+                fs::remove_dir_all(&target).map_err(|err| Error::io(&target, err))?;
+            }
             fs::rename(e.path(), &target).map_err(|err| Error::io(&target, err))?;
         }
     }

@@ -103,3 +103,65 @@ fn paths_outside_the_output_are_refused() {
     }
     assert!(!tmp.path().join("x.html").exists());
 }
+
+#[cfg(unix)]
+#[test]
+fn files_under_a_linked_folder_are_staged_not_lost() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("output");
+    let real = tmp.path().join("real");
+    fs::create_dir_all(&out).unwrap();
+    fs::create_dir_all(&real).unwrap();
+    fs::write(real.join("a.html"), "same").unwrap();
+    std::os::unix::fs::symlink(&real, out.join("reports")).unwrap();
+
+    let staging = Staging::new(&out).unwrap();
+    staging.put(&file("reports/a.html", "same")).unwrap();
+    staging.put(&file("reports/b.html", "new")).unwrap();
+    staging.commit().unwrap();
+    assert!(!fs::symlink_metadata(out.join("reports"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(read(&out.join("reports/a.html")), "same");
+    assert_eq!(read(&out.join("reports/b.html")), "new");
+    assert_eq!(
+        read(&real.join("a.html")),
+        "same",
+        "the link's target is left alone"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_output_that_links_to_a_folder_is_updated_where_it_points() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = tmp.path().join("elsewhere/site");
+    fs::create_dir_all(&real).unwrap();
+    fs::write(real.join("gone.html"), "old").unwrap();
+    let out = tmp.path().join("output");
+    std::os::unix::fs::symlink(&real, &out).unwrap();
+    write(&out, &[file("b.html", "new")], |_| Ok(())).unwrap();
+    assert!(fs::symlink_metadata(&out).unwrap().file_type().is_symlink());
+    assert_eq!(read(&real.join("b.html")), "new");
+    assert!(!real.join("gone.html").exists());
+    assert_eq!(siblings(tmp.path()), ["elsewhere", "output"]);
+    assert_eq!(siblings(&tmp.path().join("elsewhere")), ["site"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn stale_folders_with_names_that_are_not_utf8_are_removed() {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("output");
+    let odd = out.join(std::ffi::OsStr::from_bytes(b"\xff"));
+    fs::create_dir_all(&odd).unwrap();
+    fs::write(odd.join(std::ffi::OsStr::from_bytes(b"\xfe.html")), "x").unwrap();
+    write(&out, &[file("a//b.html", "new")], |_| Ok(())).unwrap();
+    assert_eq!(siblings(&out), ["a"]);
+    assert_eq!(read(&out.join("a/b.html")), "new");
+    // Written again unchanged: the `a//b.html` key matches the file on disk, nothing is lost.
+    write(&out, &[file("a//b.html", "new")], |_| Ok(())).unwrap();
+    assert_eq!(read(&out.join("a/b.html")), "new");
+}

@@ -320,15 +320,19 @@ fn folder_name(site: &Site) -> String {
     for (name, boost) in FIELDS {
         h.update(format!("{name}:{boost};"));
     }
-    let names = site
-        .cities
-        .iter()
-        .map(|c| &c.group.name)
-        .chain(site.sections.iter().map(|s| &s.group.name))
-        .chain(site.tactics.iter().map(|t| &t.name));
-    for name in names {
-        h.update((name.len() as u64).to_le_bytes());
-        h.update(name.as_bytes());
+    // The facet lists, each with its length, so a name cannot move from one list to the next
+    // unnoticed.
+    let lists: [Vec<&String>; 3] = [
+        site.cities.iter().map(|c| &c.group.name).collect(),
+        site.sections.iter().map(|s| &s.group.name).collect(),
+        site.tactics.iter().map(|t| &t.name).collect(),
+    ];
+    for list in lists {
+        h.update((list.len() as u64).to_le_bytes());
+        for name in list {
+            h.update((name.len() as u64).to_le_bytes());
+            h.update(name.as_bytes());
+        }
     }
     for d in per_report {
         h.update(d);
