@@ -102,10 +102,7 @@ impl Pages<'_> {
 
     /// Renders one page: the template, then its fragments spliced in, then `inject`.
     fn render(&self, template: &str, path: &str, page: PageData) -> Result<Vec<u8>> {
-        let html = self
-            .tera
-            .render(template, &page.context)
-            .map_err(|e| template_error(template, &e))?;
+        let html = render_one(self.tera, template, &page.context)?;
         drop(page.context);
         let html = self.marks.splice(html, |table, i| match table {
             ITEMS => self.items.html.get(i).map(String::as_str),
@@ -242,10 +239,15 @@ fn report_items(site: &Site, tera: &Tera) -> Result<Vec<String>> {
             let mut context = Context::new();
             context.insert("r", &ReportView::new(site, r));
             context.insert("root", "../../");
-            tera.render(TEMPLATE, &context)
-                .map_err(|e| template_error(TEMPLATE, &e))
+            render_one(tera, TEMPLATE, &context)
         })
         .collect()
+}
+
+/// Renders one template (a page or a fragment), naming the template in the error.
+fn render_one(tera: &Tera, template: &str, context: &Context) -> Result<String> {
+    tera.render(template, context)
+        .map_err(|e| template_error(template, &e))
 }
 
 /// Adds `options.inject` before `</body>` of an HTML page.
@@ -1096,8 +1098,7 @@ fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>, pages: &'a Pages<'a>) -> Vec<J
                 c.insert("body", &print_links(&site.reports[i].body.html));
                 c.insert("section", section);
                 c.insert("root", "../");
-                tera.render("print_report.html", &c)
-                    .map_err(|e| template_error("print_report.html", &e))
+                render_one(tera, "print_report.html", &c)
             })
             .collect::<Result<Vec<String>>>()?;
         let mut k = 0;
@@ -1308,8 +1309,7 @@ fn metrics_page<'a>(
             };
             let c = Context::from_serialize(&row)
                 .map_err(|e| template_error("metrics_row.html", &e))?;
-            tera.render("metrics_row.html", &c)
-                .map_err(|e| template_error("metrics_row.html", &e))
+            render_one(tera, "metrics_row.html", &c)
         })
         .collect::<Result<Vec<String>>>()?;
     let page = MetricsPage {
