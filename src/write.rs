@@ -206,7 +206,8 @@ impl Staging {
         match &self.previous {
             Some(output) => {
                 let result = move_in(&dir, output).and_then(|()| remove_stale(output, &put));
-                remove_tree(&dir);
+                // What is left are folders whose files moved out.
+                let _ = fs::remove_dir_all(&dir);
                 result
             }
             None => swap(dir, &self.output),
@@ -368,11 +369,6 @@ fn swap(staging: PathBuf, output: &Path) -> Result<()> {
         let _ = fs::remove_dir_all(&staging);
         Error::io(output, e)
     })
-}
-
-/// Removes a folder tree (the staging folder's leftovers: folders whose files moved out).
-fn remove_tree(dir: &Path) {
-    let _ = fs::remove_dir_all(dir);
 }
 
 #[cfg(test)]
