@@ -21,6 +21,8 @@ pub struct BuildOptions {
     pub project: Project,
     /// Where the site goes.
     pub output: PathBuf,
+    /// Replace the contents of an output folder that casebook did not create.
+    pub force: bool,
 }
 
 /// What a build did.
@@ -88,6 +90,11 @@ pub fn build_files(project: &Project, options: &RenderOptions) -> Result<Built> 
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let start = Instant::now();
     let mut timings = Vec::new();
+    // The output is claimed first: a refused or busy output stops the build before any work,
+    // and the commit of a build that was killed is finished before this one reads anything.
+    let project = &options.project;
+    let policy = write::OutputPolicy::for_site(&project.root, &project.content, options.force);
+    let staging = write::Staging::new(&options.output, &policy)?;
     let t = Instant::now();
     let sources = load::load(&options.project)?;
     timings.push(("load", t.elapsed()));
@@ -99,7 +106,6 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let Sources { theme, .. } = sources;
     timings.push(("model", t.elapsed()));
 
-    let staging = write::Staging::new(&options.output)?;
     let files = AtomicUsize::new(0);
     let sink = |f: OutputFile| {
         files.fetch_add(1, Ordering::Relaxed);

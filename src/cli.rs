@@ -63,9 +63,13 @@ pub(crate) struct SiteArgs {
 pub(crate) struct BuildArgs {
     #[command(flatten)]
     pub(crate) site: SiteArgs,
-    /// Output folder [default: ROOT/output].
+    /// Output folder [default: ROOT/output]. Everything in it is replaced by the build.
     #[arg(long)]
     pub(crate) output: Option<PathBuf>,
+    /// Replace the contents of an output folder that casebook did not create (it holds files
+    /// but no `.casebook` marker). Folders of the site itself are refused even so.
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 impl SiteArgs {
@@ -142,7 +146,11 @@ fn run_build(args: BuildArgs) -> Result<i32> {
         .output
         .clone()
         .unwrap_or_else(|| project.root.join("output"));
-    let options = BuildOptions { project, output };
+    let options = BuildOptions {
+        project,
+        output,
+        force: args.force,
+    };
     match build(&options) {
         Ok(report) => {
             print_diagnostics(&report.warnings, &options.project.root);

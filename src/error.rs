@@ -41,6 +41,82 @@ pub enum Error {
     /// A command-line or configuration value is invalid.
     #[error("{0}")]
     Invalid(String),
+    /// The output folder cannot be used; nothing was written or removed.
+    #[error("cannot build into {}: {reason}", path.display())]
+    Output {
+        /// The output path as given.
+        path: PathBuf,
+        /// Why not.
+        reason: OutputRefusal,
+    },
+}
+
+/// Why a build refused its output folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OutputRefusal {
+    /// The output is a folder of the site (or the home folder), or holds one.
+    HoldsSite {
+        /// Which folder ("the content folder").
+        what: &'static str,
+        /// Where it is.
+        folder: PathBuf,
+    },
+    /// The output lies inside a folder the build reads.
+    InsideInput {
+        /// Which folder.
+        what: &'static str,
+        /// Where it is.
+        folder: PathBuf,
+    },
+    /// A folder casebook did not create, with files in it.
+    NotOurs {
+        /// Its entries, sorted.
+        entries: Vec<String>,
+    },
+    /// The path is a file, not a folder.
+    NotAFolder,
+    /// Another build is writing into it.
+    Busy,
+}
+
+impl fmt::Display for OutputRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OutputRefusal::HoldsSite { what, folder } => write!(
+                f,
+                "it is or holds {what} ({}), and a build replaces everything in its output; \
+                 choose a folder of its own, e.g. --output output",
+                folder.display()
+            ),
+            OutputRefusal::InsideInput { what, folder } => write!(
+                f,
+                "it lies inside {what} ({}), which the build reads; choose a folder outside it",
+                folder.display()
+            ),
+            OutputRefusal::NotOurs { entries } => {
+                let shown: Vec<&str> = entries.iter().take(5).map(String::as_str).collect();
+                write!(
+                    f,
+                    "the folder holds files casebook did not write ({}{}) and a build would \
+                     delete them; choose an empty or new folder, or pass --force to replace its \
+                     contents",
+                    shown.join(", "),
+                    if entries.len() > shown.len() {
+                        format!(" and {} more", entries.len() - shown.len())
+                    } else {
+                        String::new()
+                    }
+                )
+            }
+            OutputRefusal::NotAFolder => f.write_str(
+                "it exists and is not a folder; move it away or choose another --output",
+            ),
+            OutputRefusal::Busy => f.write_str(
+                "another casebook build is writing into it; run this one when that one has finished",
+            ),
+        }
+    }
 }
 
 impl Error {

@@ -1,12 +1,17 @@
 //! Write stage: puts rendered files on disk.
 //!
-//! Entry point: [`write`] (or [`Staging`], which the build streams into). Files that differ from
-//! the previous output go into a fresh folder beside it; the output is touched only by
-//! [`Staging::commit`], once everything succeeded. So a failed build leaves the previous output
-//! exactly as it was, and files of deleted reports never linger. The commit itself replaces
-//! file by file (each replacement is one rename, new files first, stale ones removed last): a
-//! crash in the middle of it leaves old and new pages side by side, never a page missing, and
-//! the next build repairs it.
+//! Entry point: [`write`] (or [`Staging`], which the build streams into). The output folder is
+//! first claimed ([`guard`]: never a folder of the site, never a folder casebook did not make
+//! without `--force`, one build at a time). Files that differ from the previous output go into
+//! a staging folder inside it; the output's pages are touched only by [`Staging::commit`], once
+//! everything succeeded, so a failed build leaves the previous output exactly as it was, and
+//! files of deleted reports never linger. The commit is journalled ([`journal`]): a build killed
+//! during it is finished by the next one.
+
+mod guard;
+mod journal;
+
+pub use guard::{OutputPolicy, MARKER};
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -18,14 +23,19 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::render::OutputFile;
+use journal::Op;
+
+/// The staging folder, inside the output.
+const STAGING: &str = ".casebook-staging";
 
 /// Writes `files` (and extra folders produced by `fill`) to `output`, replacing what it held.
 pub fn write(
     output: &Path,
+    policy: &OutputPolicy,
     files: &[OutputFile],
     fill: impl FnOnce(&Path) -> Result<()>,
 ) -> Result<()> {
-    let staging = Staging::new(output)?;
+    let staging = Staging::new(output, policy)?;
     files
         .par_iter()
         .map(|f| staging.put(f))
@@ -34,7 +44,7 @@ pub fn write(
     staging.commit()
 }
 
-/// A fresh folder beside the output that the files of a build go into as they are produced, so a
+/// A folder inside the output that the files of a build go into as they are produced, so a
 /// build need not hold the whole site in memory. Only files that differ from the previous output
 /// are written there; [`Staging::commit`] then moves them into the output and removes what the
 /// new site no longer has. Dropped without a commit (a failed build), the folder is removed and
@@ -46,10 +56,10 @@ pub fn write(
 /// of a 100x build in which nothing had changed. Unchanged pages now cost one read each.
 #[derive(Debug)]
 pub struct Staging {
-    dir: Option<tempfile::TempDir>,
-    output: PathBuf,
-    /// The output being updated, if it is a folder.
-    previous: Option<PathBuf>,
+    /// The staging folder; `None` once committed.
+    dir: Option<PathBuf>,
+    /// The output folder, claimed and locked (the lock lasts as long as this value).
+    claimed: guard::Claimed,
     /// Every path put so far (`/`-separated, normalised), and whether its bytes are in the
     /// staging folder (true) or are the previous output's, unchanged (false).
     put: Mutex<HashMap<String, bool>>,
@@ -60,42 +70,17 @@ pub struct Staging {
 }
 
 impl Staging {
-    /// Creates the staging folder beside `output` (same file system, so moves are renames).
-    pub fn new(output: &Path) -> Result<Self> {
-        let parent = match output.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-        let name = output
-            .file_name()
-            .ok_or_else(|| Error::Invalid(format!("output path {} has no name", output.display())))?
-            .to_string_lossy()
-            .into_owned();
-        if fs::symlink_metadata(output).is_ok() && !output.is_dir() {
-            return Err(Error::Invalid(format!(
-                "output path {} exists and is not a folder; move it away or choose another --output",
-                output.display()
-            )));
-        }
-        // An output that is a link to a folder elsewhere is updated where it points, and staged
-        // beside that, so the commit's renames stay on one file system.
-        let (output, parent) = match fs::canonicalize(output) {
-            Ok(real) if real != output => {
-                let parent = real.parent().map_or(parent, Path::to_path_buf);
-                (real, parent)
-            }
-            _ => (output.to_path_buf(), parent),
-        };
-        sweep_abandoned(&parent, &name);
-        let dir = tempfile::Builder::new()
-            .prefix(&format!(".{name}.new-"))
-            .tempdir_in(&parent)
-            .map_err(|e| Error::io(&parent, e))?;
+    /// Claims `output` under `policy` (see [`guard`]), finishes or discards what a killed build
+    /// left there, and creates the staging folder inside it (same file system: moves are
+    /// renames, and nothing is written beside the output).
+    pub fn new(output: &Path, policy: &OutputPolicy) -> Result<Self> {
+        let claimed = guard::claim(output, policy)?;
+        let dir = claimed.dir.join(STAGING);
+        journal::recover(&claimed.dir, &dir)?;
+        fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
         Ok(Staging {
             dir: Some(dir),
-            previous: output.is_dir().then(|| output.clone()),
-            output,
+            claimed,
             put: Mutex::new(HashMap::new()),
             real_folders: Mutex::new(HashMap::new()),
         })
@@ -103,7 +88,7 @@ impl Staging {
 
     /// The staging folder (for writers that fill a folder themselves).
     pub fn path(&self) -> &Path {
-        self.dir.as_ref().map_or(Path::new("."), |d| d.path())
+        self.dir.as_deref().unwrap_or(Path::new("."))
     }
 
     /// Takes one file of the new site; safe to call from several threads. A file equal to the
@@ -112,7 +97,14 @@ impl Staging {
     pub fn put(&self, file: &OutputFile) -> Result<()> {
         let rel = Path::new(&file.path);
         // Paths come from our own renderer, but a slug or theme file name must never escape the output.
-        if rel.is_absolute() || rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+        let internal = rel
+            .components()
+            .next()
+            .is_some_and(|c| c.as_os_str() == STAGING || c.as_os_str() == MARKER);
+        if internal
+            || rel.is_absolute()
+            || rel.components().any(|c| !matches!(c, Component::Normal(_)))
+        {
             return Err(Error::Invalid(format!(
                 "refusing to write outside the output folder: {}",
                 file.path
@@ -122,10 +114,9 @@ impl Staging {
         let again = self.note(&key, false)?.is_some();
         // A second file for one path replaces the first, so it is always staged.
         if !again {
-            if let Some(old) = &self.previous {
-                if self.under_real_folders(old, rel)? && unchanged(&old.join(rel), &file.bytes) {
-                    return Ok(());
-                }
+            let old = &self.claimed.dir;
+            if self.under_real_folders(old, rel)? && unchanged(&old.join(rel), &file.bytes) {
+                return Ok(());
             }
         }
         let path = self.path().join(rel);
@@ -190,11 +181,11 @@ impl Staging {
             .insert(path.to_string(), staged))
     }
 
-    /// Makes the output the new site: with no previous output folder the staging folder is
-    /// renamed into place; otherwise what the new site lacks is removed from the output and the
-    /// staged files are moved in (whole new folders with one rename each).
+    /// Makes the output the new site: the staged files are moved in (whole new folders with one
+    /// rename each), then what the new site lacks is removed; all of it written down first in
+    /// the journal, so that a kill in the middle is finished by the next build.
     pub fn commit(mut self) -> Result<()> {
-        let Some(dir) = self.dir.take().map(tempfile::TempDir::keep) else {
+        let Some(dir) = self.dir.take() else {
             return Ok(());
         };
         let put = std::mem::take(
@@ -203,21 +194,52 @@ impl Staging {
                 .lock()
                 .map_err(|_| Error::Invalid("write: a thread panicked".into()))?,
         );
-        match &self.previous {
-            Some(output) => {
-                let result = move_in(&dir, output).and_then(|()| remove_stale(output, &put));
-                // What is left are folders whose files moved out.
-                let _ = fs::remove_dir_all(&dir);
-                result
+        let output = &self.claimed.dir;
+        let mut ops = moves(&dir, output)?;
+        ops.extend(stale(output, &put)?);
+        journal::write(&dir, &ops)?;
+        journal::run(output, &dir, &ops)?;
+        fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))
+    }
+}
+
+impl Drop for Staging {
+    /// A build that did not commit leaves the output as it was (and no output at all if it
+    /// created the folder).
+    fn drop(&mut self) {
+        if let Some(dir) = self.dir.take() {
+            let _ = fs::remove_dir_all(&dir);
+            if self.claimed.created {
+                let _ = fs::remove_file(self.claimed.dir.join(MARKER));
+                let _ = fs::remove_dir(&self.claimed.dir);
             }
-            None => swap(dir, &self.output),
         }
     }
 }
 
-/// Removes from `output` every file that is not a path of the new site and every folder that
-/// holds none, deepest first (also files where the new site has a folder, and the reverse).
-fn remove_stale(output: &Path, put: &HashMap<String, bool>) -> Result<()> {
+/// The moves that bring everything staged into `output`: a folder the output lacks in one
+/// rename, files over the output's (a rename replaces the old file in one step).
+fn moves(staging: &Path, output: &Path) -> Result<Vec<Op>> {
+    let mut ops = Vec::new();
+    let mut walk = walkdir::WalkDir::new(staging).min_depth(1).into_iter();
+    while let Some(e) = walk.next() {
+        let e = e.map_err(|e| Error::io(staging, e.into()))?;
+        let rel = e.path().strip_prefix(staging).unwrap_or(e.path());
+        if e.file_type().is_dir() {
+            if fs::symlink_metadata(output.join(rel)).is_ok_and(|m| m.is_dir()) {
+                continue;
+            }
+            walk.skip_current_dir();
+        }
+        ops.push(Op::Move(rel.to_path_buf()));
+    }
+    Ok(ops)
+}
+
+/// The removals that leave in `output` only the paths of the new site: every file that is not
+/// one of them, and every folder that holds none, deepest first (also files where the new site
+/// has a folder, and the reverse). The marker and the staging folder stay.
+fn stale(output: &Path, put: &HashMap<String, bool>) -> Result<Vec<Op>> {
     let mut folders: HashSet<&Path> = HashSet::new();
     for p in put.keys() {
         let mut at = Path::new(p.as_str()).parent();
@@ -235,35 +257,32 @@ fn remove_stale(output: &Path, put: &HashMap<String, bool>) -> Result<()> {
         .filter(|(_, staged)| !**staged)
         .map(|(k, _)| k.to_lowercase())
         .collect();
-    let mut stale_files = Vec::new();
-    let mut stale_folders = Vec::new();
-    for e in walkdir::WalkDir::new(output).min_depth(1) {
+    let mut files = Vec::new();
+    let mut dirs = Vec::new();
+    let internal = |e: &walkdir::DirEntry| {
+        e.depth() == 1 && (e.file_name() == STAGING || e.file_name() == MARKER)
+    };
+    for e in walkdir::WalkDir::new(output)
+        .min_depth(1)
+        .into_iter()
+        .filter_entry(|e| !internal(e))
+    {
         let e = e.map_err(|e| Error::io(output, e.into()))?;
         let rel = e.path().strip_prefix(output).unwrap_or(e.path());
         let key = rel.to_str().map(|_| key_of(rel));
         if e.file_type().is_dir() {
             if key.is_none_or(|k| !folders.contains(Path::new(&k))) {
-                stale_folders.push((e.depth(), e.into_path()));
+                dirs.push((e.depth(), rel.to_path_buf()));
             }
         } else if key
             .is_none_or(|k| !put.contains_key(&k) && !unchanged_folded.contains(&k.to_lowercase()))
         {
-            stale_files.push(e.into_path());
+            files.push(Op::RemoveFile(rel.to_path_buf()));
         }
     }
-    stale_files
-        .par_iter()
-        .try_for_each(|f| fs::remove_file(f).map_err(|e| Error::io(f, e)))?;
-    stale_folders.sort_by_key(|(depth, _)| std::cmp::Reverse(*depth));
-    for (_, f) in stale_folders {
-        // Empty by now, unless it holds what is kept above (a case variant of a site file).
-        if let Err(e) = fs::remove_dir(&f) {
-            if fs::read_dir(&f).is_ok_and(|mut d| d.next().is_none()) {
-                return Err(Error::io(&f, e));
-            }
-        }
-    }
-    Ok(())
+    dirs.sort_by_key(|(depth, _)| std::cmp::Reverse(*depth));
+    files.extend(dirs.into_iter().map(|(_, d)| Op::RemoveDir(d)));
+    Ok(files)
 }
 
 /// A site path as the staging records it: `/`-separated components (no empty or `.` parts).
@@ -273,55 +292,6 @@ fn key_of(rel: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy())
         .collect();
     parts.join("/")
-}
-
-/// Removes staging folders of builds that were killed (an ordinary failure removes its own):
-/// `.<name>.new-*` beside the output, untouched for an hour.
-fn sweep_abandoned(parent: &Path, name: &str) {
-    let prefix = format!(".{name}.new-");
-    let Ok(entries) = fs::read_dir(parent) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let old_enough = e
-            .metadata()
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age.as_secs() > 3600);
-        if old_enough && e.file_name().to_string_lossy().starts_with(&prefix) {
-            let _ = fs::remove_dir_all(e.path());
-        }
-    }
-}
-
-/// Moves everything in `staging` into `output`: a folder the output lacks in one rename, files
-/// over the output's (a rename replaces the old file in one step).
-fn move_in(staging: &Path, output: &Path) -> Result<()> {
-    let mut walk = walkdir::WalkDir::new(staging).min_depth(1).into_iter();
-    while let Some(e) = walk.next() {
-        let e = e.map_err(|e| Error::io(staging, e.into()))?;
-        let rel = e.path().strip_prefix(staging).unwrap_or(e.path());
-        let target = output.join(rel);
-        let existing = fs::symlink_metadata(&target).ok().map(|m| m.file_type());
-        if e.file_type().is_dir() {
-            match existing {
-                Some(t) if t.is_dir() => continue,
-                // A file or link where the new site has a folder.
-                Some(_) => fs::remove_file(&target).map_err(|err| Error::io(&target, err))?,
-                None => {}
-            }
-            fs::rename(e.path(), &target).map_err(|err| Error::io(&target, err))?;
-            walk.skip_current_dir();
-        } else {
-            // A folder where the new site has a file (a rename cannot replace a folder).
-            if existing.is_some_and(|t| t.is_dir()) {
-                fs::remove_dir_all(&target).map_err(|err| Error::io(&target, err))?;
-            }
-            fs::rename(e.path(), &target).map_err(|err| Error::io(&target, err))?;
-        }
-    }
-    Ok(())
 }
 
 /// Runs `op` (which creates `path`), creating the folder first only if `op` finds it missing:
@@ -363,14 +333,6 @@ fn unchanged(old: &Path, bytes: &[u8]) -> bool {
     }
 }
 
-/// Moves `staging` to `output` when there is no output yet.
-fn swap(staging: PathBuf, output: &Path) -> Result<()> {
-    fs::rename(&staging, output).map_err(|e| {
-        let _ = fs::remove_dir_all(&staging);
-        Error::io(output, e)
-    })
-}
-
 #[cfg(test)]
-#[path = "write_tests.rs"]
+#[path = "tests.rs"]
 mod tests;
