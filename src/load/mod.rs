@@ -88,8 +88,12 @@ pub struct ReportMeta {
     pub level: Option<String>,
     /// One paragraph for listings and search results.
     pub summary: Option<String>,
+    /// A second title line (the printed subtitle).
+    pub subtitle: Option<String>,
     /// Author.
     pub author: Option<String>,
+    /// The author's role as the byline prints it (记者, 特约记者).
+    pub author_role: Option<String>,
     /// Date, `YYYY-MM-DD`.
     pub date: Option<String>,
     /// Where the report was printed.
@@ -175,8 +179,24 @@ pub type ReportSource = Source<ReportMeta>;
 pub type PageSource = Source<PageMeta>;
 
 const REPORT_KEYS: &[&str] = &[
-    "title", "town", "county", "city", "section", "level", "summary", "author", "date", "source",
-    "tactics", "metrics", "slug", "draft", "weight", "extra",
+    "title",
+    "subtitle",
+    "town",
+    "county",
+    "city",
+    "section",
+    "level",
+    "summary",
+    "author",
+    "author_role",
+    "date",
+    "source",
+    "tactics",
+    "metrics",
+    "slug",
+    "draft",
+    "weight",
+    "extra",
 ];
 const PAGE_KEYS: &[&str] = &[
     "title",
@@ -457,7 +477,9 @@ fn read_report(
         section: f.get(p, "section", "a string", diags),
         level: f.get(p, "level", "a string", diags),
         summary: f.get(p, "summary", "a string", diags),
+        subtitle: f.get(p, "subtitle", "a string", diags),
         author: f.get(p, "author", "a string", diags),
+        author_role: f.get(p, "author_role", "a string", diags),
         date: f.get(p, "date", "a date `YYYY-MM-DD`", diags),
         source: f.get(p, "source", "a string", diags),
         metrics: f.metrics(p, diags),
