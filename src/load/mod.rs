@@ -180,7 +180,6 @@ pub type PageSource = Source<PageMeta>;
 
 const REPORT_KEYS: &[&str] = &[
     "title",
-    "subtitle",
     "town",
     "county",
     "city",
@@ -188,7 +187,6 @@ const REPORT_KEYS: &[&str] = &[
     "level",
     "summary",
     "author",
-    "author_role",
     "date",
     "source",
     "tactics",
@@ -197,6 +195,8 @@ const REPORT_KEYS: &[&str] = &[
     "draft",
     "weight",
     "extra",
+    "subtitle",
+    "author_role",
 ];
 const PAGE_KEYS: &[&str] = &[
     "title",
