@@ -11,7 +11,8 @@ use crate::error::{Diagnostic, Result};
 use crate::index;
 use crate::load::{self, Project, Sources};
 use crate::model::{self, Site};
-use crate::render::{self, OutputFile, RenderOptions};
+use crate::output::OutputFile;
+use crate::render::{self, RenderOptions};
 use crate::write;
 
 /// What a build should do.

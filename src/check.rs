@@ -18,7 +18,8 @@ use crate::error::{suggest, Diagnostic, Error, Level, Result};
 use crate::load::{self, Project, Sources};
 use crate::markdown::{internal_href, Body, Link};
 use crate::model::{self, Site};
-use crate::render::{self, OutputFile, RenderOptions};
+use crate::output::OutputFile;
+use crate::render::{self, RenderOptions};
 
 /// What [`check_project`] found.
 #[derive(Debug, Default)]

@@ -23,6 +23,7 @@ pub mod load;
 pub mod markdown;
 pub mod model;
 pub mod new;
+pub mod output;
 pub mod render;
 pub mod search;
 pub mod serve;

@@ -29,7 +29,8 @@ use tiny_http::{Header, Method, Request, Response, Server, StatusCode};
 use crate::error::{Diagnostic, Error, Result};
 use crate::load::{self, Project};
 use crate::model::{self, Site};
-use crate::render::{self, OutputFile, RenderCache, RenderOptions};
+use crate::output::OutputFile;
+use crate::render::{self, RenderCache, RenderOptions};
 use crate::{check, index};
 
 /// Path of the server-sent-events stream the live script listens to.

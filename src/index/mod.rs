@@ -30,7 +30,7 @@ use tantivy::{doc, DocSet, Index, IndexReader, ReloadPolicy, TantivyDocument, TE
 
 use crate::error::{Error, Result};
 use crate::model::Site;
-use crate::render::OutputFile;
+use crate::output::{OutputFile, Sink};
 
 /// Text fields in index order, with their boosts: a title or a place name says more than a body.
 pub const FIELDS: &[(&str, f32)] = &[
@@ -127,9 +127,6 @@ pub fn index(site: &Site) -> Result<SearchIndex> {
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(SearchIndex { files })
 }
-
-/// A consumer of output files (the write stage's staging folder, or memory for `serve`).
-pub type Sink<'a> = dyn Fn(OutputFile) -> Result<()> + Sync + 'a;
 
 /// Like [`index`], handing each file to `sink` as soon as it is ready, so a large site's index
 /// is never held twice in memory.

@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
-use super::OutputFile;
 use crate::error::{Error, Result};
 use crate::model::Site;
+use crate::output::OutputFile;
 
 #[derive(Serialize)]
 struct ExportReport<'a> {

@@ -19,19 +19,11 @@ use tera::{Context, Tera};
 
 use crate::error::{Error, Result};
 use crate::model::{page_listed, Site};
+use crate::output::OutputFile;
 use crate::theme::Theme;
 use charts::ChartView;
 use fragments::{Marks, ITEMS, OWN};
 use views::{fmt_num, report_url, Counts, Link, ReportRef, ReportView, SiteView};
-
-/// One file of the built site.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutputFile {
-    /// Path relative to the output folder, `/`-separated, never absolute, never with `..`.
-    pub path: String,
-    /// Content.
-    pub bytes: Vec<u8>,
-}
 
 /// Options that change rendered output.
 #[derive(Debug, Clone, Default)]
