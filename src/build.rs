@@ -117,7 +117,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let (rendered, indexed) = rayon::join(
         || {
             let t = Instant::now();
-            render::render_into(&site, &theme, &RenderOptions::default(), sink)
+            render::render_into(&site, &theme, &RenderOptions::default(), &sink)
                 .map(|()| t.elapsed())
         },
         || {

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{suggest, Diagnostic, Error, Level, Result};
 use crate::load::{self, Project, Sources};
-use crate::markdown::{internal_href, Body, Link};
+use crate::markdown::{internal_target, Body, Link};
 use crate::model::{self, Site};
 use crate::output::OutputFile;
 use crate::render::{self, RenderOptions};
@@ -428,7 +428,8 @@ fn check_link(
             slug,
             fragment,
         } => {
-            if internal_href(&link.dest).is_none() || !matches!(kind.as_str(), "reports" | "pages")
+            if internal_target(&link.dest).is_none()
+                || !matches!(kind.as_str(), "reports" | "pages")
             {
                 return err(format!(
                     "`{}` is not a link to a report or page: write `@/reports/<slug>` or \

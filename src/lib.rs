@@ -29,6 +29,7 @@ pub mod search;
 pub mod serve;
 pub mod slug;
 pub mod theme;
+pub mod urls;
 pub mod write;
 
 pub use error::{Diagnostic, Error, Level, Result};

@@ -22,7 +22,7 @@ pub(super) fn exports(site: &Site) -> Result<Vec<OutputFile>> {
         .iter()
         .map(|r| ExportReport {
             slug: &r.slug,
-            url: super::report_url(&r.slug),
+            url: crate::urls::Route::Report(&r.slug).path(),
             path: r.path.to_string_lossy().replace('\\', "/"),
             meta: &r.meta,
         })
@@ -55,11 +55,11 @@ pub(super) fn exports(site: &Site) -> Result<Vec<OutputFile>> {
             m.source.clone().unwrap_or_default(),
             m.tactics.join(";"),
             m.summary.clone().unwrap_or_default(),
-            super::report_url(&r.slug),
+            crate::urls::Route::Report(&r.slug).path(),
         ];
         row.extend(site.metrics.iter().map(|k| {
             site.metric(r, &k.key)
-                .map(super::fmt_num)
+                .map(crate::render::views::fmt_num)
                 .unwrap_or_default()
         }));
         w.write_record(&row).map_err(csv_err)?;
