@@ -163,6 +163,8 @@ pub struct Source<M> {
     pub path: PathBuf,
     /// File stem, the default slug.
     pub stem: String,
+    /// The effective slug: `slug:` as written (validated), else the stem made a slug.
+    pub slug: String,
     /// Typed front matter.
     pub meta: M,
     /// Position of each front-matter key, for diagnostics raised by later stages.
@@ -253,8 +255,8 @@ pub fn load(project: &Project) -> Result<Sources> {
         diags.extend(d);
         out_pages.extend(p.filter(|p| project.drafts || !p.meta.draft));
     }
-    check_duplicate_slugs(&out_reports, |m| m.slug.as_deref(), "", &mut diags);
-    check_duplicate_slugs(&out_pages, |m| m.slug.as_deref(), "page ", &mut diags);
+    check_duplicate_slugs(&out_reports, "", &mut diags);
+    check_duplicate_slugs(&out_pages, "page ", &mut diags);
     diags.sort();
     if diags.iter().any(|d| d.level == Level::Error) {
         return Err(Error::Content(diags));
@@ -541,6 +543,7 @@ fn finish<M>(
     Some(Source {
         positions: positions(&file.fields, keys),
         path: file.shown,
+        slug: slug.unwrap_or_else(|| slug::slugify(&file.stem)),
         stem: file.stem,
         meta,
         body: file.body,
@@ -554,8 +557,8 @@ fn positions(f: &Fields, keys: &[&str]) -> IndexMap<String, (usize, usize)> {
         .collect()
 }
 
-/// A slug written by the editor must be one safe path segment. Checked here rather than only in
-/// the model so that it is reported with every other front-matter problem of the build.
+/// A slug written by the editor must be one safe path segment; reported with every other
+/// front-matter problem of the build.
 fn check_slug(p: &Path, f: &Fields, slug: Option<&str>, diags: &mut Vec<Diagnostic>) {
     if let Some(Err(msg)) = slug.map(slug::validate) {
         let (l, c) = f.position("slug");
@@ -563,18 +566,13 @@ fn check_slug(p: &Path, f: &Fields, slug: Option<&str>, diags: &mut Vec<Diagnost
     }
 }
 
-/// Two published files with one slug would overwrite each other's page. The model checks this
-/// too; checking here reports it together with the other content errors of the build.
-fn check_duplicate_slugs<M>(
-    files: &[Source<M>],
-    explicit: impl Fn(&M) -> Option<&str>,
-    what: &str,
-    diags: &mut Vec<Diagnostic>,
-) {
-    let mut seen: BTreeMap<String, &Path> = BTreeMap::new();
+/// Two published files with one slug would overwrite each other's page; the model relies on
+/// this check (and on `check_slug`) and takes each source's slug as it is.
+fn check_duplicate_slugs<M>(files: &[Source<M>], what: &str, diags: &mut Vec<Diagnostic>) {
+    let mut seen: BTreeMap<&str, &Path> = BTreeMap::new();
     for src in files {
-        let slug = explicit(&src.meta).map_or_else(|| slug::slugify(&src.stem), str::to_string);
-        match seen.get(&slug) {
+        let slug = src.slug.as_str();
+        match seen.get(slug) {
             Some(other) => {
                 let (l, c) = src.positions["slug"];
                 diags.push(Diagnostic::error(
