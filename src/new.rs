@@ -75,10 +75,10 @@ pub fn new_report(project: &Project, report: &NewReport) -> Result<Created> {
     let reports = project.content.join("reports");
     let path = reports.join(format!("{}.md", report.slug));
     if let Some(existing) = same_slug(project, &report.slug) {
-        return Err(Error::Invalid(format!(
-            "{} already exists; not overwriting it (pick another slug)",
-            project.display_path(&existing).display()
-        )));
+        return Err(Error::Exists {
+            path: project.display_path(&existing),
+            what: "exists (pick another slug)".into(),
+        });
     }
     let shown = project.display_path(&path);
     let warnings = unknown_names(&config, report, &shown);
@@ -298,11 +298,10 @@ pub fn init(dir: &Path, with_theme: bool) -> Result<Vec<PathBuf>> {
         .map(|(p, _)| p.display().to_string())
         .collect();
     if !existing.is_empty() {
-        return Err(Error::Invalid(format!(
-            "{} already has {}; not overwriting anything",
-            dir.display(),
-            existing.join(", ")
-        )));
+        return Err(Error::Exists {
+            path: dir.to_path_buf(),
+            what: format!("has {}", existing.join(", ")),
+        });
     }
     for (rel, bytes) in &files {
         let path = dir.join(rel);

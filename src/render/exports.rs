@@ -27,7 +27,10 @@ pub(super) fn exports(site: &Site) -> Result<Vec<OutputFile>> {
             meta: &r.meta,
         })
         .collect();
-    let json = serde_json::to_vec_pretty(&list).map_err(|e| Error::Invalid(e.to_string()))?;
+    let json = serde_json::to_vec_pretty(&list).map_err(|e| Error::Export {
+        what: "JSON",
+        message: e.to_string(),
+    })?;
 
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = [
@@ -38,7 +41,10 @@ pub(super) fn exports(site: &Site) -> Result<Vec<OutputFile>> {
     .map(|s| s.to_string())
     .collect();
     header.extend(site.metrics.iter().map(|m| m.key.clone()));
-    let csv_err = |e: csv::Error| Error::Invalid(format!("csv export: {e}"));
+    let csv_err = |e: csv::Error| Error::Export {
+        what: "CSV",
+        message: e.to_string(),
+    };
     w.write_record(&header).map_err(csv_err)?;
     for r in &site.reports {
         let m = &r.meta;
@@ -65,7 +71,10 @@ pub(super) fn exports(site: &Site) -> Result<Vec<OutputFile>> {
         w.write_record(&row).map_err(csv_err)?;
     }
     let mut csv_bytes = b"\xEF\xBB\xBF".to_vec(); // BOM: spreadsheet apps then read UTF-8 Chinese right.
-    csv_bytes.extend(w.into_inner().map_err(|e| Error::Invalid(e.to_string()))?);
+    csv_bytes.extend(w.into_inner().map_err(|e| Error::Export {
+        what: "CSV",
+        message: e.to_string(),
+    })?);
     Ok(vec![
         OutputFile {
             path: "data/reports.json".into(),

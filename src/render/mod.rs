@@ -42,15 +42,10 @@ pub struct RenderOptions {
 pub fn render(site: &Site, theme: &Theme, options: &RenderOptions) -> Result<Vec<OutputFile>> {
     let files = Mutex::new(Vec::new());
     render_into(site, theme, options, &|f| {
-        files
-            .lock()
-            .map_err(|_| Error::Invalid("render: a page panicked".into()))?
-            .push(f);
+        files.lock().map_err(|_| Error::Poisoned("render"))?.push(f);
         Ok(())
     })?;
-    let mut files = files
-        .into_inner()
-        .map_err(|_| Error::Invalid("render: a page panicked".into()))?;
+    let mut files = files.into_inner().map_err(|_| Error::Poisoned("render"))?;
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
