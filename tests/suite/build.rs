@@ -8,5 +8,6 @@ mod links;
 mod output;
 mod pages;
 mod pagination;
+mod split;
 mod themes;
 mod util;

@@ -164,7 +164,8 @@ fn listing<'a>(
                         }
                         _ => Vec::new(),
                     },
-                    paginator: (total > 1).then(|| Paginator::new(kind, &g.slug, n, total)),
+                    paginator: (total > 1)
+                        .then(|| Paginator::new(n, total, |k| Route::List(kind, &g.slug, k))),
                 }
             };
             lazy_job(

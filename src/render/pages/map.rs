@@ -9,13 +9,20 @@ use crate::render::job::{lazy_job, Job};
 use crate::render::views::Link;
 use crate::urls::{Listing, Route};
 
+/// Towns a cell names in its tooltip; a larger cell names these and says how many more. The
+/// map is cities × tactics, bounded by the vocabulary; the names keep it bounded by that too.
+const NAMED_PER_CELL: usize = 20;
+
 #[derive(Serialize)]
 struct MapCell {
     count: usize,
     /// 0..=4, for the heat-map shade.
     heat: usize,
     url: String,
+    /// The first [`NAMED_PER_CELL`] towns, joined.
     titles: String,
+    /// Towns not named.
+    more: usize,
 }
 
 #[derive(Serialize)]
@@ -89,9 +96,11 @@ fn map_page(site: &Site) -> MapPage<'_> {
                         },
                         titles: list
                             .iter()
+                            .take(NAMED_PER_CELL)
                             .map(|&i| site.reports[i].meta.town.as_str())
                             .collect::<Vec<_>>()
                             .join("、"),
+                        more: list.len().saturating_sub(NAMED_PER_CELL),
                     })
                     .collect(),
             })

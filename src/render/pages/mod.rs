@@ -3,6 +3,7 @@
 //! [`jobs`] lists every page to render (in a fixed order); [`Pages`] renders one page from its
 //! data, splicing in the shared fragments (see `fragments`).
 
+mod book;
 mod contents;
 mod feeds;
 mod home;
@@ -72,9 +73,9 @@ pub(crate) fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>, pages: &'a Pages<'a
     jobs.extend(lists::jobs(cx, Listing::Tactic));
     jobs.push(map::job(cx));
     jobs.extend(lists::jobs(cx, Listing::Section));
-    jobs.push(contents::job(cx));
-    jobs.push(print::job(cx));
-    jobs.push(metrics::job(cx));
+    jobs.extend(contents::jobs(cx));
+    jobs.extend(print::jobs(cx));
+    jobs.extend(metrics::jobs(cx));
     jobs.extend(special::jobs(cx));
     jobs.extend(feeds::jobs(cx));
     jobs

@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 
-use crate::urls::{Listing, Route};
+use crate::urls::Route;
 
 /// Numbered links shown around the current page before the rest collapse into a gap.
 const AROUND: usize = 2;
@@ -80,8 +80,13 @@ pub(crate) struct PageLink {
 }
 
 impl Paginator {
-    pub(crate) fn new(kind: Listing, slug: &str, current: usize, total: usize) -> Self {
-        let url = |n: usize| Route::List(kind, slug, n).path();
+    /// Page `current` of `total`, page `n` at `route(n)`.
+    pub(crate) fn new<'r>(
+        current: usize,
+        total: usize,
+        route: impl Fn(usize) -> Route<'r>,
+    ) -> Self {
+        let url = |n: usize| route(n).path();
         let shown = |n: usize| n == 1 || n == total || n.abs_diff(current) <= AROUND;
         let mut links = Vec::new();
         for n in 1..=total {
@@ -108,6 +113,7 @@ impl Paginator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::urls::Listing;
 
     #[test]
     fn groups_flow_across_pages() {
@@ -136,7 +142,7 @@ mod tests {
 
     #[test]
     fn numbered_links_keep_ends_and_neighbours() {
-        let p = Paginator::new(Listing::Tactic, "t", 6, 12);
+        let p = Paginator::new(6, 12, |n| Route::List(Listing::Tactic, "t", n));
         let numbers: Vec<Option<usize>> = p
             .links
             .iter()
@@ -158,7 +164,7 @@ mod tests {
         );
         assert_eq!(p.prev.as_deref(), Some("tactics/t/page/5/index.html"));
         assert_eq!(p.next.as_deref(), Some("tactics/t/page/7/index.html"));
-        let first = Paginator::new(Listing::Tactic, "t", 1, 2);
+        let first = Paginator::new(1, 2, |n| Route::List(Listing::Tactic, "t", n));
         assert_eq!(first.prev, None);
         assert_eq!(first.next.as_deref(), Some("tactics/t/page/2/index.html"));
     }
