@@ -121,7 +121,10 @@ pub(crate) fn city_charts(site: &Site, city: &City) -> Vec<ChartView> {
                 // Stable: equal figures keep contents order.
                 rows.sort_by(|a, b| b.1.total_cmp(&a.1));
                 rows.truncate(MAX_BARS);
-                format!("{}（{}数值最大的{MAX_BARS}个试点）", m.label, city.group.name)
+                format!(
+                    "{}（{}数值最大的{MAX_BARS}个试点）",
+                    m.label, city.group.name
+                )
             } else {
                 format!("{}（{}各试点）", m.label, city.group.name)
             };

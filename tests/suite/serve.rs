@@ -555,7 +555,8 @@ fn cached_rendering_matches_full_rendering_on_the_digest() {
         .iter()
         .position(|r| r.body.contains('。'))
         .unwrap();
-    sources.reports[i].body = sources.reports[i].body.replacen('。', "。新加的一句。", 1);
+    let edited = sources.reports[i].body.replacen('。', "。新加的一句。", 1);
+    std::sync::Arc::make_mut(&mut sources.reports[i]).body = edited;
     let changed = casebook::model::build(&sources).unwrap();
     let full = render(&changed, &sources.theme, &options).unwrap();
     assert_eq!(
