@@ -490,7 +490,7 @@ fn documents(site: &Site, dir: &str, sink: &Sink<'_>) -> Result<()> {
             let doc = DocView {
                 s: &r.slug,
                 t: &m.title,
-                u: crate::render::views::report_url(&r.slug),
+                u: crate::urls::Route::Report(&r.slug).path(),
                 w: &m.town,
                 k: m.county.as_deref(),
                 c: &m.city,
