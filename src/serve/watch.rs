@@ -16,8 +16,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use notify_debouncer_full::file_id::{get_file_id, FileId};
-use notify_debouncer_full::notify::{EventKind, RecommendedWatcher, RecursiveMode};
-use notify_debouncer_full::{new_debouncer, DebounceEventResult, Debouncer, RecommendedCache};
+use notify_debouncer_full::notify::{
+    self, Config, Event, EventHandler, EventKind, RecommendedWatcher, RecursiveMode, Watcher,
+    WatcherKind,
+};
+use notify_debouncer_full::{new_debouncer_opt, DebounceEventResult, Debouncer, RecommendedCache};
 
 use super::rebuild::Rebuilder;
 use super::state::{self, OnEvent, Shared};
@@ -31,7 +34,7 @@ const DEBOUNCE: Duration = Duration::from_millis(15);
 
 /// The watcher and what it watches.
 pub(super) struct Watch {
-    debouncer: Debouncer<RecommendedWatcher, RecommendedCache>,
+    debouncer: Debouncer<QuietWatcher, RecommendedCache>,
     events: Receiver<DebounceEventResult>,
     watched: Watched,
 }
@@ -56,7 +59,14 @@ impl Watch {
     /// folder) cannot be watched: without that, no change would ever be seen.
     pub(super) fn start(project: &Project) -> Result<Self> {
         let (tx, events): (Sender<DebounceEventResult>, _) = mpsc::channel();
-        let mut debouncer = new_debouncer(DEBOUNCE, None, tx).map_err(|e| Error::Watch {
+        let mut debouncer = new_debouncer_opt::<_, QuietWatcher, _>(
+            DEBOUNCE,
+            None,
+            tx,
+            RecommendedCache::new(),
+            Config::default(),
+        )
+        .map_err(|e| Error::Watch {
             path: project.root.clone(),
             source: Box::new(e),
         })?;
@@ -96,8 +106,7 @@ impl Watch {
     ) {
         loop {
             let mut batch = Batch::default();
-            // Wait for a change that matters: reading the project (our own rebuilds included)
-            // makes the watcher report every file opened.
+            // Wait for a change that matters (editor droppings and output folders do not).
             while batch.changed.is_empty() && batch.replaced.is_empty() {
                 let Ok(events) = self.events.recv() else {
                     return;
@@ -219,6 +228,38 @@ impl Watched {
     /// Whether `path` is a watched folder or holds one (its replacement needs a new watch).
     fn holds_folder(&self, path: &Path) -> bool {
         self.folders.iter().any(|f| f.path.starts_with(path)) && path != self.root
+    }
+}
+
+/// The system's watcher with access events (a file opened, read or closed) dropped before the
+/// debouncer sees them: every rebuild opens every source file (2,400 events at 10x the digest),
+/// and none of them is a change. A save also gives a modify event, which passes.
+struct QuietWatcher(RecommendedWatcher);
+
+impl Watcher for QuietWatcher {
+    fn new<F: EventHandler>(mut handler: F, config: Config) -> notify::Result<Self> {
+        let quiet = move |event: notify::Result<Event>| {
+            if !matches!(&event, Ok(e) if matches!(e.kind, EventKind::Access(_))) {
+                handler.handle_event(event);
+            }
+        };
+        RecommendedWatcher::new(quiet, config).map(QuietWatcher)
+    }
+
+    fn watch(&mut self, path: &Path, mode: RecursiveMode) -> notify::Result<()> {
+        self.0.watch(path, mode)
+    }
+
+    fn unwatch(&mut self, path: &Path) -> notify::Result<()> {
+        self.0.unwatch(path)
+    }
+
+    fn configure(&mut self, option: Config) -> notify::Result<bool> {
+        self.0.configure(option)
+    }
+
+    fn kind() -> WatcherKind {
+        RecommendedWatcher::kind()
     }
 }
 
