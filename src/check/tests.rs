@@ -1,3 +1,5 @@
+use super::links::*;
+use super::site_output::{attributes, unescape};
 use super::*;
 
 #[test]
