@@ -1,7 +1,7 @@
 //! Watching the project: `content/` and `themes/` recursively, and the folders holding them
 //! (the site root, which holds `site.yaml` too) on their own, through `notify-debouncer-full`,
-//! which waits [`DEBOUNCE`] after a file's last event before passing it on (an editor's save is
-//! several events, a `git checkout` hundreds).
+//! which waits until a file has been quiet for [`DEBOUNCE`] before passing its events on (an
+//! editor's save is several events, a `git checkout` hundreds).
 //!
 //! A folder can be replaced under a watch: moved away and back, or deleted and copied back, as
 //! `git checkout` and some editors do. The watch followed the old folder (or died with it), so
@@ -29,8 +29,12 @@ use crate::error::{Error, Result};
 use crate::load::Project;
 use crate::model::Site;
 
-/// Quiet time after a file's last event before it counts as changed.
-const DEBOUNCE: Duration = Duration::from_millis(15);
+/// Quiet time after a file's last event before it counts as changed. The debouncer looks every
+/// [`TICK`], so a change is passed on 12 to 15 ms after its last event (the hand-written loop
+/// this replaced waited 15 ms; the default tick, a quarter of this, would add up to 3.75 ms).
+const DEBOUNCE: Duration = Duration::from_millis(12);
+/// How often the debouncer looks for files that have gone quiet.
+const TICK: Duration = Duration::from_millis(3);
 
 /// The watcher and what it watches.
 pub(super) struct Watch {
@@ -61,7 +65,7 @@ impl Watch {
         let (tx, events): (Sender<DebounceEventResult>, _) = mpsc::channel();
         let mut debouncer = new_debouncer_opt::<_, QuietWatcher, _>(
             DEBOUNCE,
-            None,
+            Some(TICK),
             tx,
             RecommendedCache::new(),
             Config::default(),
