@@ -297,16 +297,15 @@ impl Batch {
                 return;
             }
         };
+        // Access events never get here (see `QuietWatcher`).
         for e in events {
+            let before = self.changed.len() + self.replaced.len();
             if e.event.need_rescan() {
                 // The system dropped events: anything may have changed, and any folder moved.
                 let folders = watched.folders.iter().map(|f| f.path.clone());
                 self.replaced.extend(folders.clone());
                 self.changed.extend(folders);
-            } else if matches!(e.event.kind, EventKind::Access(_)) {
-                continue;
             }
-            let before = self.changed.len() + self.replaced.len();
             for p in &e.event.paths {
                 if watched.holds_folder(p) {
                     self.replaced.push(p.clone());
