@@ -30,7 +30,14 @@ pub struct SiteConfig {
     pub metrics: IndexMap<String, MetricDef>,
     /// Tactics vocabulary in display order.
     pub tactics: IndexMap<String, TacticDef>,
+    /// Reports per page of a listing (city, tactic, section); a longer listing continues on
+    /// `page/2/`, `page/3/`... 0 keeps every listing on one page.
+    pub paginate_by: usize,
 }
+
+/// Reports per listing page unless `site.yaml` says otherwise: a page of 100 entries is some
+/// 100 KB of HTML, quick on a phone, and few enough to scan.
+pub const DEFAULT_PAGINATE_BY: usize = 100;
 
 impl Default for SiteConfig {
     fn default() -> Self {
@@ -45,6 +52,7 @@ impl Default for SiteConfig {
             cities: Vec::new(),
             metrics: IndexMap::new(),
             tactics: IndexMap::new(),
+            paginate_by: DEFAULT_PAGINATE_BY,
         }
     }
 }

@@ -20,8 +20,11 @@ use std::sync::OnceLock;
 const OPEN: char = '\u{E000}';
 const CLOSE: char = '\u{E001}';
 
-/// Listing entries shared by every page (`report_item.html`, one per report).
+/// Listing entries shared by every page (`report_item.html`, one per report), for pages two
+/// folders deep (a listing's first page).
 pub(crate) const ITEMS: char = 'i';
+/// The same entries for pages four folders deep (`<kind>/<slug>/page/<n>/`).
+pub(crate) const DEEP_ITEMS: char = 'j';
 /// A page's own fragments (print articles, metrics rows).
 pub(crate) const OWN: char = 'p';
 

@@ -7,5 +7,6 @@ mod escaping;
 mod links;
 mod output;
 mod pages;
+mod pagination;
 mod themes;
 mod util;

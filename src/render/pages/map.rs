@@ -43,6 +43,7 @@ pub(super) fn job(cx: Cx<'_>) -> Job<'_> {
 
 fn map_page(site: &Site) -> MapPage<'_> {
     let matrix = site.tactic_matrix();
+    let pages = super::lists::tactic_city_pages(site);
     let max = matrix
         .iter()
         .flat_map(|row| row.iter().map(Vec::len))
@@ -62,8 +63,9 @@ fn map_page(site: &Site) -> MapPage<'_> {
         rows: site
             .cities
             .iter()
+            .enumerate()
             .zip(matrix)
-            .map(|(c, row)| MapRow {
+            .map(|((ci, c), row)| MapRow {
                 city: Link {
                     name: &c.group.name,
                     url: Route::list(Listing::City, &c.group.slug).path(),
@@ -72,7 +74,8 @@ fn map_page(site: &Site) -> MapPage<'_> {
                 cells: row
                     .iter()
                     .zip(&site.tactics)
-                    .map(|(list, t)| MapCell {
+                    .enumerate()
+                    .map(|(ti, (list, t))| MapCell {
                         count: list.len(),
                         heat: (list.len() * 4).div_ceil(max),
                         // One report: link to it; several: the tactic page, anchored at the city.
@@ -80,7 +83,7 @@ fn map_page(site: &Site) -> MapPage<'_> {
                             [only] => Route::Report(&site.reports[*only].slug).path(),
                             _ => format!(
                                 "{}#city-{}",
-                                Route::list(Listing::Tactic, &t.slug).path(),
+                                Route::List(Listing::Tactic, &t.slug, pages[ti][ci]).path(),
                                 c.group.slug
                             ),
                         },

@@ -9,6 +9,7 @@ mod home;
 mod lists;
 mod map;
 mod metrics;
+pub(crate) mod paginate;
 mod print;
 mod report;
 mod special;
@@ -18,7 +19,7 @@ use serde::Serialize;
 use tera::{Context, Tera};
 
 use super::engine::render_one;
-use super::fragments::{Marks, ITEMS, OWN};
+use super::fragments::{Marks, DEEP_ITEMS, ITEMS, OWN};
 use super::job::{Job, PageData};
 use super::views::{ReportRef, ReportView, SiteView};
 use super::RenderOptions;
@@ -40,9 +41,14 @@ impl<'a> Cx<'a> {
         ReportRef::new(&self.site.reports[i], "")
     }
 
-    /// A report where a listing shows it: with its rendered listing entry.
-    pub(crate) fn entry(&self, i: usize) -> ReportRef<'a> {
-        ReportRef::new(&self.site.reports[i], &self.pages.items.marks[i])
+    /// A report where a listing shows it, with its rendered listing entry: for a listing's
+    /// first page, or (`deep`) for its later pages, two folders deeper.
+    pub(crate) fn entry(&self, i: usize, deep: bool) -> ReportRef<'a> {
+        let items = match &self.pages.deep {
+            Some(d) if deep => d,
+            _ => &self.pages.items,
+        };
+        ReportRef::new(&self.site.reports[i], &items.marks[i])
     }
 
     /// A report with everything a report page shows.
@@ -80,11 +86,45 @@ pub(crate) struct Items {
     marks: Vec<String>,
 }
 
+impl Items {
+    /// Every report's entry as a page at `route`'s depth links it, rendered in parallel.
+    fn render(
+        site: &Site,
+        tera: &Tera,
+        marks: &Marks,
+        table: char,
+        route: Route<'_>,
+    ) -> Result<Self> {
+        const TEMPLATE: &str = "report_item.html";
+        let root = route.root();
+        let html: Vec<String> = site
+            .reports
+            .par_iter()
+            .map(|r| {
+                let mut context = Context::new();
+                context.insert("r", &ReportView::new(site, r));
+                context.insert("root", &root);
+                render_one(tera, TEMPLATE, &context)
+            })
+            .collect::<Result<_>>()?;
+        let marks = html
+            .iter()
+            .enumerate()
+            .map(|(i, h)| marks.mark(table, i, h))
+            .collect();
+        Ok(Items { html, marks })
+    }
+}
+
 /// What renders a page from its [`PageData`]: templates, shared fragments, options.
 pub(crate) struct Pages<'a> {
     tera: &'a Tera,
     pub(crate) marks: Marks,
+    /// Entries for a listing's first page, rendered once per report (like Hugo's
+    /// `partialCached`) and reused by every listing.
     items: Items,
+    /// Entries for later pages, rendered only when some listing has more than one page.
+    deep: Option<Items>,
     options: &'a RenderOptions,
 }
 
@@ -95,19 +135,25 @@ impl Pages<'_> {
         options: &'a RenderOptions,
     ) -> Result<Pages<'a>> {
         let marks = Marks::new();
-        let html = report_items(site, tera)?;
-        let item_marks = html
-            .iter()
-            .enumerate()
-            .map(|(i, h)| marks.mark(ITEMS, i, h))
-            .collect();
+        let items = Items::render(site, tera, &marks, ITEMS, Route::list(Listing::City, "x"))?;
+        let per = site.config.paginate_by;
+        let paginated = per > 0 && lists::longest(site) > per;
+        let deep = paginated
+            .then(|| {
+                Items::render(
+                    site,
+                    tera,
+                    &marks,
+                    DEEP_ITEMS,
+                    Route::List(Listing::City, "x", 2),
+                )
+            })
+            .transpose()?;
         Ok(Pages {
             tera,
             marks,
-            items: Items {
-                html,
-                marks: item_marks,
-            },
+            items,
+            deep,
             options,
         })
     }
@@ -118,27 +164,12 @@ impl Pages<'_> {
         drop(page.context);
         let html = self.marks.splice(html, |table, i| match table {
             ITEMS => self.items.html.get(i).map(String::as_str),
+            DEEP_ITEMS => self.deep.as_ref()?.html.get(i).map(String::as_str),
             OWN => page.fragments.get(i).map(String::as_str),
             _ => None,
         });
         Ok(inject(html, path, self.options))
     }
-}
-
-/// Every report's listing entry, rendered once from `report_item.html` for pages two folders
-/// deep (city, tactic and section pages), where every listing lives; see [`ReportRef`].
-fn report_items(site: &Site, tera: &Tera) -> Result<Vec<String>> {
-    const TEMPLATE: &str = "report_item.html";
-    let root = Route::list(Listing::City, "x").root();
-    site.reports
-        .par_iter()
-        .map(|r| {
-            let mut context = Context::new();
-            context.insert("r", &ReportView::new(site, r));
-            context.insert("root", &root);
-            render_one(tera, TEMPLATE, &context)
-        })
-        .collect()
 }
 
 /// Adds `options.inject` before `</body>` of an HTML page.
