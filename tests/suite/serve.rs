@@ -657,3 +657,5 @@ fn rebuild_time_at_ten_times_the_digest() {
     );
     assert!(log.contains("rebuilt 1190 reports"), "{log}");
 }
+
+mod regression;
