@@ -49,3 +49,16 @@ fn plain_text_has_block_breaks() {
     let body = render("# 标题\n\n一段**加粗**文字\n", 1);
     assert_eq!(body.text, "标题\n一段加粗文字");
 }
+
+#[test]
+fn in_print_report_links_become_anchors_and_page_links_stay_relative() {
+    let body = render(
+        "[a](@/reports/sandun#x) [b](https://e.org) [c](@/pages/about)",
+        1,
+    );
+    assert_eq!(
+        body.html.for_print(&Route::Print),
+        "<p><a href=\"#report-sandun\">a</a> <a href=\"https://e.org\">b</a> \
+         <a href=\"../pages/about/index.html\">c</a></p>\n"
+    );
+}

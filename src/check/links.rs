@@ -22,12 +22,12 @@ impl<'a> Known<'a> {
             reports: site
                 .reports
                 .iter()
-                .map(|r| (r.slug.as_str(), &r.body))
+                .map(|r| (r.slug.as_str(), &*r.body))
                 .collect(),
             pages: site
                 .pages
                 .iter()
-                .map(|p| (p.slug.as_str(), &p.body))
+                .map(|p| (p.slug.as_str(), &*p.body))
                 .collect(),
         }
     }

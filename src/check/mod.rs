@@ -105,11 +105,11 @@ pub fn check(site: &Site, sources: &Sources, files: &[OutputFile]) -> Vec<Diagno
     let bodies: Vec<(&Path, String, &Body)> = site
         .reports
         .iter()
-        .map(|r| (r.path.as_path(), Route::Report(&r.slug).path(), &r.body))
+        .map(|r| (r.path.as_path(), Route::Report(&r.slug).path(), &*r.body))
         .chain(
             site.pages
                 .iter()
-                .map(|p| (p.path.as_path(), Route::Page(&p.slug).path(), &p.body)),
+                .map(|p| (p.path.as_path(), Route::Page(&p.slug).path(), &*p.body)),
         )
         .collect();
     let known = Known::new(site);

@@ -1,22 +1,25 @@
 //! One rebuild of the site in memory, and what it changed; and the search index, built apart.
 //!
-//! This is the part of serve that runs the build's own stages (`load`, `model`,
-//! [`render::render_cached`], `index`); a shared pipeline will replace its insides, so its
-//! interface is kept to three things: [`Rebuilder::new`], [`Rebuilder::rebuild`] (returning a
-//! [`Build`]: the site, its files and which of them changed) and [`search_files`]. Everything
-//! else in serve (watching, HTTP, live reload) only consumes those.
+//! This is the part of serve that runs the build's own stages (load, model,
+//! [`render::render_cached`], index), timed through the pipeline's observer. Its interface is
+//! three things: [`Rebuilder::new`], [`Rebuilder::rebuild`] (returning a [`Build`]: the site,
+//! its files and which of them changed) and [`search_files`]. Everything else in serve
+//! (watching, HTTP, live reload) only consumes those.
 //!
-//! What a rebuild keeps from the last one: the render cache (compiled templates and every page's
-//! data fingerprint, so an unchanged page is reused, not rendered) and the files of the last good
-//! build (to tell which paths changed, so that only the tabs showing them reload).
+//! What a rebuild keeps from the last one, so that a save costs what it changed: the load cache
+//! (only files whose stamp changed are read again), the model cache (only their bodies are
+//! parsed again), the render cache (compiled templates and every page's data fingerprint, so an
+//! unchanged page is reused, not rendered) and the files of the last good build (to tell which
+//! paths changed, so that only the tabs showing them reload).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::error::Diagnostic;
-use crate::load::{self, Project};
-use crate::model::{self, Site};
+use crate::error::{Diagnostic, Error, Level};
+use crate::load::{self, LoadCache, Project};
+use crate::model::{self, ModelCache, Site};
+use crate::pipeline::{timed, Stage, Timings};
 use crate::render::{self, RenderCache, RenderOptions};
 use crate::{check, index};
 
@@ -26,6 +29,8 @@ pub(super) type Files = HashMap<String, Arc<Vec<u8>>>;
 /// Runs the stages and keeps what they can reuse between rebuilds.
 pub(super) struct Rebuilder {
     project: Project,
+    loaded: LoadCache,
+    modelled: ModelCache,
     cache: RenderCache,
     options: RenderOptions,
     /// The files of the last good build (none before the first).
@@ -63,6 +68,8 @@ impl Rebuilder {
     pub(super) fn new(project: Project, inject: String) -> Self {
         Rebuilder {
             project,
+            loaded: LoadCache::default(),
+            modelled: ModelCache::default(),
             cache: RenderCache::default(),
             options: RenderOptions {
                 inject: Some(inject),
@@ -77,24 +84,28 @@ impl Rebuilder {
         &mut self,
         progress: &mut dyn FnMut(&'static str),
     ) -> Result<Build, Vec<Diagnostic>> {
-        let mut timings = Vec::new();
+        let timings = Timings::new();
+        let project = &self.project;
         progress("loading");
-        let t = Instant::now();
-        let sources = load::load(&self.project)
-            .map_err(|e| check::error_diagnostics(&self.project, "", e))?;
-        timings.push(("load", t.elapsed()));
-
+        let sources = timed(&timings, Stage::Load, || {
+            load::read_cached(project, &mut self.loaded)
+        });
+        if sources.diagnostics.iter().any(|d| d.level == Level::Error) {
+            let e = Error::Content(sources.diagnostics);
+            return Err(check::error_diagnostics(project, "", e));
+        }
         progress("reading Markdown");
-        let t = Instant::now();
-        let site =
-            model::build(&sources).map_err(|e| check::error_diagnostics(&self.project, "", e))?;
-        timings.push(("model", t.elapsed()));
-
+        let site = timed(&timings, Stage::Model, || {
+            model::build_cached(&sources, &mut self.modelled)
+        })
+        .map_err(|e| check::error_diagnostics(project, "", e))?;
+        let (options, cache) = (&self.options, &mut self.cache);
         progress("rendering");
-        let t = Instant::now();
-        let rendered = render::render_cached(&site, &sources.theme, &self.options, &mut self.cache)
-            .map_err(|e| check::error_diagnostics(&self.project, &sources.config.theme, e))?;
-        timings.push(("render", t.elapsed()));
+        let rendered = timed(&timings, Stage::Render, || {
+            render::render_cached(&site, &sources.theme, options, cache)
+        })
+        .map_err(|e| check::error_diagnostics(project, &sources.config.theme, e))?;
+        let timings = timings.take();
 
         let files: Arc<Files> = Arc::new(
             rendered

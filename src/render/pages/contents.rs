@@ -8,7 +8,7 @@ use super::book::{shares, Share};
 use super::paginate::{page_count, Paginator};
 use super::{grouped, section_groups, Cx};
 use crate::load::Placement;
-use crate::markdown::InternalLink;
+use crate::markdown::Html;
 use crate::model::page_listed;
 use crate::render::job::{lazy_job, Job};
 use crate::render::views::{group_view, page_view, GroupView, PageView, ReportRef};
@@ -23,17 +23,17 @@ pub(super) struct Book<'a, S> {
     pub(super) back: Vec<PageView<'a>>,
 }
 
-/// The pages listed at `placement`, each body's internal links given by `href`.
+/// The pages listed at `placement`, each body's HTML resolved by `html`.
 pub(super) fn listed<'a>(
     cx: Cx<'a>,
     placement: Placement,
-    href: impl Fn(&InternalLink) -> String + Copy,
+    html: impl Fn(&Html) -> String,
 ) -> Vec<PageView<'a>> {
     cx.site
         .pages
         .iter()
         .filter(|p| p.meta.placement == placement && page_listed(p))
-        .map(|p| page_view(p, p.body.html.resolve(href)))
+        .map(|p| page_view(p, html(&p.body.html)))
         .collect()
 }
 
@@ -64,8 +64,8 @@ struct PartPage<'a> {
     paginator: Option<Paginator>,
 }
 
-fn on_contents(l: &InternalLink) -> String {
-    l.route().url_from(&Route::Contents) + &l.fragment
+fn on_contents(html: &Html) -> String {
+    html.for_page(&Route::Contents)
 }
 
 /// The contents: one page while the site is small, else an overview and its parts.

@@ -5,14 +5,12 @@
 
 use rayon::prelude::*;
 use serde::Serialize;
-use tera::{Context, Tera};
 
 use super::paginate::{page_count, Paginator};
 use super::Cx;
 use crate::error::Result;
 use crate::model::{City, Site};
 use crate::render::charts::{self, ChartView};
-use crate::render::engine::{render_one, template_error};
 use crate::render::fragments::OWN;
 use crate::render::job::{fragment_job, Job};
 use crate::render::views::{fmt_num, Link, ReportRef};
@@ -69,7 +67,7 @@ pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
         "metrics.html",
         Route::Metrics,
         cx.title("metrics"),
-        move |tera| page(cx, tera, large),
+        move || page(cx, large),
     )];
     if large {
         for c in &cx.site.cities {
@@ -95,7 +93,7 @@ fn columns(site: &Site) -> Vec<MetricColumn<'_>> {
 }
 
 /// Rows of `reports` for a page at `on`, rendered from `metrics_row.html` in parallel.
-fn rows(cx: Cx<'_>, tera: &Tera, reports: &[usize], on: &Route<'_>) -> Result<Vec<String>> {
+fn rows(cx: Cx<'_>, reports: &[usize], on: &Route<'_>) -> Result<Vec<String>> {
     let site = cx.site;
     let root = on.root();
     reports
@@ -111,19 +109,17 @@ fn rows(cx: Cx<'_>, tera: &Tera, reports: &[usize], on: &Route<'_>) -> Result<Ve
                     .collect(),
                 root: root.clone(),
             };
-            let c = Context::from_serialize(&row)
-                .map_err(|e| template_error("metrics_row.html", &e))?;
-            render_one(tera, "metrics_row.html", &c)
+            cx.pages.fragments.render("metrics_row.html", &row)
         })
         .collect()
 }
 
 fn city_table<'a>(cx: Cx<'a>, c: &'a City, n: usize, total: usize, per: usize) -> Job<'a> {
     let route = Route::MetricsCity(&c.group.slug, n);
-    let build = move |tera: &Tera| -> Result<(CityTable<'a>, Vec<String>)> {
+    let build = move || -> Result<(CityTable<'a>, Vec<String>)> {
         let here = Route::MetricsCity(&c.group.slug, n);
         let chunk = c.group.reports.chunks(per).nth(n - 1).unwrap_or(&[]);
-        let html = rows(cx, tera, chunk, &here)?;
+        let html = rows(cx, chunk, &here)?;
         let page = CityTable {
             city: city_link(c),
             columns: columns(cx.site),
@@ -158,14 +154,14 @@ fn cell(v: Option<f64>) -> (Option<f64>, String) {
 
 /// The metrics page: with every report's row while the site is small, else with links to the
 /// cities' tables.
-fn page<'a>(cx: Cx<'a>, tera: &Tera, large: bool) -> Result<(MetricsPage<'a>, Vec<String>)> {
+fn page<'a>(cx: Cx<'a>, large: bool) -> Result<(MetricsPage<'a>, Vec<String>)> {
     let site = cx.site;
     let all: Vec<usize> = if large {
         Vec::new()
     } else {
         (0..site.reports.len()).collect()
     };
-    let html = rows(cx, tera, &all, &Route::Metrics)?;
+    let html = rows(cx, &all, &Route::Metrics)?;
     let page = MetricsPage {
         columns: columns(site),
         rows: marks(cx, &html),

@@ -19,9 +19,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera};
 
-use super::engine::render_one;
-use super::fragments::{Marks, DEEP_ITEMS, ITEMS, OWN};
-use super::job::{Job, PageData};
+use super::engine::{render_one, template_error};
+use super::fragments::{FragmentCache, Marks, DEEP_ITEMS, ITEMS, OWN};
+use super::job::{key_of, Job, PageData};
 use super::views::{ReportRef, ReportView, SiteView};
 use super::RenderOptions;
 use crate::error::Result;
@@ -87,25 +87,32 @@ pub(crate) struct Items {
     marks: Vec<String>,
 }
 
+/// The context of `report_item.html`.
+#[derive(Serialize)]
+struct ItemContext<'a> {
+    r: ReportView<'a>,
+    root: &'a str,
+}
+
 impl Items {
     /// Every report's entry as a page at `route`'s depth links it, rendered in parallel.
     fn render(
         site: &Site,
-        tera: &Tera,
+        fragments: &Fragments<'_>,
         marks: &Marks,
         table: char,
         route: Route<'_>,
     ) -> Result<Self> {
-        const TEMPLATE: &str = "report_item.html";
         let root = route.root();
         let html: Vec<String> = site
             .reports
             .par_iter()
             .map(|r| {
-                let mut context = Context::new();
-                context.insert("r", &ReportView::new(site, r));
-                context.insert("root", &root);
-                render_one(tera, TEMPLATE, &context)
+                let context = ItemContext {
+                    r: ReportView::new(site, r),
+                    root: &root,
+                };
+                fragments.render("report_item.html", &context)
             })
             .collect::<Result<_>>()?;
         let marks = html
@@ -117,9 +124,31 @@ impl Items {
     }
 }
 
+/// Renders fragments (listing entries, print articles, metrics rows), taking them from the
+/// cache of the last rebuild where their context is the same.
+pub(crate) struct Fragments<'a> {
+    pub(crate) tera: &'a Tera,
+    pub(crate) cache: Option<&'a FragmentCache>,
+}
+
+impl Fragments<'_> {
+    /// `template` rendered with `context`.
+    pub(crate) fn render<T: Serialize>(&self, template: &str, context: &T) -> Result<String> {
+        let render = || {
+            let c = Context::from_serialize(context).map_err(|e| template_error(template, &e))?;
+            render_one(self.tera, template, &c)
+        };
+        match self.cache {
+            Some(cache) => cache.get_or_render(key_of(template, context), render),
+            None => render(),
+        }
+    }
+}
+
 /// What renders a page from its [`PageData`]: templates, shared fragments, options.
 pub(crate) struct Pages<'a> {
     tera: &'a Tera,
+    pub(crate) fragments: Fragments<'a>,
     pub(crate) marks: Marks,
     /// Entries for a listing's first page, rendered once per report (like Hugo's
     /// `partialCached`) and reused by every listing.
@@ -130,28 +159,28 @@ pub(crate) struct Pages<'a> {
 }
 
 impl Pages<'_> {
+    /// The renderer of `site`'s pages; `cache` holds the fragments of `serve`'s last rebuild.
     pub(crate) fn new<'a>(
         site: &Site,
         tera: &'a Tera,
         options: &'a RenderOptions,
+        cache: Option<&'a FragmentCache>,
     ) -> Result<Pages<'a>> {
+        let fragments = Fragments { tera, cache };
         let marks = Marks::new();
-        let items = Items::render(site, tera, &marks, ITEMS, Route::list(Listing::City, "x"))?;
+        let first = Route::list(Listing::City, "x");
+        let items = Items::render(site, &fragments, &marks, ITEMS, first)?;
         let per = site.config.paginate_by;
         let paginated = per > 0 && lists::longest(site) > per;
         let deep = paginated
             .then(|| {
-                Items::render(
-                    site,
-                    tera,
-                    &marks,
-                    DEEP_ITEMS,
-                    Route::List(Listing::City, "x", 2),
-                )
+                let later = Route::List(Listing::City, "x", 2);
+                Items::render(site, &fragments, &marks, DEEP_ITEMS, later)
             })
             .transpose()?;
         Ok(Pages {
             tera,
+            fragments,
             marks,
             items,
             deep,

@@ -10,7 +10,6 @@
 
 use rayon::prelude::*;
 use serde::Serialize;
-use tera::{Context, Tera};
 
 use std::sync::Arc;
 
@@ -20,12 +19,11 @@ use super::paginate::{page_count, Paginator};
 use super::{section_groups, Cx, Groups};
 use crate::error::Result;
 use crate::load::Placement;
-use crate::markdown::InternalLink;
+use crate::markdown::Html;
 use crate::model::Section;
-use crate::render::engine::render_one;
 use crate::render::fragments::OWN;
 use crate::render::job::{fragment_job, lazy_job, Job};
-use crate::render::views::{group_view, GroupView, PageView};
+use crate::render::views::{group_view, BodyRef, GroupView, PageView, ReportView};
 use crate::urls::{Listing, Route};
 
 /// A report in the print edition: what the contents list needs, and its article (a marker for
@@ -43,21 +41,6 @@ struct PrintSection<'a> {
     subgroups: Vec<(String, Vec<PrintReport<'a>>)>,
 }
 
-/// A body's internal link on print page `on`: a report is an article of the same page (its
-/// anchor; the heading a link may name is not unique on this page), a page is a page.
-///
-/// In a volume of a large site a linked report may stand in another volume: the anchor then
-/// leads nowhere on paper either way, and the report's own page is a click away from it.
-fn print_href<'r>(on: &'r Route<'r>) -> impl Fn(&InternalLink) -> String + Copy + 'r {
-    move |l: &InternalLink| {
-        if l.report {
-            format!("#report-{}", l.slug)
-        } else {
-            l.route().url_from(on) + &l.fragment
-        }
-    }
-}
-
 /// The print edition: one page while the site is small, else the index and the volumes.
 pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
     let per = cx.site.config.limits.print_volume.max(1);
@@ -67,7 +50,7 @@ pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
             "print.html",
             Route::Print,
             cx.title("print"),
-            move |tera| page(cx, tera),
+            move || page(cx),
         )];
     }
     let shares: Vec<Arc<Share<'_>>> = shares(cx).into_iter().map(Arc::new).collect();
@@ -81,26 +64,32 @@ pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
     jobs
 }
 
+/// The context of `print_report.html`.
+#[derive(Serialize)]
+struct ArticleContext<'a> {
+    r: ReportView<'a>,
+    body: BodyRef<'a>,
+    section: &'a str,
+    root: &'a str,
+}
+
 /// Articles of reports `order` ((section name, report) pairs) for a page at `on`, in parallel.
-fn articles(
-    cx: Cx<'_>,
-    tera: &Tera,
-    order: &[(&str, usize)],
-    on: &Route<'_>,
-) -> Result<Vec<String>> {
+fn articles(cx: Cx<'_>, order: &[(&str, usize)], on: &Route<'_>) -> Result<Vec<String>> {
     let root = on.root();
     order
         .par_iter()
         .map(|&(section, i)| {
-            let mut c = Context::new();
-            c.insert("r", &cx.full(i));
-            c.insert(
-                "body",
-                &cx.site.reports[i].body.html.resolve(print_href(on)),
-            );
-            c.insert("section", section);
-            c.insert("root", &root);
-            render_one(tera, "print_report.html", &c)
+            let context = ArticleContext {
+                r: cx.full(i),
+                body: BodyRef {
+                    body: &cx.site.reports[i].body,
+                    on: *on,
+                    print: true,
+                },
+                section,
+                root: &root,
+            };
+            cx.pages.fragments.render("print_report.html", &context)
         })
         .collect()
 }
@@ -142,7 +131,7 @@ fn index<'a>(cx: Cx<'a>, shares: &[Arc<Share<'a>>], per: usize) -> Job<'a> {
                 })
         })
         .collect();
-    let on = print_href(&Route::Print);
+    let on = |h: &Html| h.for_print(&Route::Print);
     let page = move || PrintIndex {
         front: listed(cx, Placement::Front, on),
         volumes,
@@ -171,12 +160,12 @@ struct VolumePage<'a> {
 /// Part `n` of `parts` of one volume.
 fn volume<'a>(cx: Cx<'a>, share: Arc<Share<'a>>, n: usize, parts: usize, per: usize) -> Job<'a> {
     let route = Route::PrintVolume(share.part(), n);
-    let build = move |tera: &Tera| -> Result<(VolumePage<'a>, Vec<String>)> {
+    let build = move || -> Result<(VolumePage<'a>, Vec<String>)> {
         let here = Route::PrintVolume(share.part(), n);
         let chunk = share.reports.chunks(per).nth(n - 1).unwrap_or(&[]);
         let name = share.section.group.name.as_str();
         let order: Vec<(&str, usize)> = chunk.iter().map(|&i| (name, i)).collect();
-        let articles = articles(cx, tera, &order, &here)?;
+        let articles = articles(cx, &order, &here)?;
         let reports = chunk
             .iter()
             .zip(&articles)
@@ -205,7 +194,7 @@ fn volume<'a>(cx: Cx<'a>, share: Arc<Share<'a>>, n: usize, parts: usize, per: us
     fragment_job(cx.sv, "print_volume.html", route, cx.title("print"), build)
 }
 
-fn page<'a>(cx: Cx<'a>, tera: &Tera) -> Result<(Book<'a, PrintSection<'a>>, Vec<String>)> {
+fn page<'a>(cx: Cx<'a>) -> Result<(Book<'a, PrintSection<'a>>, Vec<String>)> {
     let site = cx.site;
     let layout: Vec<(&Section, Groups)> = site
         .sections
@@ -227,7 +216,7 @@ fn page<'a>(cx: Cx<'a>, tera: &Tera) -> Result<(Book<'a, PrintSection<'a>>, Vec<
                 .flat_map(move |(_, list)| list.iter().map(move |&i| (s.group.name.as_str(), i)))
         })
         .collect();
-    let articles = articles(cx, tera, &order, &Route::Print)?;
+    let articles = articles(cx, &order, &Route::Print)?;
     let mut k = 0;
     let sections = layout
         .into_iter()
@@ -254,26 +243,9 @@ fn page<'a>(cx: Cx<'a>, tera: &Tera) -> Result<(Book<'a, PrintSection<'a>>, Vec<
         })
         .collect();
     let page = Book {
-        front: listed(cx, Placement::Front, print_href(&Route::Print)),
+        front: listed(cx, Placement::Front, |h| h.for_print(&Route::Print)),
         sections,
-        back: listed(cx, Placement::Back, print_href(&Route::Print)),
+        back: listed(cx, Placement::Back, |h| h.for_print(&Route::Print)),
     };
     Ok((page, articles))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn report_links_become_anchors_and_page_links_stay_relative() {
-        let body = crate::markdown::render(
-            "[a](@/reports/sandun#x) [b](https://e.org) [c](@/pages/about)",
-            1,
-        );
-        assert_eq!(
-            body.html
-                .resolve(super::print_href(&crate::urls::Route::Print)),
-            "<p><a href=\"#report-sandun\">a</a> <a href=\"https://e.org\">b</a> \
-             <a href=\"../pages/about/index.html\">c</a></p>\n"
-        );
-    }
 }
