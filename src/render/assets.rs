@@ -3,20 +3,17 @@
 
 use std::collections::BTreeSet;
 
-use super::exports;
-use crate::error::Result;
-use crate::model::Site;
 use crate::output::OutputFile;
 use crate::theme::Theme;
 
-/// The exports and static files, in path order, leaving out any path in `pages` (a rendered
-/// page keeps its path over a static file of the same name).
+/// The exports (see `exports`) and static files, in path order, leaving out any path in
+/// `pages` (a rendered page keeps its path over a static file of the same name).
 pub(crate) fn assets(
-    site: &Site,
+    exports: Vec<OutputFile>,
     theme: &Theme,
     pages: &BTreeSet<String>,
-) -> Result<Vec<OutputFile>> {
-    let mut files = exports::exports(site)?;
+) -> Vec<OutputFile> {
+    let mut files = exports;
     for (path, bytes) in &theme.statics {
         files.push(OutputFile {
             path: path.clone(),
@@ -32,7 +29,7 @@ pub(crate) fn assets(
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files.dedup_by(|a, b| a.path == b.path);
     files.retain(|f| !pages.contains(&f.path));
-    Ok(files)
+    files
 }
 
 /// The search client is an ES module, but Chromium refuses module scripts on `file://` pages; a

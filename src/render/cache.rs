@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::fragments::FragmentCache;
 use super::pages::{self, Pages};
-use super::{assets, engine, views, RenderOptions};
+use super::{assets, engine, exports, views, RenderOptions};
 use crate::error::Result;
 use crate::model::Site;
 use crate::output::OutputFile;
@@ -24,6 +24,8 @@ pub struct RenderCache {
     pages: HashMap<String, (u64, Vec<u8>)>,
     /// Fragments of the last call.
     fragments: FragmentCache,
+    /// The exports of the last call, with the fingerprint of every report they were made from.
+    exports: Option<(u64, Vec<OutputFile>)>,
     /// Pages rendered by the last call.
     pub rendered: usize,
     /// Pages reused from the previous call by the last call.
@@ -105,6 +107,7 @@ pub fn render_cached(
             Ok((file, key, false))
         })
         .collect::<Result<_>>()?;
+    let exports_key = renderer.fragments.site_fingerprint(site);
     drop(renderer);
     cache.fragments.rotate();
     cache.reused = pages.iter().filter(|p| p.2).count();
@@ -124,7 +127,12 @@ pub fn render_cached(
         files.push(file);
     }
     let paths = files.iter().map(|f| f.path.clone()).collect();
-    files.extend(assets::assets(site, theme, &paths)?);
+    let exports = match (&cache.exports, exports_key) {
+        (Some((key, files)), Some(now)) if *key == now => files.clone(),
+        _ => exports::exports(site)?,
+    };
+    cache.exports = exports_key.map(|k| (k, exports.clone()));
+    files.extend(assets::assets(exports, theme, &paths));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }

@@ -158,6 +158,39 @@ pub(crate) fn lazy_job<'a, T: Serialize>(
     })
 }
 
+/// A page whose key is known without building its data: `key` stands for everything the data
+/// is made of (the caller computes it from fingerprints of what the page shows), so an
+/// unchanged page costs `serve` a comparison, not a build and a hash of its data.
+pub(crate) fn keyed_job<'a, T: Serialize>(
+    sv: &'a SiteView<'a>,
+    template: &'static str,
+    route: Route<'_>,
+    page_title: &'a str,
+    key: u64,
+    data: impl FnOnce() -> T + Send + 'a,
+) -> Job<'a> {
+    let path = route.path();
+    let own_path = path.clone();
+    Job {
+        template,
+        path,
+        context: Box::new(move |_: &Tera, probe: Option<Probe<'_>>| {
+            if let Some(probe) = probe {
+                let mut h = DefaultHasher::new();
+                (template, key, &own_path, page_title, sv.key).hash(&mut h);
+                if !probe(h.finish()) {
+                    return Ok(None);
+                }
+            }
+            let common = Common::new(sv, &own_path, page_title);
+            Ok(Some(PageData {
+                context: ctx(common, &data()),
+                fragments: Vec::new(),
+            }))
+        }),
+    }
+}
+
 /// A page with fragments of its own: `build` returns the page's data, whose markers stand for
 /// the fragments it returns with it (see `fragments`). Built only when the page is rendered.
 pub(crate) fn fragment_job<'a, T: Serialize>(

@@ -25,6 +25,9 @@ pub(crate) struct SiteView<'a> {
     /// The theme's interface strings in the site's language.
     #[serde(skip)]
     pub(crate) strings: Strings<'a>,
+    /// A hash of all of the above: what every page shares, for keyed pages (`job::keyed_job`).
+    #[serde(skip)]
+    pub(crate) key: u64,
 }
 
 /// The theme's interface strings for the site's language (see [`crate::theme::Theme::strings`]).
@@ -58,7 +61,7 @@ pub(crate) fn site_view<'a>(site: &'a Site, theme: &'a crate::theme::Theme) -> S
         .collect();
     counties.sort();
     counties.dedup();
-    SiteView {
+    let mut view = SiteView {
         title: &site.config.title,
         subtitle: site.config.subtitle.as_deref(),
         description: site.config.description.as_deref(),
@@ -93,7 +96,10 @@ pub(crate) fn site_view<'a>(site: &'a Site, theme: &'a crate::theme::Theme) -> S
         strings: Strings {
             map: theme.strings(&site.config.language),
         },
-    }
+        key: 0,
+    };
+    view.key = super::job::key_of("site", &view);
+    view
 }
 
 /// A body as a page shows it: its HTML with internal links resolved for the page (for a print

@@ -8,7 +8,7 @@ use super::paginate::{self, Paginator, Slice};
 use super::{section_groups, Cx, Groups};
 use crate::model::{Group, Site};
 use crate::render::charts::{self, ChartView};
-use crate::render::job::{lazy_job, Job};
+use crate::render::job::{key_of, keyed_job, lazy_job, Job};
 use crate::render::views::{group_view, GroupView, ReportRef};
 use crate::urls::{Listing, Route};
 
@@ -139,6 +139,7 @@ fn listing<'a>(
     let sizes: Vec<usize> = subgroups.iter().map(|(_, l)| l.len()).collect();
     let pages = paginate::split(&sizes, cx.site.config.paginate_by);
     let total = pages.len();
+    let key = listing_key(cx, kind, g, &subgroups);
     let subgroups = std::sync::Arc::new(subgroups);
     let pages = std::sync::Arc::new(pages);
     (1..=total)
@@ -168,15 +169,31 @@ fn listing<'a>(
                         .then(|| Paginator::new(n, total, |k| Route::List(kind, &g.slug, k))),
                 }
             };
-            lazy_job(
-                cx.sv,
-                template,
-                Route::List(kind, &g.slug, n),
-                &g.name,
-                page,
-            )
+            let route = Route::List(kind, &g.slug, n);
+            match key {
+                Some(key) => keyed_job(cx.sv, template, route, &g.name, key, page),
+                None => lazy_job(cx.sv, template, route, &g.name, page),
+            }
         })
         .collect()
+}
+
+/// The key of every page of a listing (see `job::keyed_job`): everything its pages are made
+/// of is the group, its subgroups with the fingerprint of each report, and the metric registry
+/// (a city page's charts); a page's number is in its path. `None` on a plain build.
+fn listing_key(cx: Cx<'_>, kind: Listing, g: &Group, subgroups: &Groups) -> Option<u64> {
+    let fingerprints: Vec<(&str, Vec<u64>)> = subgroups
+        .iter()
+        .map(|(name, list)| {
+            let f: Option<Vec<u64>> = list.iter().map(|&i| cx.fingerprint(i)).collect();
+            f.map(|f| (name.as_str(), f))
+        })
+        .collect::<Option<_>>()?;
+    let per = cx.site.config.paginate_by;
+    Some(key_of(
+        "listing",
+        &(kind.folder(), g, per, fingerprints, &cx.site.metrics),
+    ))
 }
 
 /// The entries of one page: as subgroups when the listing is grouped, else as one list.

@@ -96,20 +96,24 @@ fn columns(site: &Site) -> Vec<MetricColumn<'_>> {
 fn rows(cx: Cx<'_>, reports: &[usize], on: &Route<'_>) -> Result<Vec<String>> {
     let site = cx.site;
     let root = on.root();
+    // A row's cells follow the site's columns: a new column changes every row.
+    let columns: Vec<&str> = site.metrics.iter().map(|m| m.key.as_str()).collect();
     reports
         .par_iter()
         .map(|&i| {
             let r = &site.reports[i];
-            let row = MetricRow {
-                r: cx.named(i),
-                cells: site
-                    .metrics
-                    .iter()
-                    .map(|m| cell(site.metric(r, &m.key)))
-                    .collect(),
-                root: root.clone(),
-            };
-            cx.pages.fragments.render("metrics_row.html", &row)
+            let key = cx.fingerprint(i).map(|f| (f, &root, &columns));
+            cx.pages
+                .fragments
+                .render_with("metrics_row.html", key, || MetricRow {
+                    r: cx.named(i),
+                    cells: site
+                        .metrics
+                        .iter()
+                        .map(|m| cell(site.metric(r, &m.key)))
+                        .collect(),
+                    root: root.clone(),
+                })
         })
         .collect()
 }

@@ -52,6 +52,11 @@ impl<'a> Cx<'a> {
         ReportRef::new(&self.site.reports[i], &items.marks[i])
     }
 
+    /// A fingerprint of report `i`'s view (all but its body), when fragments are cached.
+    pub(crate) fn fingerprint(&self, i: usize) -> Option<u64> {
+        self.pages.fragments.fingerprint(i)
+    }
+
     /// A report with everything a report page shows.
     pub(crate) fn full(&self, i: usize) -> ReportView<'a> {
         ReportView::new(self.site, &self.site.reports[i])
@@ -104,15 +109,14 @@ impl Items {
         route: Route<'_>,
     ) -> Result<Self> {
         let root = route.root();
-        let html: Vec<String> = site
-            .reports
-            .par_iter()
-            .map(|r| {
-                let context = ItemContext {
-                    r: ReportView::new(site, r),
+        let html: Vec<String> = (0..site.reports.len())
+            .into_par_iter()
+            .map(|i| {
+                let key = fragments.fingerprint(i).map(|f| (f, root.as_str()));
+                fragments.render_with("report_item.html", key, || ItemContext {
+                    r: ReportView::new(site, &site.reports[i]),
                     root: &root,
-                };
-                fragments.render("report_item.html", &context)
+                })
             })
             .collect::<Result<_>>()?;
         let marks = html
@@ -129,18 +133,65 @@ impl Items {
 pub(crate) struct Fragments<'a> {
     pub(crate) tera: &'a Tera,
     pub(crate) cache: Option<&'a FragmentCache>,
+    /// With a cache: a fingerprint of each report's view (everything but its body), from which
+    /// the keys of fragments and pages that show the report are made without building them.
+    fingerprints: Vec<u64>,
 }
 
-impl Fragments<'_> {
-    /// `template` rendered with `context`.
-    pub(crate) fn render<T: Serialize>(&self, template: &str, context: &T) -> Result<String> {
+impl<'a> Fragments<'a> {
+    fn new(site: &Site, tera: &'a Tera, cache: Option<&'a FragmentCache>) -> Self {
+        let fingerprints = match cache {
+            Some(_) => site
+                .reports
+                .par_iter()
+                .map(|r| {
+                    // What the exports show beyond the view: the file and its weight.
+                    let extra = (&r.path, r.meta.weight, r.meta.draft);
+                    key_of("report", &(ReportView::new(site, r), extra))
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        Fragments {
+            tera,
+            cache,
+            fingerprints,
+        }
+    }
+
+    /// Report `i`'s fingerprint, when fragments are cached.
+    pub(crate) fn fingerprint(&self, i: usize) -> Option<u64> {
+        self.fingerprints.get(i).copied()
+    }
+
+    /// A key for everything every report's fingerprint stands for (the exports), when
+    /// fragments are cached.
+    pub(crate) fn site_fingerprint(&self, site: &Site) -> Option<u64> {
+        self.cache?;
+        let columns: Vec<&str> = site.metrics.iter().map(|m| m.key.as_str()).collect();
+        Some(key_of("site-reports", &(&self.fingerprints, columns)))
+    }
+
+    /// `template` rendered with the context `context` builds; with a cache, reused when `key`
+    /// (which must stand for everything the context is made of) is the one it had last time.
+    pub(crate) fn render_with<T: Serialize, K: std::hash::Hash>(
+        &self,
+        template: &str,
+        key: Option<K>,
+        context: impl FnOnce() -> T,
+    ) -> Result<String> {
         let render = || {
-            let c = Context::from_serialize(context).map_err(|e| template_error(template, &e))?;
+            let c = Context::from_serialize(context()).map_err(|e| template_error(template, &e))?;
             render_one(self.tera, template, &c)
         };
-        match self.cache {
-            Some(cache) => cache.get_or_render(key_of(template, context), render),
-            None => render(),
+        match (self.cache, key) {
+            (Some(cache), Some(key)) => {
+                use std::hash::{Hash, Hasher};
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                (template, key).hash(&mut h);
+                cache.get_or_render(h.finish(), render)
+            }
+            _ => render(),
         }
     }
 }
@@ -166,7 +217,7 @@ impl Pages<'_> {
         options: &'a RenderOptions,
         cache: Option<&'a FragmentCache>,
     ) -> Result<Pages<'a>> {
-        let fragments = Fragments { tera, cache };
+        let fragments = Fragments::new(site, tera, cache);
         let marks = Marks::new();
         let first = Route::list(Listing::City, "x");
         let items = Items::render(site, &fragments, &marks, ITEMS, first)?;

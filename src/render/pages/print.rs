@@ -79,17 +79,20 @@ fn articles(cx: Cx<'_>, order: &[(&str, usize)], on: &Route<'_>) -> Result<Vec<S
     order
         .par_iter()
         .map(|&(section, i)| {
-            let context = ArticleContext {
-                r: cx.full(i),
-                body: BodyRef {
-                    body: &cx.site.reports[i].body,
-                    on: *on,
-                    print: true,
-                },
-                section,
-                root: &root,
-            };
-            cx.pages.fragments.render("print_report.html", &context)
+            let body = &cx.site.reports[i].body;
+            let key = cx.fingerprint(i).map(|f| (f, body.digest, section, &root));
+            cx.pages
+                .fragments
+                .render_with("print_report.html", key, || ArticleContext {
+                    r: cx.full(i),
+                    body: BodyRef {
+                        body,
+                        on: *on,
+                        print: true,
+                    },
+                    section,
+                    root: &root,
+                })
         })
         .collect()
 }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::Cx;
-use crate::render::job::{lazy_job, Job};
+use crate::render::job::{keyed_job, lazy_job, Job};
 use crate::render::views::{BodyRef, ReportRef, ReportView};
 use crate::urls::Route;
 
@@ -33,6 +33,24 @@ struct ReportPage<'a> {
     prev: Option<ReportRef<'a>>,
     next: Option<ReportRef<'a>>,
     related: Vec<RelatedView<'a>>,
+}
+
+/// The key of report `i`'s page (see `job::keyed_job`) from fingerprints of what it shows:
+/// the report's view, its body's digest, its neighbours' and related reports' views and the
+/// tactics it shares with each. `None` where fingerprints are not kept (a plain build).
+fn page_key(cx: Cx<'_>, i: usize) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let r = &cx.site.reports[i];
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    cx.fingerprint(i)?.hash(&mut h);
+    r.body.digest.hash(&mut h);
+    for j in [r.prev, r.next] {
+        j.and_then(|j| cx.fingerprint(j)).hash(&mut h);
+    }
+    for rel in &r.related {
+        (cx.fingerprint(rel.index), &rel.shared).hash(&mut h);
+    }
+    Some(h.finish())
 }
 
 pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
@@ -78,7 +96,10 @@ pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
                         .collect(),
                 }
             };
-            lazy_job(cx.sv, "report.html", route, &r.meta.title, page)
+            match page_key(cx, i) {
+                Some(key) => keyed_job(cx.sv, "report.html", route, &r.meta.title, key, page),
+                None => lazy_job(cx.sv, "report.html", route, &r.meta.title, page),
+            }
         })
         .collect()
 }
