@@ -13,6 +13,7 @@
 //! is a script calling `__casebook_search(path, data)` so that it loads through `<script>` from
 //! `file://` as well as through `fetch`.
 
+pub mod fold;
 pub mod tokenizer;
 
 use std::path::Path;
