@@ -1,14 +1,16 @@
 // casebook search client: one dependency-free ES module (a classic-script copy,
 // search-classic.js, is generated at build time for pages opened from file://).
 //
-// It reads the static index that `casebook build` exports from its tantivy index and ranks with
-// tantivy's BM25 (same statistics, same f32 arithmetic), so results and order match
-// `casebook search`. The tokenizer mirrors src/index/tokenizer.rs; both are tested against
-// tests/fixtures/tokenizer.json.
+// It reads the static index that `casebook build` exports from its tantivy index (format 5, see
+// src/index/format.rs) and ranks with tantivy's BM25 (same statistics, same f32 arithmetic), so
+// results and order match `casebook search`. The tokenizer mirrors src/index/tokenizer.rs; both
+// are tested against tests/fixtures/tokenizer.json.
 //
 //   const s = createSearch({ load: (path) => Promise<string> });   // load is optional
-//   const { total, results, facets } = await s.search("小板凳", { limit: 10, filters: { city: ["宁波市"] } });
+//   const { total, results, facets, hint } = await s.search("小板凳", { limit: 10, facets: true });
 
+const FORMAT = 5;
+const MAX_EXPANSIONS = 50; // src/search.rs
 const f = Math.fround;
 const K1 = f(1.2);
 const B = 0.75;
@@ -33,15 +35,47 @@ function isCJK(cp) {
 }
 
 const WORD = /[\p{Alphabetic}\p{N}]/u;
+const SPACE = /\p{White_Space}/u;
+const LINE_BREAK = /[\n\v\f\u0085\u2028]/;
+const SEPARATORS = /[\s"“”「」]+/u;
 
-/** NFKC, then lower case (as Rust's char::to_lowercase). */
-function normalize(text) {
-  return String(text).normalize("NFKC").toLowerCase();
+/** NFKC, lower case (as Rust's char::to_lowercase), then `fold` (a Map) on every character. */
+function normalize(text, fold) {
+  const s = String(text).normalize("NFKC").toLowerCase();
+  if (!fold || fold.size === 0) return s;
+  let out = "";
+  for (const c of s) out += fold.get(c) || c;
+  return out;
+}
+
+/** Drops white space between two CJK characters unless it holds a paragraph break. */
+function bridge(chars) {
+  const out = [];
+  let i = 0;
+  while (i < chars.length) {
+    const c = chars[i];
+    const prev = out.length ? out[out.length - 1] : "";
+    if (!SPACE.test(c) || !prev || !isCJK(prev.codePointAt(0))) {
+      out.push(c);
+      i++;
+      continue;
+    }
+    const start = i;
+    let breaks = 0;
+    while (i < chars.length && SPACE.test(chars[i])) {
+      if (chars[i] === "\u2029") breaks += 2;
+      else if (LINE_BREAK.test(chars[i])) breaks++;
+      i++;
+    }
+    const joins = breaks < 2 && i < chars.length && isCJK(chars[i].codePointAt(0));
+    if (!joins) for (let k = start; k < i; k++) out.push(chars[k]);
+  }
+  return out;
 }
 
 /** All tokens of `text`: [{ text, position, kind: "uni" | "bi" | "word" }]. */
-function tokenize(text) {
-  const chars = Array.from(normalize(text));
+function tokenize(text, fold) {
+  const chars = bridge(Array.from(normalize(text, fold)));
   const out = [];
   let pos = 0;
   let i = 0;
@@ -67,9 +101,9 @@ function tokenize(text) {
   return out;
 }
 
-/** The tokens a query word must match: [[offset, text]]. */
-function queryTerms(word) {
-  const toks = tokenize(word);
+/** A query word: { terms: [[offset, text]], open } (open: its last term is a Latin/digit word). */
+function queryWord(word, fold) {
+  const toks = tokenize(word, fold);
   const covered = new Set();
   for (const t of toks) {
     if (t.kind === "bi") {
@@ -79,14 +113,26 @@ function queryTerms(word) {
   }
   const out = toks.filter((t) => t.kind !== "uni" || !covered.has(t.position)).map((t) => [t.position, t.text]);
   const base = out.length ? out[0][0] : 0;
-  return out.map(([p, t]) => [p - base, t]);
+  const open = toks.length > 0 && toks[toks.length - 1].kind === "word";
+  return { terms: out.map(([p, t]) => [p - base, t]), open };
 }
 
-function queryWords(query) {
-  return String(query)
-    .split(/[\s"“”「」]+/u)
-    .map(queryTerms)
-    .filter((w) => w.length > 0);
+/** The tokens a query word must match: [[offset, text]]. */
+function queryTerms(word, fold) {
+  return queryWord(word, fold).terms;
+}
+
+/** The words of a query; only the last one stays open, and only while it is being typed. */
+function queryWords(query, fold) {
+  const raw = String(query).split(SEPARATORS).filter(Boolean);
+  const typing = !/[\s"“”「」]$/u.test(String(query));
+  const words = [];
+  for (const text of raw) {
+    const w = queryWord(text, fold);
+    if (w.terms.length) words.push({ ...w, text });
+  }
+  words.forEach((w, i) => (w.open = w.open && typing && i === words.length - 1));
+  return words;
 }
 
 /** Compares strings by code point (the order of the Rust term dictionary). */
@@ -99,6 +145,22 @@ function cmpCodePoints(a, b) {
     if (d !== 0) return d;
   }
   return x.length - y.length;
+}
+
+/** The fold table file's pairs: base-36 code point deltas, each followed by its target. */
+function parseFold(pairs) {
+  const map = new Map();
+  let cp = 0;
+  let digits = "";
+  for (const ch of pairs) {
+    if (/[0-9a-z]/.test(ch)) digits += ch;
+    else {
+      cp += parseInt(digits, 36);
+      digits = "";
+      map.set(String.fromCodePoint(cp), ch);
+    }
+  }
+  return map;
 }
 
 // ---------------------------------------------------------------- loading
@@ -126,11 +188,11 @@ function parseIndexFile(path, text) {
   return JSON.parse(text.slice(prefix.length, end));
 }
 
-function scriptLoad(base, path) {
+function scriptLoad(base, path, query) {
   return new Promise((resolve, reject) => {
     pending.set(path, { resolve, reject });
     const s = document.createElement("script");
-    s.src = new URL(path, base).href;
+    s.src = new URL(path, base).href + query;
     s.async = true;
     s.onerror = () => {
       pending.delete(path);
@@ -141,21 +203,23 @@ function scriptLoad(base, path) {
   });
 }
 
+/** (path, version) -> data. A version is appended as `?v=` to files named by number only. */
 function makeLoader(options) {
   const base = options.base || BASE;
   if (typeof options.load === "function") {
     return (path) => Promise.resolve(options.load(path)).then((text) => parseIndexFile(path, String(text)));
   }
+  const q = (v) => (v ? "?v=" + encodeURIComponent(v) : "");
   const fromDisk = typeof location !== "undefined" && location.protocol === "file:" && typeof document !== "undefined";
-  if (fromDisk) return (path) => scriptLoad(base, path);
-  return (path) =>
-    fetch(new URL(path, base)).then((r) => {
+  if (fromDisk) return (path, v) => scriptLoad(base, path, q(v));
+  return (path, v) =>
+    fetch(new URL(path, base).href + q(v)).then((r) => {
       if (!r.ok) throw new Error("casebook search: " + path + ": HTTP " + r.status);
       return r.text().then((text) => parseIndexFile(path, text));
     });
 }
 
-// ---------------------------------------------------------------- scoring
+// ---------------------------------------------------------------- postings
 
 function idf(df, n) {
   const x = f(f(f(n - df) + 0.5) / f(f(df) + 0.5));
@@ -163,46 +227,51 @@ function idf(df, n) {
 }
 
 /**
- * Decodes a flat posting list (docDelta, fieldnormId, tf, delta-coded positions per document)
- * into typed arrays: docs ascending, and each document's positions at pos[start[i]..start[i+1]].
+ * Decodes flat posting lists (docDelta, fieldnormId, tf, delta-coded positions per document;
+ * each part's first delta is absolute) into one list in typed arrays: docs ascending, and each
+ * document's positions at pos[start[i]..start[i+1]].
  */
-function decode(flat) {
+function decode(parts, df) {
   let count = 0;
   let total = 0;
-  for (let i = 0; i < flat.length; count++) {
-    total += flat[i + 2];
-    i += 3 + flat[i + 2];
+  for (const flat of parts) {
+    for (let i = 0; i < flat.length; count++) {
+      total += flat[i + 2];
+      i += 3 + flat[i + 2];
+    }
   }
   const docs = new Int32Array(count);
   const norms = new Uint8Array(count);
   const tfs = new Int32Array(count);
   const start = new Int32Array(count + 1);
   const pos = new Int32Array(total);
-  let doc = 0;
+  let k = 0;
   let p = 0;
-  for (let i = 0, k = 0; k < count; k++) {
-    doc += flat[i];
-    docs[k] = doc;
-    norms[k] = flat[i + 1];
-    const tf = flat[i + 2];
-    tfs[k] = tf;
-    start[k] = p;
-    let at = 0;
-    for (let j = 0; j < tf; j++) {
-      at += flat[i + 3 + j];
-      pos[p++] = at;
+  for (const flat of parts) {
+    let doc = 0;
+    for (let i = 0; i < flat.length; k++) {
+      doc += flat[i];
+      docs[k] = doc;
+      norms[k] = flat[i + 1];
+      const tf = flat[i + 2];
+      tfs[k] = tf;
+      start[k] = p;
+      let at = 0;
+      for (let j = 0; j < tf; j++) {
+        at += flat[i + 3 + j];
+        pos[p++] = at;
+      }
+      i += 3 + tf;
     }
-    i += 3 + tf;
   }
   start[count] = p;
-  return { size: count, docs, norms, tfs, start, pos };
+  return { size: count, df, docs, norms, tfs, start, pos };
 }
 
-/** Index of `doc` in a posting list at or after `from` (docs ascending), or -1. */
+/** Index of `doc` in a posting list at or after `from` (docs ascending), or -(resume) - 2. */
 function seek(list, doc, from) {
   let lo = from;
   let hi = list.size - 1;
-  // gallop, then binary search: cheap when the lists walk forward together
   let step = 1;
   while (lo + step <= hi && list.docs[lo + step] < doc) {
     lo += step;
@@ -216,20 +285,29 @@ function seek(list, doc, from) {
     if (d < doc) lo = mid + 1;
     else hi = mid - 1;
   }
-  return -(lo + 1) - 1; // encodes where to resume: -(resume) - 2
+  return -(lo + 1) - 1;
 }
+
+// ---------------------------------------------------------------- snippets
 
 function escapeHtml(s) {
   return String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }
 
-/** Text without separators, with each kept character's index in the original string. */
-function squeeze(text) {
+/** Escaped text; a blank line (a block ends: heading, paragraph, table row) shows as a break. */
+function escapeText(s) {
+  return escapeHtml(s)
+    .replace(/\s*\n\s*\n\s*/g, ' <span class="snippet-break">·</span> ')
+    .replace(/\n/g, " ");
+}
+
+/** Text without separators, folded, with each kept character's index in the original string. */
+function squeeze(text, fold) {
   const chars = [];
   const index = [];
   let i = 0;
   for (const ch of String(text)) {
-    for (const n of Array.from(normalize(ch))) {
+    for (const n of Array.from(normalize(ch, fold))) {
       if (isCJK(n.codePointAt(0)) || WORD.test(n)) {
         chars.push(n);
         index.push(i);
@@ -240,11 +318,15 @@ function squeeze(text) {
   return { s: chars.join(""), chars, index };
 }
 
-/** A snippet around the first match of any word, matches wrapped in <mark>, everything escaped. */
-function snippet(text, words, width) {
+/**
+ * A snippet around the first match of any word, matches wrapped in <mark> (on the text's own
+ * characters, whatever script the query was typed in), everything escaped. It starts no earlier
+ * than the block of the first match.
+ */
+function snippet(text, words, width, fold) {
   const src = String(text || "");
-  const sq = squeeze(src);
-  const needles = words.map((w) => squeeze(w).chars).filter((n) => n.length > 0);
+  const sq = squeeze(src, fold);
+  const needles = words.map((w) => squeeze(w, fold).chars).filter((n) => n.length > 0);
   const ranges = [];
   for (const n of needles) {
     const needle = n.join("");
@@ -252,7 +334,6 @@ function snippet(text, words, width) {
     for (;;) {
       const at = sq.s.indexOf(needle, from);
       if (at < 0) break;
-      // at is a UTF-16 index into sq.s; map to character index in sq.chars
       const ci = Array.from(sq.s.slice(0, at)).length;
       const start = sq.index[ci];
       const last = sq.index[ci + n.length - 1];
@@ -269,19 +350,22 @@ function snippet(text, words, width) {
     else merged.push(r.slice());
   }
   let start = 0;
-  if (merged.length) start = Math.max(0, merged[0][0] - Math.floor(width / 3));
+  if (merged.length) {
+    const block = src.lastIndexOf("\n\n", merged[0][0]);
+    start = Math.max(block < 0 ? 0 : block + 2, merged[0][0] - Math.floor(width / 3));
+  }
   let end = Math.min(src.length, start + width);
-  if (end - start < width) start = Math.max(0, end - width);
+  if (end - start < width && !merged.length) start = Math.max(0, end - width);
   let html = start > 0 ? "…" : "";
   let cur = start;
   for (const [a, b] of merged) {
     if (b <= start || a >= end) continue;
     const s = Math.max(a, start);
     const e = Math.min(b, end);
-    html += escapeHtml(src.slice(cur, s)) + "<mark>" + escapeHtml(src.slice(s, e)) + "</mark>";
+    html += escapeText(src.slice(cur, s)) + "<mark>" + escapeText(src.slice(s, e)) + "</mark>";
     cur = e;
   }
-  html += escapeHtml(src.slice(cur, end)) + (end < src.length ? "…" : "");
+  html += escapeText(src.slice(cur, end)) + (end < src.length ? "…" : "");
   return { html, matched: merged.length > 0 };
 }
 
@@ -290,9 +374,9 @@ function snippet(text, words, width) {
 function createSearch(options = {}) {
   const load = makeLoader(options);
   const cache = new Map();
-  const get = (path) => {
+  const get = (path, version) => {
     if (!cache.has(path)) {
-      const p = load(path);
+      const p = load(path, version);
       cache.set(path, p);
       p.catch(() => cache.delete(path));
     }
@@ -300,15 +384,38 @@ function createSearch(options = {}) {
   };
   let manifestP = null;
   const manifest = () => (manifestP = manifestP || get("manifest.js").then(prepare));
-  const shardTerms = new Map(); // shard index -> Map(term -> entry)
+  const shards = new Map(); // shard index -> { list: entries in order, map: term -> entry }
+  let foldP = null;
 
   function prepare(m) {
-    const table = m.norms;
+    if (m.format !== FORMAT) {
+      const msg = `casebook search: the index has format ${m.format}, this client reads format ${FORMAT}; rebuild the site with the casebook that made this client`;
+      if (typeof console !== "undefined") console.error(msg);
+      throw new Error(msg);
+    }
     m.caches = m.fields.map((fld) => {
-      const avg = f(f(fld.tokens) / f(m.n));
-      return table.map((fn) => f(K1 * f(f(1 - B) + f(f(B * f(fn)) / avg))));
+      const avg = f(f(fld.tokens) / f(m.docs));
+      return m.norms.map((fn) => f(K1 * f(f(1 - B) + f(f(B * f(fn)) / avg))));
     });
+    const bin = atob(m.fold.chars);
+    m.foldBits = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) m.foldBits[i] = bin.charCodeAt(i);
     return m;
+  }
+
+  /** The fold map when `query` has a character that folds (loading the table once), else null. */
+  async function foldFor(m, query) {
+    let needed = false;
+    for (const c of String(query).normalize("NFKC")) {
+      const i = c.codePointAt(0) - m.fold.from;
+      if (i >= 0 && i < m.foldBits.length * 8 && m.foldBits[i >> 3] & (1 << (i & 7))) {
+        needed = true;
+        break;
+      }
+    }
+    if (!needed) return null;
+    foldP = foldP || get(m.fold.file).then((t) => parseFold(t.pairs));
+    return foldP;
   }
 
   function shardOf(m, term) {
@@ -317,7 +424,7 @@ function createSearch(options = {}) {
     let ans = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (cmpCodePoints(m.shards[mid], term) <= 0) {
+      if (cmpCodePoints(m.shards[mid].first, term) <= 0) {
         ans = mid;
         lo = mid + 1;
       } else hi = mid - 1;
@@ -325,45 +432,73 @@ function createSearch(options = {}) {
     return ans;
   }
 
-  async function postingsFor(m, terms) {
-    const need = new Set(terms.map((t) => shardOf(m, t)).filter((i) => i >= 0));
+  async function shard(m, i) {
+    if (!shards.has(i)) {
+      const data = await get(m.dir + "/t" + m.shards[i].file + ".js");
+      if (!shards.has(i)) shards.set(i, { list: data.terms, map: new Map(data.terms.map((e) => [e.term, e])) });
+    }
+    return shards.get(i);
+  }
+
+  async function entries(m, terms) {
+    const out = new Map();
     await Promise.all(
-      Array.from(need).map(async (i) => {
-        if (shardTerms.has(i)) return;
-        const entries = await get(m.dir + "/t" + m.files[i] + ".js");
-        const map = new Map();
-        for (const e of entries) map.set(e[0], e);
-        shardTerms.set(i, map);
+      terms.map(async (t) => {
+        const i = shardOf(m, t);
+        if (i >= 0) out.set(t, (await shard(m, i)).map.get(t) || null);
       }),
     );
-    // term -> [Map(doc -> posting) per field] (decoded lazily, once)
-    const out = new Map();
-    for (const t of terms) {
-      const shard = shardTerms.get(shardOf(m, t));
-      const entry = shard && shard.get(t);
-      const perField = new Array(m.fields.length).fill(null);
-      if (entry) {
-        if (!entry.decoded) {
-          entry.decoded = new Array(m.fields.length).fill(null);
-          for (let k = 1; k < entry.length; k += 2) entry.decoded[entry[k]] = decode(entry[k + 1]);
-        }
-        for (let fi = 0; fi < m.fields.length; fi++) perField[fi] = entry.decoded[fi];
+    return out;
+  }
+
+  /** The first MAX_EXPANSIONS terms after `prefix` that start with it (as src/search.rs). */
+  async function expand(m, prefix) {
+    const out = [];
+    for (let i = Math.max(0, shardOf(m, prefix)); i < m.shards.length && out.length < MAX_EXPANSIONS; i++) {
+      const { list } = await shard(m, i);
+      for (const e of list) {
+        if (cmpCodePoints(e.term, prefix) <= 0) continue;
+        if (!e.term.startsWith(prefix)) return out;
+        out.push(e.term);
+        if (out.length === MAX_EXPANSIONS) return out;
       }
-      out.set(t, perField);
     }
     return out;
   }
 
   /**
-   * Scores one word in one field, as tantivy's TermQuery / PhraseQuery under a BoostQuery,
-   * adding into `acc` (a Float32Array, so every sum rounds to f32 as tantivy's do) and
-   * recording first-touched documents in `touched`.
+   * The lists of `entry` per field, decoded: inline postings whole; blocks only where they may
+   * hold a document of `within` (sorted candidate documents; null: all of them).
    */
-  function scoreField(m, word, fi, postings, acc, seen, touched) {
-    const lists = word.map(([, t]) => postings.get(t)[fi]);
-    for (const l of lists) if (!l || l.size === 0) return;
+  async function lists(m, entry, within) {
+    const perField = new Array(m.fields.length).fill(null);
+    if (!entry) return perField;
+    entry.decoded = entry.decoded || new Map();
+    await Promise.all(
+      entry.fields.map(async (fp) => {
+        if (!fp.blocks) {
+          if (!entry.decoded.has(fp.field)) entry.decoded.set(fp.field, decode([fp.postings], fp.docs));
+          perField[fp.field] = entry.decoded.get(fp.field);
+          return;
+        }
+        const want = fp.blocks.filter((b) => !within || overlaps(within, b.first, b.last));
+        const parts = await Promise.all(want.map((b) => get(m.dir + "/p" + b.file + ".js").then((x) => x.postings)));
+        perField[fp.field] = decode(parts, fp.docs);
+      }),
+    );
+    return perField;
+  }
+
+  /**
+   * Scores one word's variant (its terms) in one field, as tantivy's TermQuery / PhraseQuery
+   * under a BoostQuery, adding into `acc` (a Float32Array, so every sum rounds to f32 as
+   * tantivy's do) and recording first-touched documents in `touched`; `mark` (optional) flags
+   * the documents it matched.
+   */
+  function scoreField(m, word, lists, fi, acc, seen, touched, mark) {
+    for (const l of lists) if (!l || l.df === 0) return;
     let idfSum = f(0);
-    for (const l of lists) idfSum = f(idfSum + idf(l.size, m.n));
+    for (const l of lists) idfSum = f(idfSum + idf(l.df, m.docs));
     let weight = f(idfSum * K1_PLUS_1);
     const boost = f(m.fields[fi].boost);
     if (boost !== 1) weight = f(weight * boost);
@@ -376,6 +511,7 @@ function createSearch(options = {}) {
         touched.push(doc);
         acc[doc] = s;
       } else acc[doc] = acc[doc] + s;
+      if (mark) mark[doc] = 1;
     };
     if (word.length === 1) {
       const l = lists[0];
@@ -423,26 +559,109 @@ function createSearch(options = {}) {
     }
   }
 
+  /** A word's variants: its terms, then (open) with the last term replaced by each expansion. */
+  function variants(word, expanded) {
+    const out = [word.terms];
+    if (word.open) {
+      for (const e of expanded) out.push(word.terms.slice(0, -1).concat([[word.terms[word.terms.length - 1][0], e]]));
+    }
+    return out;
+  }
+
+  /**
+   * Scores every word (each restricted to `within` when given): returns per word its scores,
+   * membership and, for the open word, which documents matched it exactly.
+   */
+  async function scoreWords(m, words, expanded, ents, within) {
+    const out = [];
+    for (const word of words) {
+      const acc = new Float32Array(m.docs);
+      const seen = new Uint8Array(m.docs);
+      const exact = word.open ? new Uint8Array(m.docs) : null;
+      const touched = [];
+      const vs = variants(word, expanded);
+      const decoded = await Promise.all(vs.map((v) => Promise.all(v.map(([, t]) => lists(m, ents.get(t), within)))));
+      vs.forEach((v, vi) => {
+        for (let fi = 0; fi < m.fields.length; fi++) {
+          scoreField(m, v, decoded[vi].map((perField) => perField[fi]), fi, acc, seen, touched, vi === 0 ? exact : null);
+        }
+      });
+      out.push({ word, acc, seen, exact, touched });
+    }
+    return out;
+  }
+
+  /** Documents of the rarest term of a closed word: every match lies among them. */
+  async function candidates(m, words, ents) {
+    let best = null;
+    for (const w of words) {
+      if (w.open) continue;
+      for (const [, t] of w.terms) {
+        const e = ents.get(t);
+        if (!e) return new Int32Array(0);
+        if (!best || e.matches < best.matches) best = e;
+      }
+    }
+    if (!best || !Array.from(ents.values()).some((e) => e && e.fields.some((fp) => fp.blocks))) return null;
+    const perField = await lists(m, best, null);
+    const set = new Set();
+    for (const l of perField) if (l) for (let k = 0; k < l.size; k++) set.add(l.docs[k]);
+    return Int32Array.from(set).sort();
+  }
+
+  async function facetChunks(m, docs) {
+    const ks = Array.from(new Set(docs.map((d) => Math.floor(d / m.facets.chunk))));
+    const chunks = await Promise.all(ks.map((k) => get(m.dir + "/f" + k + ".js").then((c) => [k, c])));
+    const per = new Map();
+    for (const [k, c] of chunks) {
+      // per document of the chunk: [city, section, [tactics]] value indexes
+      const vals = new Map();
+      const base = k * m.facets.chunk;
+      ["city", "section", "tactics"].forEach((key, ki) => {
+        c[key].forEach((runs, v) => {
+          let d = base;
+          for (let i = 0; i < runs.length; i += 2) {
+            d += runs[i];
+            for (let r = 0; r < runs[i + 1]; r++, d++) {
+              if (!vals.has(d)) vals.set(d, [null, null, []]);
+              if (ki === 2) vals.get(d)[2].push(v);
+              else vals.get(d)[ki] = v;
+            }
+          }
+        });
+      });
+      per.set(k, vals);
+    }
+    return (doc) => per.get(Math.floor(doc / m.facets.chunk)).get(doc) || [null, null, []];
+  }
+
   async function search(query, opts = {}) {
     const limit = opts.limit == null ? 10 : opts.limit;
     const filters = opts.filters || {};
+    const want = [filters.city, filters.section, filters.tactics || filters.tactic].map((x) => x || []);
+    const filtered = want.some((x) => x.length > 0);
     const m = await manifest();
-    const words = queryWords(query);
-    const facetsData = await get(m.dir + "/" + m.facets);
+    const fold = await foldFor(m, query);
+    const words = queryWords(query, fold);
     const emptyFacets = () => ({ city: {}, tactics: {}, section: {} });
-    if (words.length === 0 || m.n === 0) return { total: 0, results: [], facets: emptyFacets() };
+    if (words.length === 0 || m.docs === 0) return { total: 0, results: [], facets: emptyFacets(), hint: null };
 
-    const terms = Array.from(new Set(words.flatMap((w) => w.map(([, t]) => t))));
-    const postings = await postingsFor(m, terms);
+    const open = words.find((w) => w.open);
+    const expanded = open ? await expand(m, open.terms[open.terms.length - 1][1]) : [];
+    const terms = Array.from(new Set(words.flatMap((w) => variants(w, expanded).flatMap((v) => v.map(([, t]) => t)))));
+    const ents = await entries(m, terms);
 
-    // Word by word: sum the fields in order (tantivy's should-clauses), then keep the documents
-    // every word matched, summing word scores (its must-clauses).
+    let hits; // [doc, score, exact]
+    const only = words.length === 1 && words[0].terms.length === 1 && !words[0].open ? ents.get(words[0].terms[0][1]) : null;
+    if (only && only.top && !filtered && !opts.facets && (limit <= only.top.length || only.top.length === only.matches)) {
+      // A one-term query of a term with blocks: its best documents come with it.
+      hits = only.top.map((t) => [t.doc, f(t.score), true]);
+      return finish(m, query, fold, hits.slice(0, limit), only.matches, null, opts);
+    }
+    const within = await candidates(m, words, ents);
+    const scored = await scoreWords(m, words, expanded, ents, within);
     let scores = null;
-    for (const word of words) {
-      const acc = new Float32Array(m.n);
-      const seen = new Uint8Array(m.n);
-      const touched = [];
-      for (let fi = 0; fi < m.fields.length; fi++) scoreField(m, word, fi, postings, acc, seen, touched);
+    for (const { acc, seen, touched } of scored) {
       if (scores === null) {
         scores = new Map();
         for (const doc of touched) scores.set(doc, acc[doc]);
@@ -451,85 +670,139 @@ function createSearch(options = {}) {
         for (const [doc, s] of scores) if (seen[doc]) next.set(doc, f(s + acc[doc]));
         scores = next;
       }
-      if (scores.size === 0) break;
     }
+    const exactOf = scored.find((x) => x.exact);
+    hits = Array.from(scores, ([doc, s]) => [doc, s, !exactOf || exactOf.exact[doc] === 1]);
 
-    // Filters: OR inside a facet, AND across facets; facet counts are disjunctive (each facet
-    // counts as if its own filter were off), as readers of faceted search expect.
-    // Work on facet value indexes, not names: this loop runs once per matching document.
-    const keys = ["city", "section", "tactics"];
-    const names = { city: facetsData.city, section: facetsData.section, tactics: facetsData.tactics };
-    const wanted = (k, list) => {
-      const set = new Set();
-      for (const v of list || []) {
-        const i = names[k].indexOf(v);
-        set.add(i); // an unknown value (-1) matches nothing, as a filter should
-      }
-      return set;
-    };
-    const want = [
-      wanted("city", filters.city),
-      wanted("section", filters.section),
-      wanted("tactics", filters.tactics || filters.tactic),
-    ];
-    const counts = [new Int32Array(names.city.length), new Int32Array(names.section.length), new Int32Array(names.tactics.length)];
-    const vals = [[], [], []];
+    let facets = null;
+    if (filtered || opts.facets) ({ hits, facets } = await facetFilter(m, hits, want));
+    hits.sort((a, b) => b[2] - a[2] || b[1] - a[1] || a[0] - b[0]);
+    const hint = hits.length ? null : await explain(m, query, words, scored, ents, filtered, opts, fold);
+    return finish(m, query, fold, hits.slice(0, limit), hits.length, facets, opts, hint);
+  }
+
+  /**
+   * Filters: OR inside a facet, AND across facets; facet counts are disjunctive (each facet
+   * counts as if its own filter were off), as readers of faceted search expect.
+   */
+  async function facetFilter(m, hits, want) {
+    const names = [m.facets.city, m.facets.section, m.facets.tactics];
+    const sets = want.map((list, k) => new Set(list.map((v) => names[k].indexOf(v))));
+    const valuesOf = await facetChunks(m, hits.map((h) => h[0]));
+    const counts = names.map((n) => new Int32Array(n.length));
     const ok = [true, true, true];
-    const hits = [];
-    for (const [doc, score] of scores) {
-      const d = facetsData.d[doc];
-      vals[0] = d[0] == null ? [] : [d[0]];
-      vals[1] = d[1] == null ? [] : [d[1]];
-      vals[2] = d[2];
+    const kept = [];
+    for (const h of hits) {
+      const d = valuesOf(h[0]);
+      const vals = [d[0] == null ? [] : [d[0]], d[1] == null ? [] : [d[1]], d[2]];
+      for (let k = 0; k < 3; k++) ok[k] = sets[k].size === 0 || vals[k].some((v) => sets[k].has(v));
       for (let k = 0; k < 3; k++) {
-        ok[k] = want[k].size === 0 || vals[k].some((v) => want[k].has(v));
-      }
-      for (let k = 0; k < 3; k++) {
-        // a facet counts as if its own filter were off
         let others = true;
         for (let j = 0; j < 3; j++) if (j !== k && !ok[j]) others = false;
         if (others) for (const v of vals[k]) counts[k][v]++;
       }
-      if (ok[0] && ok[1] && ok[2]) hits.push([doc, score]);
+      if (ok[0] && ok[1] && ok[2]) kept.push(h);
     }
-    const facets = emptyFacets();
-    keys.forEach((k, ki) => {
+    const facets = { city: {}, section: {}, tactics: {} };
+    ["city", "section", "tactics"].forEach((key, k) => {
       names[k].forEach((v, i) => {
-        if (counts[ki][i] > 0) facets[k][v] = counts[ki][i];
+        if (counts[k][i] > 0) facets[key][v] = counts[k][i];
       });
     });
-    // Only the shown results need sorting in full: select them first.
-    hits.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-    const top = hits.slice(0, limit);
-    const docs = await Promise.all(top.map(([doc]) => get("d/" + doc + "-" + facetsData.h.substr(doc * 4, 4) + ".js")));
-    const raw = String(query).split(/[\s"“”「」]+/u).filter(Boolean);
+    return { hits: kept, facets };
+  }
+
+  /**
+   * Why nothing matched, truthfully: which words match on their own (and how often), or, for
+   * one word, the longest leading part of it that does; or that the filters hide matches.
+   */
+  async function explain(m, query, words, scored, ents, filtered, opts, fold) {
+    const q = (s) => "“" + s + "”";
+    if (filtered) {
+      const all = await search(query, { limit: 0 });
+      if (all.total > 0) return `筛选条件下没有结果；去掉筛选条件后有 ${all.total} 篇。`;
+    }
+    if (words.length > 1) {
+      const counts = await Promise.all(words.map((w) => countWord(m, w, fold)));
+      const found = words.map((w, i) => [w.text, counts[i]]).filter(([, n]) => n > 0);
+      const missing = words.filter((w, i) => counts[i] === 0).map((w) => q(w.text));
+      if (missing.length) {
+        return `没有包含${missing.join("、")}的报告` + (found.length ? "；" + found.map(([t, n]) => `含${q(t)}的有 ${n} 篇`).join("，") : "") + "。";
+      }
+      return `没有同时包含${words.map((w) => q(w.text)).join("和")}的报告；` + found.map(([t, n]) => `含${q(t)}的有 ${n} 篇`).join("，") + "。";
+    }
+    const text = words[0].text;
+    const chars = Array.from(text);
+    for (let n = chars.length - 1; n >= 2; n--) {
+      const part = chars.slice(0, n).join("");
+      const w = queryWord(part, fold);
+      if (!w.terms.length) continue;
+      const c = await countWord(m, { ...w, open: false, text: part }, fold);
+      if (c > 0) return `没有包含${q(text)}的报告；含${q(part)}的有 ${c} 篇。`;
+    }
+    return `没有包含${q(text)}的报告。`;
+  }
+
+  /** How many documents one word matches on its own (exactly as typed). */
+  async function countWord(m, word, fold) {
+    const w = { ...word, open: false };
+    const ents = await entries(m, w.terms.map(([, t]) => t));
+    if (w.terms.length === 1) return ents.get(w.terms[0][1])?.matches || 0;
+    const within = await candidates(m, [w], ents);
+    const [{ touched }] = await scoreWords(m, [w], [], ents, within);
+    return touched.length;
+  }
+
+  async function finish(m, query, fold, top, total, facets, opts, hint = null) {
+    const docs = await Promise.all(top.map(([doc]) => get("d/" + doc + ".js", m.dir)));
+    const raw = String(query).split(SEPARATORS).filter(Boolean);
     const width = opts.snippetLength || 90;
-    const results = top.map(([doc, score], i) => {
+    const results = top.map(([doc, score, exact], i) => {
       const d = docs[i];
-      let snip = snippet(d.b, raw, width);
-      if (!snip.matched && d.m) {
-        const s2 = snippet(d.m, raw, width);
+      let snip = snippet(d.body, raw, width, fold);
+      if (!snip.matched && d.summary) {
+        const s2 = snippet(d.summary, raw, width, fold);
         if (s2.matched) snip = s2;
       }
       return {
-        slug: d.s,
-        url: d.u,
-        title: d.t,
-        titleHtml: snippet(d.t, raw, 200).html,
+        slug: d.slug,
+        url: d.url,
+        title: d.title,
+        titleHtml: snippet(d.title, raw, 200, fold).html,
         snippet: snip.html,
         score,
-        town: d.w,
-        county: d.k,
-        city: d.c,
-        section: d.x,
+        exact,
+        town: d.town,
+        county: d.county,
+        city: d.city,
+        section: d.section,
       };
     });
-    return { total: hits.length, results, facets };
+    return { total, results, facets: facets || { city: {}, tactics: {}, section: {} }, hint };
   }
 
-  return { search, tokenize, queryTerms };
+  /** The fold map the index uses (loads the table): for tokenizing as the index does. */
+  async function foldTable() {
+    const m = await manifest();
+    foldP = foldP || get(m.fold.file).then((t) => parseFold(t.pairs));
+    return foldP;
+  }
+
+  return { search, tokenize, queryTerms, foldTable };
+}
+
+/** Whether sorted `docs` has a document in [lo, hi]. */
+function overlaps(docs, lo, hi) {
+  let a = 0;
+  let b = docs.length;
+  while (a < b) {
+    const mid = (a + b) >> 1;
+    if (docs[mid] < lo) a = mid + 1;
+    else b = mid;
+  }
+  return a < docs.length && docs[a] <= hi;
 }
 
 // @module-footer (the classic-script copy replaces everything from here)
 __setBase(import.meta.url);
-export { createSearch, tokenize, queryTerms, normalize };
+export { createSearch, tokenize, queryTerms, queryWord, queryWords, normalize };
