@@ -13,11 +13,18 @@
     if (!enginePromise) {
       enginePromise = new Promise(function (resolve, reject) {
         if (window.casebook) return resolve(window.casebook.createSearch());
-        var s = document.createElement("script");
-        s.src = root + "search/search-classic.js";
-        s.onload = function () { resolve(window.casebook.createSearch()); };
-        s.onerror = function () { enginePromise = null; reject(new Error("搜索暂不可用")); };
-        document.head.appendChild(s);
+        // search-text.js (tokenizer, snippets) first: the engine picks it up when it runs.
+        var fail = function () { enginePromise = null; reject(new Error("搜索暂不可用")); };
+        var add = function (file, then) {
+          var s = document.createElement("script");
+          s.src = root + "search/" + file;
+          s.onload = then;
+          s.onerror = fail;
+          document.head.appendChild(s);
+        };
+        add("search-text.js", function () {
+          add("search-classic.js", function () { resolve(window.casebook.createSearch()); });
+        });
       });
     }
     return enginePromise;
