@@ -949,7 +949,6 @@ async function main() {
 
     // 5. 100x
     const bigs = [];
-    SCALES.forEach((x) => x);
     for (const [i, scale] of SCALES.entries()) {
       bigs.push(await scaledRun(tmp, root, sets, scale, "copies", null));
       if (i === 0) bigs.push(await scaledRun(tmp, root, sets, scale, "mixed bodies", rng(SEED + 200)));
