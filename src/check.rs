@@ -12,13 +12,14 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::error::{suggest, Diagnostic, Error, Level, Result};
 use crate::load::{self, Project, Sources};
-use crate::markdown::{internal_href, Body, Link};
+use crate::markdown::{internal_target, Body, Link};
 use crate::model::{self, Site};
 use crate::output::OutputFile;
+use crate::pipeline::{timed, Observer, Stage, Timings};
 use crate::render::{self, RenderOptions};
 
 /// What [`check_project`] found.
@@ -39,30 +40,25 @@ pub struct Checked {
 
 /// Loads, models and renders the project in memory and checks the result. Content problems,
 /// including those that stop a build, come back as diagnostics; `Err` only when something other
-/// than the content failed. `progress` hears the name of each stage as it starts.
-pub fn check_project(project: &Project, progress: &mut dyn FnMut(&'static str)) -> Result<Checked> {
+/// than the content failed. `observer` hears each stage start and end.
+pub fn check_project(project: &Project, observer: &dyn Observer) -> Result<Checked> {
+    let timings = Timings::around(observer);
     let mut checked = Checked::default();
-    progress("loading");
-    let t = Instant::now();
-    let sources = match load::load(project) {
+    let sources = match timed(&timings, Stage::Load, || load::load(project)) {
         Ok(s) => s,
         Err(e) => return failed(project, "", e, "load", checked),
     };
-    checked.timings.push(("load", t.elapsed()));
-
-    progress("reading Markdown");
-    let t = Instant::now();
-    let site = match model::build(&sources) {
+    let site = match timed(&timings, Stage::Model, || model::build(&sources)) {
         Ok(s) => s,
         Err(e) => return failed(project, "", e, "model", checked),
     };
-    checked.timings.push(("model", t.elapsed()));
     checked.reports = site.reports.len();
     checked.pages = site.pages.len();
 
-    progress("rendering");
-    let t = Instant::now();
-    let files = match render::render(&site, &sources.theme, &RenderOptions::default()) {
+    let rendered = timed(&timings, Stage::Render, || {
+        render::render(&site, &sources.theme, &RenderOptions::default())
+    });
+    let files = match rendered {
         Ok(f) => f,
         Err(e) => {
             let theme = sources.config.theme.clone();
@@ -73,12 +69,8 @@ pub fn check_project(project: &Project, progress: &mut dyn FnMut(&'static str)) 
             return Ok(c);
         }
     };
-    checked.timings.push(("render", t.elapsed()));
-
-    progress("checking links");
-    let t = Instant::now();
-    checked.diagnostics = check(&site, &sources, &files);
-    checked.timings.push(("check", t.elapsed()));
+    checked.diagnostics = timed(&timings, Stage::Check, || check(&site, &sources, &files));
+    checked.timings = timings.take();
     Ok(checked)
 }
 
@@ -428,7 +420,8 @@ fn check_link(
             slug,
             fragment,
         } => {
-            if internal_href(&link.dest).is_none() || !matches!(kind.as_str(), "reports" | "pages")
+            if internal_target(&link.dest).is_none()
+                || !matches!(kind.as_str(), "reports" | "pages")
             {
                 return err(format!(
                     "`{}` is not a link to a report or page: write `@/reports/<slug>` or \

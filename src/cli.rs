@@ -7,9 +7,9 @@ use std::sync::Mutex;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
-use casebook::build::{build, BuildOptions};
 use casebook::error::{Diagnostic, Error, Level};
 use casebook::load::Project;
+use casebook::pipeline::{self, BuildOptions, Observer, Stage, Timings};
 use casebook::serve::{ServeEvent, ServeOptions};
 
 use crate::diagnostics_print::{self, Format, Progress};
@@ -151,22 +151,18 @@ fn run_build(args: BuildArgs) -> Result<i32> {
         output,
         force: args.force,
     };
-    match build(&options) {
+    let started = std::time::Instant::now();
+    let timings = Timings::new();
+    match pipeline::build(&options, &timings) {
         Ok(report) => {
             print_diagnostics(&report.warnings, &options.project.root);
-            let stages: Vec<String> = report
-                .timings
-                .iter()
-                .map(|(n, d)| format!("{n} {:.0} ms", d.as_secs_f64() * 1000.0))
-                .collect();
-            let total = report.total.as_secs_f64();
             eprintln!(
                 "built {} reports, {} files into {} in {:.0} ms ({}){}",
                 report.reports,
                 report.files,
                 options.output.display(),
-                total * 1000.0,
-                stages.join(", "),
+                started.elapsed().as_secs_f64() * 1000.0,
+                diagnostics_print::stages(&timings.take()),
                 if report.warnings.is_empty() {
                     String::new()
                 } else {
@@ -192,6 +188,25 @@ fn run_build(args: BuildArgs) -> Result<i32> {
 /// `root`) and a caret, coloured on a terminal.
 pub(crate) fn print_diagnostics(diags: &[Diagnostic], root: &Path) {
     diagnostics_print::print(diags, root, Format::Human);
+}
+
+/// The terminal's progress line as a pipeline observer: each stage's name as it starts.
+struct StageProgress(Mutex<Progress>);
+
+impl Observer for StageProgress {
+    fn started(&self, stage: Stage) {
+        let what = match stage {
+            Stage::Load => "loading",
+            Stage::Model => "reading Markdown",
+            Stage::Render => "rendering",
+            Stage::Index => "indexing",
+            Stage::Write => "writing",
+            Stage::Check => "checking links",
+        };
+        if let Ok(mut p) = self.0.lock() {
+            p.stage(what);
+        }
+    }
 }
 
 /// `casebook serve`.
@@ -366,10 +381,9 @@ pub(crate) struct CheckArgs {
 fn run_check(args: CheckArgs) -> Result<i32> {
     let project = args.site.project()?;
     let started = std::time::Instant::now();
-    let mut progress = Progress::new("checking");
-    let checked = casebook::check::check_project(&project, &mut |s| progress.stage(s))
-        .context("check failed")?;
-    progress.clear();
+    let progress = StageProgress(Mutex::new(Progress::new("checking")));
+    let checked = casebook::check::check_project(&project, &progress).context("check failed")?;
+    progress.0.lock().map(|mut p| p.clear()).ok();
     let mut diags = checked.diagnostics;
     if args.strict {
         for d in &mut diags {

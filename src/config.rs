@@ -60,6 +60,59 @@ impl SiteConfig {
             .find(|(_, def)| def.aliases.iter().any(|a| a == name))
             .map_or(name, |(canonical, _)| canonical.as_str())
     }
+
+    /// What is wrong with a tactic the vocabulary does not know (an alias counts as known),
+    /// with the closest known name; `None` when it is known or there is no vocabulary.
+    pub fn unknown_tactic(&self, tactic: &str) -> Option<String> {
+        let t = tactic.trim();
+        (!self.tactics.is_empty() && !self.tactics.contains_key(self.canonical_tactic(t))).then(
+            || {
+                format!(
+                    "tactic `{t}` is not in the vocabulary of site.yaml{}",
+                    hint(t, self.tactics.keys().map(String::as_str))
+                )
+            },
+        )
+    }
+
+    /// What is wrong with a metric key the registry does not know.
+    pub fn unknown_metric(&self, key: &str) -> Option<String> {
+        (!self.metrics.is_empty() && !self.metrics.contains_key(key)).then(|| {
+            format!(
+                "metric `{key}` is not in the registry of site.yaml{}",
+                hint(key, self.metrics.keys().map(String::as_str))
+            )
+        })
+    }
+
+    /// What is wrong with a city `site.yaml` does not list.
+    pub fn unknown_city(&self, city: &str) -> Option<String> {
+        (!self.cities.is_empty() && !self.cities.iter().any(|c| c == city)).then(|| {
+            format!(
+                "city `{city}` is not listed in site.yaml{}",
+                hint(city, self.cities.iter().map(String::as_str))
+            )
+        })
+    }
+
+    /// What is wrong with a section `site.yaml` does not list.
+    pub fn unknown_section(&self, section: &str) -> Option<String> {
+        (!self.sections.is_empty() && !self.sections.iter().any(|s| s.name() == section)).then(
+            || {
+                format!(
+                    "section `{section}` is not listed in site.yaml{}",
+                    hint(section, self.sections.iter().map(|s| s.name()))
+                )
+            },
+        )
+    }
+}
+
+/// `; did you mean `x`?` for the known name closest to `name`, or nothing.
+fn hint<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> String {
+    crate::error::suggest(name, known)
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default()
 }
 
 /// One metric of the registry.

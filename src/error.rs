@@ -41,6 +41,29 @@ pub enum Error {
     /// A command-line or configuration value is invalid.
     #[error("{0}")]
     Invalid(String),
+    /// A file that a command would create is there already; nothing was overwritten.
+    #[error("{} already {what}; not overwriting anything", path.display())]
+    Exists {
+        /// The file or folder.
+        path: PathBuf,
+        /// What is in the way (`has site.yaml`, `exists (pick another slug)`).
+        what: String,
+    },
+    /// A worker thread panicked while it held shared state; the run cannot be trusted.
+    #[error("{0}: a worker thread panicked")]
+    Poisoned(&'static str),
+    /// A data export could not be encoded.
+    #[error("cannot write the {what} export: {message}")]
+    Export {
+        /// Which export (`JSON`, `CSV`).
+        what: &'static str,
+        /// The encoder's message.
+        message: String,
+    },
+    /// A file of the site would land outside the output folder (a path with `..`, absolute, or
+    /// one of the output's own bookkeeping names).
+    #[error("refusing to write outside the output folder: {0}")]
+    OutsideOutput(String),
     /// The output folder cannot be used; nothing was written or removed.
     #[error("cannot build into {}: {reason}", path.display())]
     Output {

@@ -9,13 +9,14 @@ use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag
 use serde::Serialize;
 
 use crate::error::line_col;
+use crate::urls::Route;
 
 /// A rendered Markdown body.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Body {
-    /// HTML. Internal `@/` links are resolved relative to a page two folders deep
-    /// (`reports/<slug>/index.html`), which every report and page is.
-    pub html: String,
+    /// HTML, with internal `@/` links kept as routes: a page resolves them to links from
+    /// itself ([`Html::for_page`]).
+    pub html: Html,
     /// Plain text for search and snippets: blocks (paragraphs, headings, list items, table
     /// rows) separated by a blank line, line breaks inside a block kept as one `\n`, table
     /// cells separated by ` | `. Search joins CJK text across a line break but not across a
@@ -47,6 +48,108 @@ pub struct Link {
     pub line: usize,
     /// 1-based column.
     pub col: usize,
+}
+
+/// A body's HTML: the text between internal links, and the links' targets.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Html {
+    parts: Vec<HtmlPart>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+enum HtmlPart {
+    Raw(String),
+    Link(InternalLink),
+}
+
+/// An internal link (`@/reports/<slug>#x`, `@/pages/<slug>`) of a body.
+#[derive(Debug, Clone, Serialize)]
+pub struct InternalLink {
+    /// Whether it leads to a report (else a page).
+    pub report: bool,
+    /// The target's slug, as the href escapes it.
+    pub slug: String,
+    /// `#fragment` or empty, as the href escapes it.
+    pub fragment: String,
+}
+
+impl InternalLink {
+    /// The page it leads to.
+    pub fn route(&self) -> Route<'_> {
+        if self.report {
+            Route::Report(&self.slug)
+        } else {
+            Route::Page(&self.slug)
+        }
+    }
+}
+
+impl Html {
+    /// The HTML as it appears on page `from`: internal links relative to it.
+    pub fn for_page(&self, from: &Route<'_>) -> String {
+        self.resolve(|l| l.route().url_from(from) + &l.fragment)
+    }
+
+    /// The HTML with each internal link's href given by `href` (already escaped for an
+    /// attribute: slugs and fragments are).
+    pub fn resolve(&self, href: impl Fn(&InternalLink) -> String) -> String {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                HtmlPart::Raw(s) => out.push_str(s),
+                HtmlPart::Link(l) => out.push_str(&href(l)),
+            }
+        }
+        out
+    }
+
+    /// Whether there is no HTML at all.
+    pub fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+}
+
+/// Stands for an internal link's href while pulldown-cmark writes the HTML (which escapes the
+/// target as any href); split off right after. Drawn per process: content cannot forge it.
+fn link_sentinel() -> &'static str {
+    use std::hash::BuildHasher;
+    static SENTINEL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SENTINEL.get_or_init(|| {
+        let nonce = std::collections::hash_map::RandomState::new().hash_one(1);
+        format!("cblnk{nonce:016x}_")
+    })
+}
+
+/// Splits pulldown-cmark's HTML at the sentinels of internal links into parts.
+fn split_links(html: String) -> Html {
+    let sentinel = link_sentinel();
+    if !html.contains(sentinel) {
+        return Html {
+            parts: vec![HtmlPart::Raw(html)],
+        };
+    }
+    let mut parts = Vec::new();
+    let mut rest = html.as_str();
+    while let Some(i) = rest.find(sentinel) {
+        parts.push(HtmlPart::Raw(rest[..i].to_string()));
+        let after = &rest[i + sentinel.len()..];
+        let end = after.find('"').unwrap_or(after.len());
+        // The escaped `<kind>/<slug>#<fragment>` written by `internal_href`.
+        let target = &after[..end];
+        let (path, fragment) = match target.find('#') {
+            Some(h) => (&target[..h], &target[h..]),
+            None => (target, ""),
+        };
+        let (kind, slug) = path.split_once('/').unwrap_or(("reports", path));
+        parts.push(HtmlPart::Link(InternalLink {
+            report: kind == "reports",
+            slug: slug.to_string(),
+            fragment: fragment.to_string(),
+        }));
+        rest = &after[end..];
+    }
+    parts.push(HtmlPart::Raw(rest.to_string()));
+    Html { parts }
 }
 
 /// Renders `source` (a body that starts on file line `first_line`).
@@ -95,9 +198,10 @@ pub fn render(source: &str, first_line: usize) -> Body {
                         col,
                     });
                 }
-                if let Some(rewritten) = internal_href(dest_url) {
+                if let Some((kind, slug, fragment)) = internal_target(dest_url) {
+                    let marked = format!("{}{kind}/{slug}{fragment}", link_sentinel());
                     if let Event::Start(Tag::Link { dest_url, .. }) = &mut events[i].0 {
-                        *dest_url = CowStr::from(rewritten);
+                        *dest_url = CowStr::from(marked);
                     }
                 }
             }
@@ -107,7 +211,9 @@ pub fn render(source: &str, first_line: usize) -> Body {
     }
 
     body.text = plain_text(&events);
-    pulldown_cmark::html::push_html(&mut body.html, events.into_iter().map(|(e, _)| e));
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, events.into_iter().map(|(e, _)| e));
+    body.html = split_links(html);
     body
 }
 
@@ -145,9 +251,10 @@ fn plain_text(events: &[(Event<'_>, std::ops::Range<usize>)]) -> String {
     text.trim().to_string()
 }
 
-/// Rewrites `@/reports/<slug>` (optionally with `.md`, a trailing `/` or a `#fragment`) and
-/// `@/pages/<slug>` into links relative to a page two folders deep.
-pub fn internal_href(dest: &str) -> Option<String> {
+/// The kind (`reports` or `pages`), slug and `#fragment` (or empty) of an internal link:
+/// `@/reports/<slug>` (optionally with `.md`, a trailing `/` or a `#fragment`) or
+/// `@/pages/<slug>`.
+pub fn internal_target(dest: &str) -> Option<(&'static str, &str, String)> {
     let rest = dest.strip_prefix("@/")?;
     let (path, fragment) = match rest.split_once('#') {
         Some((p, f)) => (p, format!("#{f}")),
@@ -158,10 +265,15 @@ pub fn internal_href(dest: &str) -> Option<String> {
     let mut parts = path.split('/');
     let kind = parts.next()?;
     let slug = parts.next_back()?;
-    if !matches!(kind, "reports" | "pages") || slug.is_empty() {
+    let kind = match kind {
+        "reports" => "reports",
+        "pages" => "pages",
+        _ => return None,
+    };
+    if slug.is_empty() {
         return None;
     }
-    Some(format!("../../{kind}/{slug}/index.html{fragment}"))
+    Some((kind, slug, fragment))
 }
 
 fn heading_level(level: HeadingLevel) -> u8 {

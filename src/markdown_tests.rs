@@ -1,15 +1,17 @@
 use super::*;
 
+/// The body as a report page shows it.
+fn on_report(body: &Body) -> String {
+    body.html.for_page(&Route::Report("here"))
+}
+
 #[test]
 fn chinese_headings_get_unique_stable_ids() {
     let body = render("## 制度与时代“合拍”\n\ntext\n\n## 制度与时代“合拍”\n", 1);
     assert_eq!(body.headings[0].id, "制度与时代-合拍");
     assert_eq!(body.headings[1].id, "制度与时代-合拍-1");
-    assert!(
-        body.html.contains(r#"<h2 id="制度与时代-合拍">"#),
-        "{}",
-        body.html
-    );
+    let html = on_report(&body);
+    assert!(html.contains(r#"<h2 id="制度与时代-合拍">"#), "{html}");
 }
 
 #[test]
@@ -18,19 +20,25 @@ fn tables_footnotes_strikethrough() {
         "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~x~~ y[^1]\n\n[^1]: note\n",
         1,
     );
-    assert!(body.html.contains("<table>"));
-    assert!(body.html.contains("<del>x</del>"));
-    assert!(body.html.contains("footnote"));
+    let html = on_report(&body);
+    assert!(html.contains("<table>"));
+    assert!(html.contains("<del>x</del>"));
+    assert!(html.contains("footnote"));
 }
 
 #[test]
 fn internal_links_are_rewritten_and_positioned() {
     let body = render("first\n\nsee [三墩](@/reports/sandun.md#a)\n", 5);
+    let html = on_report(&body);
     assert!(
-        body.html
-            .contains(r#"href="../../reports/sandun/index.html#a""#),
-        "{}",
-        body.html
+        html.contains(r#"href="../../reports/sandun/index.html#a""#),
+        "{html}"
+    );
+    // On a page one folder deep the same link is one `../` shorter: bodies keep routes.
+    let on_print = body.html.for_page(&Route::Print);
+    assert!(
+        on_print.contains(r#"href="../reports/sandun/index.html#a""#),
+        "{on_print}"
     );
     assert_eq!(body.links[0].line, 7);
     assert_eq!(body.links[0].col, 5);

@@ -14,11 +14,9 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use walkdir::WalkDir;
-
 use crate::config::SiteConfig;
-use crate::error::{suggest, Diagnostic, Error, Result};
-use crate::load::{front_matter, Project};
+use crate::error::{Diagnostic, Error, Result};
+use crate::load::{self, Project};
 use crate::slug;
 use crate::theme::Theme;
 
@@ -61,7 +59,7 @@ pub fn new_report(project: &Project, report: &NewReport) -> Result<Created> {
     }
     let date = match &report.date {
         Some(d) => {
-            if d.len() != 10 || chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
+            if !load::is_date(d) {
                 return Err(Error::Invalid(format!(
                     "--date must be a real date written YYYY-MM-DD, found `{d}`"
                 )));
@@ -73,14 +71,14 @@ pub fn new_report(project: &Project, report: &NewReport) -> Result<Created> {
             .format("%Y-%m-%d")
             .to_string(),
     };
-    let config = read_config(project)?;
+    let config = load::config(project)?;
     let reports = project.content.join("reports");
     let path = reports.join(format!("{}.md", report.slug));
-    if let Some(existing) = same_slug(&reports, &report.slug) {
-        return Err(Error::Invalid(format!(
-            "{} already exists; not overwriting it (pick another slug)",
-            project.display_path(&existing).display()
-        )));
+    if let Some(existing) = same_slug(project, &report.slug) {
+        return Err(Error::Exists {
+            path: project.display_path(&existing),
+            what: "exists (pick another slug)".into(),
+        });
     }
     let shown = project.display_path(&path);
     let warnings = unknown_names(&config, report, &shown);
@@ -100,57 +98,25 @@ pub fn new_report(project: &Project, report: &NewReport) -> Result<Created> {
     })
 }
 
-/// `site.yaml` when there is one, for the vocabulary and registry; defaults otherwise.
-fn read_config(project: &Project) -> Result<SiteConfig> {
-    let path = project.root.join("site.yaml");
-    match fs::read_to_string(&path) {
-        Ok(text) if text.trim().is_empty() => Ok(SiteConfig::default()),
-        Ok(text) => front_matter::parse_document(&project.display_path(&path), &text)
-            .map_err(|d| Error::Content(vec![d])),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(SiteConfig::default()),
-        Err(e) => Err(Error::io(path, e)),
+/// A report that has `slug` already: one that loads with it, or a report file named
+/// `<slug>.md` (its default slug) that does not load.
+fn same_slug(project: &Project, slug: &str) -> Option<PathBuf> {
+    let loaded = load::read_all(project);
+    if let Some(r) = loaded.reports.iter().find(|r| r.slug == slug) {
+        return Some(project.root.join(&r.path));
     }
-}
-
-/// A report file under `reports` whose file stem is `slug` (the default slug of a report).
-fn same_slug(reports: &Path, slug: &str) -> Option<PathBuf> {
     let name = format!("{slug}.md");
-    WalkDir::new(reports)
+    load::report_files(project)
         .into_iter()
-        .filter_map(std::result::Result::ok)
-        .find(|e| e.file_type().is_file() && e.file_name().to_str() == Some(name.as_str()))
-        .map(walkdir::DirEntry::into_path)
+        .find(|p| p.file_name().and_then(|n| n.to_str()) == Some(name.as_str()))
 }
 
 fn unknown_names(config: &SiteConfig, report: &NewReport, path: &Path) -> Vec<Diagnostic> {
-    let mut warnings = Vec::new();
-    if !config.cities.is_empty() && !config.cities.contains(&report.city) {
-        let hint = suggest(&report.city, config.cities.iter().map(String::as_str))
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default();
-        warnings.push(Diagnostic::warning(
-            path,
-            0,
-            0,
-            format!("city `{}` is not listed in site.yaml{hint}", report.city),
-        ));
-    }
-    if !config.tactics.is_empty() {
-        for t in &report.tactics {
-            if !config.tactics.contains_key(config.canonical_tactic(t)) {
-                let hint = suggest(t, config.tactics.keys().map(String::as_str))
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
-                warnings.push(Diagnostic::warning(
-                    path,
-                    0,
-                    0,
-                    format!("tactic `{t}` is not in the vocabulary of site.yaml{hint}"),
-                ));
-            }
-        }
-    }
-    warnings
+    std::iter::once(config.unknown_city(&report.city))
+        .chain(report.tactics.iter().map(|t| config.unknown_tactic(t)))
+        .flatten()
+        .map(|message| Diagnostic::warning(path, 0, 0, message))
+        .collect()
 }
 
 /// A YAML scalar for a name: plain when that is unambiguous, else double-quoted (JSON string
@@ -332,11 +298,10 @@ pub fn init(dir: &Path, with_theme: bool) -> Result<Vec<PathBuf>> {
         .map(|(p, _)| p.display().to_string())
         .collect();
     if !existing.is_empty() {
-        return Err(Error::Invalid(format!(
-            "{} already has {}; not overwriting anything",
-            dir.display(),
-            existing.join(", ")
-        )));
+        return Err(Error::Exists {
+            path: dir.to_path_buf(),
+            what: format!("has {}", existing.join(", ")),
+        });
     }
     for (rel, bytes) in &files {
         let path = dir.join(rel);
@@ -362,8 +327,9 @@ mod tests {
 
     #[test]
     fn report_text_lists_vocabulary_and_registry_as_comments() {
-        let config: SiteConfig = front_matter::parse_document(Path::new("site.yaml"), INIT_CONFIG)
-            .expect("init config parses");
+        let config: SiteConfig =
+            crate::load::front_matter::parse_document(Path::new("site.yaml"), INIT_CONFIG)
+                .expect("init config parses");
         let text = report_text(
             &config,
             &NewReport {

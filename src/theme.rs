@@ -13,6 +13,7 @@ use include_dir::{include_dir, Dir};
 use walkdir::WalkDir;
 
 use crate::error::Diagnostic;
+use crate::load::front_matter::parse_document;
 
 static DEFAULT_THEME: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
 
@@ -25,7 +26,13 @@ pub struct Theme {
     pub builtin_templates: BTreeMap<String, String>,
     /// Static file path (relative, `/`-separated) to bytes, overrides applied.
     pub statics: BTreeMap<String, Vec<u8>>,
+    /// Interface strings: language (`zh-CN`) to key (`title.cities`) to text, from
+    /// `strings/<language>.yaml`, a site's keys laid over the embedded ones.
+    pub strings: BTreeMap<String, BTreeMap<String, String>>,
 }
+
+/// The language whose strings stand in for a language the theme has no file for.
+const FALLBACK_LANGUAGE: &str = "zh-CN";
 
 impl Theme {
     /// The embedded default theme alone.
@@ -46,7 +53,23 @@ impl Theme {
                     .insert(rel_name(file.path(), "static"), file.contents().to_vec());
             }
         }
+        if let Some(dir) = DEFAULT_THEME.get_dir("strings") {
+            for file in walk_embedded(dir) {
+                let text = String::from_utf8_lossy(file.contents());
+                // The embedded files are ours and tested; a broken one is a bug caught there.
+                if let Ok(map) = parse_document(file.path(), &text) {
+                    theme.strings.insert(language_of(file.path()), map);
+                }
+            }
+        }
         theme
+    }
+
+    /// The strings for `language`, or the fallback language's when the theme has none.
+    pub fn strings(&self, language: &str) -> Option<&BTreeMap<String, String>> {
+        self.strings
+            .get(language)
+            .or_else(|| self.strings.get(FALLBACK_LANGUAGE))
     }
 
     /// The embedded theme with the files under `root/themes/<name>/` laid over it.
@@ -62,6 +85,7 @@ impl Theme {
             ));
             return theme;
         }
+        load_strings(&base.join("strings"), &mut theme, diags);
         for (sub, is_template) in [("templates", true), ("static", false)] {
             let dir = base.join(sub);
             if !dir.is_dir() {
@@ -124,6 +148,42 @@ impl Theme {
             .map(|f| (f.path().to_string_lossy().replace('\\', "/"), f.contents()))
             .collect()
     }
+}
+
+/// Lays a site's `strings/<language>.yaml` files over the embedded strings, key by key.
+fn load_strings(dir: &Path, theme: &mut Theme, diags: &mut Vec<Diagnostic>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let mut files: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    files.sort();
+    for path in files
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+    {
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                diags.push(Diagnostic::error(&path, 0, 0, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        match parse_document::<BTreeMap<String, String>>(&path, &text) {
+            Ok(map) => theme
+                .strings
+                .entry(language_of(&path))
+                .or_default()
+                .extend(map),
+            Err(d) => diags.push(d),
+        }
+    }
+}
+
+/// `zh-CN` for `strings/zh-CN.yaml`.
+fn language_of(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn walk_embedded<'a>(dir: &'a Dir<'a>) -> impl Iterator<Item = &'a include_dir::File<'a>> {

@@ -34,7 +34,7 @@ pub(super) fn documents(site: &Site, dir: &str, sink: &Sink<'_>) -> Result<()> {
         let doc = DocView {
             slug: &r.slug,
             title: &m.title,
-            url: report_url(&r.slug),
+            url: crate::urls::Route::Report(&r.slug).path(),
             town: &m.town,
             county: m.county.as_deref(),
             city: &m.city,
@@ -87,11 +87,4 @@ pub(super) fn documents(site: &Site, dir: &str, sink: &Sink<'_>) -> Result<()> {
             let json = serde_json::to_string(&chunk).map_err(terr)?;
             put(sink, dir, &format!("f{k}.js"), &json)
         })
-}
-
-/// A report page's path from the site root. The same path as the report page render writes
-/// (`render::views::report_url`); kept here so that index does not import render, until one
-/// module owns every URL.
-fn report_url(slug: &str) -> String {
-    format!("reports/{slug}/index.html")
 }

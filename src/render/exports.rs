@@ -22,12 +22,15 @@ pub(super) fn exports(site: &Site) -> Result<Vec<OutputFile>> {
         .iter()
         .map(|r| ExportReport {
             slug: &r.slug,
-            url: super::report_url(&r.slug),
+            url: crate::urls::Route::Report(&r.slug).path(),
             path: r.path.to_string_lossy().replace('\\', "/"),
             meta: &r.meta,
         })
         .collect();
-    let json = serde_json::to_vec_pretty(&list).map_err(|e| Error::Invalid(e.to_string()))?;
+    let json = serde_json::to_vec_pretty(&list).map_err(|e| Error::Export {
+        what: "JSON",
+        message: e.to_string(),
+    })?;
 
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = [
@@ -38,7 +41,10 @@ pub(super) fn exports(site: &Site) -> Result<Vec<OutputFile>> {
     .map(|s| s.to_string())
     .collect();
     header.extend(site.metrics.iter().map(|m| m.key.clone()));
-    let csv_err = |e: csv::Error| Error::Invalid(format!("csv export: {e}"));
+    let csv_err = |e: csv::Error| Error::Export {
+        what: "CSV",
+        message: e.to_string(),
+    };
     w.write_record(&header).map_err(csv_err)?;
     for r in &site.reports {
         let m = &r.meta;
@@ -55,17 +61,20 @@ pub(super) fn exports(site: &Site) -> Result<Vec<OutputFile>> {
             m.source.clone().unwrap_or_default(),
             m.tactics.join(";"),
             m.summary.clone().unwrap_or_default(),
-            super::report_url(&r.slug),
+            crate::urls::Route::Report(&r.slug).path(),
         ];
         row.extend(site.metrics.iter().map(|k| {
             site.metric(r, &k.key)
-                .map(super::fmt_num)
+                .map(crate::render::views::fmt_num)
                 .unwrap_or_default()
         }));
         w.write_record(&row).map_err(csv_err)?;
     }
     let mut csv_bytes = b"\xEF\xBB\xBF".to_vec(); // BOM: spreadsheet apps then read UTF-8 Chinese right.
-    csv_bytes.extend(w.into_inner().map_err(|e| Error::Invalid(e.to_string()))?);
+    csv_bytes.extend(w.into_inner().map_err(|e| Error::Export {
+        what: "CSV",
+        message: e.to_string(),
+    })?);
     Ok(vec![
         OutputFile {
             path: "data/reports.json".into(),

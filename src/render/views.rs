@@ -1,9 +1,12 @@
 //! Serializable views of the model for templates: borrowed where possible, with URLs relative
 //! to the site root (templates prefix them with `root`, the way up from the current page).
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
-use crate::model::{Report, Site};
+use crate::model::{Group, Page, Report, Site};
+use crate::urls::{Listing, Route, SiteUrls};
 
 /// Site-wide values every template sees as `site`.
 #[derive(Debug, Serialize)]
@@ -16,6 +19,127 @@ pub(crate) struct SiteView<'a> {
     pub(crate) counts: Counts,
     pub(crate) sections: Vec<Link<'a>>,
     pub(crate) footer_pages: Vec<Link<'a>>,
+    /// The fixed pages' paths (`{{ root }}{{ site.urls.contents }}`).
+    pub(crate) urls: SiteUrls,
+    /// The theme's interface strings in the site's language.
+    #[serde(skip)]
+    pub(crate) strings: Strings<'a>,
+}
+
+/// The theme's interface strings for the site's language (see [`crate::theme::Theme::strings`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Strings<'a> {
+    map: Option<&'a BTreeMap<String, String>>,
+}
+
+impl<'a> Strings<'a> {
+    /// The title of a page kind (`title.<key>`), or the key where the theme has none.
+    pub(crate) fn title(&self, key: &'a str) -> &'a str {
+        self.map
+            .and_then(|m| m.get(&format!("title.{key}")))
+            .map_or(key, String::as_str)
+    }
+}
+
+/// The site-wide view every page shares.
+pub(crate) fn site_view<'a>(site: &'a Site, theme: &'a crate::theme::Theme) -> SiteView<'a> {
+    let mut towns: Vec<(&str, &str)> = site
+        .reports
+        .iter()
+        .map(|r| (r.meta.city.as_str(), r.meta.town.as_str()))
+        .collect();
+    towns.sort();
+    towns.dedup();
+    let mut counties: Vec<(&str, &str)> = site
+        .reports
+        .iter()
+        .filter_map(|r| Some((r.meta.city.as_str(), r.meta.county.as_deref()?)))
+        .collect();
+    counties.sort();
+    counties.dedup();
+    SiteView {
+        title: &site.config.title,
+        subtitle: site.config.subtitle.as_deref(),
+        description: site.config.description.as_deref(),
+        language: &site.config.language,
+        base_url: site.config.base_url.as_deref(),
+        counts: Counts {
+            reports: site.reports.len(),
+            cities: site.cities.len(),
+            counties: counties.len(),
+            towns: towns.len(),
+            tactics: site.tactics.len(),
+        },
+        sections: site
+            .sections
+            .iter()
+            .map(|s| Link {
+                name: &s.group.name,
+                url: Route::list(Listing::Section, &s.group.slug).path(),
+                count: Some(s.group.reports.len()),
+            })
+            .collect(),
+        footer_pages: site
+            .pages
+            .iter()
+            .map(|p| Link {
+                name: &p.meta.title,
+                url: Route::Page(&p.slug).path(),
+                count: None,
+            })
+            .collect(),
+        urls: SiteUrls::default(),
+        strings: Strings {
+            map: theme.strings(&site.config.language),
+        },
+    }
+}
+
+/// A group (city, tactic, section) where a page names or lists it.
+#[derive(Serialize)]
+pub(crate) struct GroupView<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) slug: &'a str,
+    pub(crate) url: String,
+    pub(crate) description: &'a str,
+    pub(crate) count: usize,
+}
+
+pub(crate) fn group_view(g: &Group, kind: Listing) -> GroupView<'_> {
+    GroupView {
+        name: &g.name,
+        slug: &g.slug,
+        url: Route::list(kind, &g.slug).path(),
+        description: &g.description,
+        count: g.reports.len(),
+    }
+}
+
+/// A page (foreword, about...) as another page shows it, with its body as resolved for that
+/// page (internal links relative to it).
+#[derive(Serialize)]
+pub(crate) struct PageView<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) slug: &'a str,
+    pub(crate) url: String,
+    pub(crate) label: Option<&'a str>,
+    pub(crate) author: Option<&'a str>,
+    pub(crate) date: Option<&'a str>,
+    pub(crate) summary: Option<&'a str>,
+    pub(crate) body: String,
+}
+
+pub(crate) fn page_view(p: &Page, body: String) -> PageView<'_> {
+    PageView {
+        title: &p.meta.title,
+        slug: &p.slug,
+        url: Route::Page(&p.slug).path(),
+        label: p.meta.label.as_deref(),
+        author: p.meta.author.as_deref(),
+        date: p.meta.date.as_deref(),
+        summary: p.meta.summary.as_deref(),
+        body,
+    }
 }
 
 /// Figures at a glance.
@@ -72,10 +196,11 @@ impl<'a> ReportView<'a> {
             name: ReportRef::new(r, ""),
             section: r.meta.section.as_deref().map(|s| Link {
                 name: s,
-                url: format!(
-                    "sections/{}/index.html",
-                    r.section_slug.as_deref().unwrap_or_default()
-                ),
+                url: Route::list(
+                    Listing::Section,
+                    r.section_slug.as_deref().unwrap_or_default(),
+                )
+                .path(),
                 count: None,
             }),
             level: r.meta.level.as_deref(),
@@ -92,7 +217,7 @@ impl<'a> ReportView<'a> {
                 .zip(&r.tactic_slugs)
                 .map(|(name, slug)| Link {
                     name,
-                    url: format!("tactics/{slug}/index.html"),
+                    url: Route::list(Listing::Tactic, slug).path(),
                     count: None,
                 })
                 .collect(),
@@ -140,7 +265,7 @@ impl<'a> ReportRef<'a> {
     pub(crate) fn new(r: &'a Report, item: &'a str) -> Self {
         ReportRef {
             slug: &r.slug,
-            url: report_url(&r.slug),
+            url: Route::Report(&r.slug).path(),
             title: &r.meta.title,
             town: &r.meta.town,
             county: r.meta.county.as_deref(),
@@ -154,14 +279,9 @@ impl<'a> ReportRef<'a> {
 fn city_link(r: &Report) -> Link<'_> {
     Link {
         name: &r.meta.city,
-        url: format!("cities/{}/index.html", r.city_slug),
+        url: Route::list(Listing::City, &r.city_slug).path(),
         count: None,
     }
-}
-
-/// Root-relative URL of a report page.
-pub(crate) fn report_url(slug: &str) -> String {
-    format!("reports/{slug}/index.html")
 }
 
 /// A number as people write it: no `.0` on whole numbers, at most two decimals otherwise.

@@ -105,10 +105,7 @@ impl Staging {
             || rel.is_absolute()
             || rel.components().any(|c| !matches!(c, Component::Normal(_)))
         {
-            return Err(Error::Invalid(format!(
-                "refusing to write outside the output folder: {}",
-                file.path
-            )));
+            return Err(Error::OutsideOutput(file.path.clone()));
         }
         let key = key_of(rel);
         let again = self.note(&key, false)?.is_some();
@@ -144,7 +141,7 @@ impl Staging {
 
     /// Whether every folder on the way to `rel` in the previous output is a real folder.
     fn under_real_folders(&self, old: &Path, rel: &Path) -> Result<bool> {
-        let poisoned = || Error::Invalid("write: a thread panicked".into());
+        let poisoned = || Error::Poisoned("write");
         for folder in rel.ancestors().skip(1) {
             if folder.as_os_str().is_empty() {
                 break;
@@ -177,7 +174,7 @@ impl Staging {
         Ok(self
             .put
             .lock()
-            .map_err(|_| Error::Invalid("write: a thread panicked".into()))?
+            .map_err(|_| Error::Poisoned("write"))?
             .insert(path.to_string(), staged))
     }
 
@@ -188,12 +185,7 @@ impl Staging {
         let Some(dir) = self.dir.take() else {
             return Ok(());
         };
-        let put = std::mem::take(
-            &mut *self
-                .put
-                .lock()
-                .map_err(|_| Error::Invalid("write: a thread panicked".into()))?,
-        );
+        let put = std::mem::take(&mut *self.put.lock().map_err(|_| Error::Poisoned("write"))?);
         let output = &self.claimed.dir;
         let mut ops = moves(&dir, output)?;
         ops.extend(stale(output, &put)?);

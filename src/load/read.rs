@@ -1,0 +1,365 @@
+//! Reading one content file: walking the content folders, front matter into typed metadata,
+//! and the checks every file gets (date, slug) before it becomes a [`Source`].
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use walkdir::WalkDir;
+
+use super::front_matter::{parse_fields, split, Fields};
+use super::{PageMeta, PageSource, Project, ReportMeta, ReportSource, Source, MAX_FILE_BYTES};
+use crate::error::{line_col, Diagnostic};
+use crate::slug;
+
+pub(super) const REPORT_KEYS: &[&str] = &[
+    "title",
+    "town",
+    "county",
+    "city",
+    "section",
+    "level",
+    "summary",
+    "author",
+    "date",
+    "source",
+    "tactics",
+    "metrics",
+    "slug",
+    "draft",
+    "weight",
+    "extra",
+    "subtitle",
+    "author_role",
+];
+pub(super) const PAGE_KEYS: &[&str] = &[
+    "title",
+    "slug",
+    "label",
+    "placement",
+    "weight",
+    "summary",
+    "author",
+    "date",
+    "draft",
+    "extra",
+];
+
+/// Lists `*.md` files under `dir` in path order. Walk errors and names that are not UTF-8 are
+/// reported, never skipped silently; dot-files (editor backups, lock files) are ignored.
+pub(super) fn discover(project: &Project, dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    if !dir.exists() {
+        return Vec::new();
+    }
+    let mut files = Vec::new();
+    let walker = WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().as_encoded_bytes().starts_with(b"."));
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let p = e
+                    .path()
+                    .map_or_else(|| dir.to_path_buf(), Path::to_path_buf);
+                diags.push(Diagnostic::error(
+                    &project.display_path(&p),
+                    0,
+                    0,
+                    format!("cannot read: {e}"),
+                ));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() || entry.path().extension().is_none_or(|x| x != "md") {
+            continue;
+        }
+        if entry.path().to_str().is_none() {
+            diags.push(Diagnostic::error(
+                &project.display_path(entry.path()),
+                0,
+                0,
+                "file name is not valid UTF-8: rename it",
+            ));
+            continue;
+        }
+        files.push(entry.into_path());
+    }
+    files
+}
+
+/// Reads a file as UTF-8 text, reporting size limits and invalid bytes with their position.
+pub(super) fn read_text(
+    path: &Path,
+    shown: &Path,
+    diags: &mut Vec<Diagnostic>,
+    optional: bool,
+) -> Option<String> {
+    let meta = match fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if optional && e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => {
+            diags.push(Diagnostic::error(shown, 0, 0, format!("cannot read: {e}")));
+            return None;
+        }
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        diags.push(Diagnostic::error(
+            shown,
+            0,
+            0,
+            format!(
+                "file is too large ({:.1} MiB; the limit is {} MiB): split it or move data out of it",
+                meta.len() as f64 / (1024.0 * 1024.0),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        ));
+        return None;
+    }
+    let bytes = match fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            diags.push(Diagnostic::error(shown, 0, 0, format!("cannot read: {e}")));
+            return None;
+        }
+    };
+    match String::from_utf8(bytes) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let prefix = String::from_utf8_lossy(&bytes[..valid]);
+            let (line, col) = line_col(&prefix, prefix.len());
+            diags.push(Diagnostic::error(
+                shown,
+                line,
+                col,
+                format!(
+                    "file is not valid UTF-8 (byte 0x{:02x} at offset {valid}): save it as UTF-8",
+                    bytes[valid]
+                ),
+            ));
+            None
+        }
+    }
+}
+
+/// Reads a file and parses its front matter into checked fields.
+fn read_fields(
+    project: &Project,
+    path: &Path,
+    allowed: &[&str],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<ReadFile> {
+    let shown = project.display_path(path);
+    let text = read_text(path, &shown, diags, false)?;
+    let parts = split(&shown, &text).map_err(|d| diags.push(d)).ok()?;
+    let fields = parse_fields(&shown, &parts, allowed, diags)?;
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_string();
+    Some(ReadFile {
+        shown,
+        stem,
+        fields,
+        body: parts.body.to_string(),
+        body_line: parts.body_line,
+    })
+}
+
+/// A content file read and split, its front matter parsed into checked fields.
+struct ReadFile {
+    shown: PathBuf,
+    stem: String,
+    fields: Fields,
+    body: String,
+    body_line: usize,
+}
+
+pub(super) fn read_report(
+    project: &Project,
+    path: &Path,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<ReportSource> {
+    let file = read_fields(project, path, REPORT_KEYS, diags)?;
+    let (shown, f) = (&file.shown, &file.fields);
+    let before = diags.len();
+    let p = shown.as_path();
+    let title: Option<String> = f.require(p, "title", "a string", diags);
+    let town: Option<String> = f.require(p, "town", "a string", diags);
+    let city: Option<String> = f.require(p, "city", "a string", diags);
+    let tactics: Option<Vec<String>> = f.require(
+        p,
+        "tactics",
+        "a list of strings, e.g. `[网格化管理, 志愿服务]`",
+        diags,
+    );
+    // Present and well-typed but saying nothing (a missing or mistyped field is reported above).
+    if tactics.as_ref().is_some_and(Vec::is_empty) {
+        let (l, c) = f.position("tactics");
+        diags.push(Diagnostic::error(
+            p,
+            l,
+            c,
+            "`tactics` must list at least one tactic",
+        ));
+    }
+    for (key, value) in [("title", &title), ("town", &town), ("city", &city)] {
+        if value.as_ref().is_some_and(|v| v.trim().is_empty()) {
+            let (l, c) = f.position(key);
+            diags.push(Diagnostic::error(
+                p,
+                l,
+                c,
+                format!("`{key}` must not be empty"),
+            ));
+        }
+    }
+    let meta = ReportMeta {
+        title: title.unwrap_or_default(),
+        town: town.unwrap_or_default(),
+        city: city.unwrap_or_default(),
+        tactics: tactics.unwrap_or_default(),
+        county: f.get(p, "county", "a string", diags),
+        section: f.get(p, "section", "a string", diags),
+        level: f.get(p, "level", "a string", diags),
+        summary: f.get(p, "summary", "a string", diags),
+        subtitle: f.get(p, "subtitle", "a string", diags),
+        author: f.get(p, "author", "a string", diags),
+        author_role: f.get(p, "author_role", "a string", diags),
+        date: f.get(p, "date", "a date `YYYY-MM-DD`", diags),
+        source: f.get(p, "source", "a string", diags),
+        metrics: f.metrics(p, diags),
+        slug: f.get(p, "slug", "a string", diags),
+        draft: f
+            .get(p, "draft", "`true` or `false`", diags)
+            .unwrap_or(false),
+        weight: f.get(p, "weight", "a whole number", diags).unwrap_or(0),
+        extra: f
+            .get(p, "extra", "a map", diags)
+            .unwrap_or(serde_json::Value::Null),
+    };
+    let (date, slug) = (meta.date.clone(), meta.slug.clone());
+    finish(file, REPORT_KEYS, meta, (date, slug), before, diags)
+}
+
+pub(super) fn read_page(
+    project: &Project,
+    path: &Path,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<PageSource> {
+    let file = read_fields(project, path, PAGE_KEYS, diags)?;
+    let (shown, f) = (&file.shown, &file.fields);
+    let before = diags.len();
+    let p = shown.as_path();
+    let meta = PageMeta {
+        title: f.require(p, "title", "a string", diags).unwrap_or_default(),
+        slug: f.get(p, "slug", "a string", diags),
+        label: f.get(p, "label", "a string", diags),
+        placement: f
+            .get(p, "placement", "one of `front`, `back`, `none`", diags)
+            .unwrap_or_default(),
+        weight: f.get(p, "weight", "a whole number", diags).unwrap_or(0),
+        summary: f.get(p, "summary", "a string", diags),
+        author: f.get(p, "author", "a string", diags),
+        date: f.get(p, "date", "a date `YYYY-MM-DD`", diags),
+        draft: f
+            .get(p, "draft", "`true` or `false`", diags)
+            .unwrap_or(false),
+        extra: f
+            .get(p, "extra", "a map", diags)
+            .unwrap_or(serde_json::Value::Null),
+    };
+    let (date, slug) = (meta.date.clone(), meta.slug.clone());
+    finish(file, PAGE_KEYS, meta, (date, slug), before, diags)
+}
+
+/// The checks every content file shares (date, slug), then the [`Source`], unless this file
+/// raised errors since `before`.
+fn finish<M>(
+    file: ReadFile,
+    keys: &[&str],
+    meta: M,
+    (date, slug): (Option<String>, Option<String>),
+    before: usize,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Source<M>> {
+    check_date(&file.shown, &file.fields, date.as_deref(), diags);
+    check_slug(&file.shown, &file.fields, slug.as_deref(), diags);
+    if diags.len() > before {
+        return None;
+    }
+    Some(Source {
+        positions: positions(&file.fields, keys),
+        path: file.shown,
+        slug: slug.unwrap_or_else(|| slug::slugify(&file.stem)),
+        stem: file.stem,
+        meta,
+        body: file.body,
+        body_line: file.body_line,
+    })
+}
+
+fn positions(f: &Fields, keys: &[&str]) -> IndexMap<String, (usize, usize)> {
+    keys.iter()
+        .map(|k| (k.to_string(), f.position(k)))
+        .collect()
+}
+
+/// A slug written by the editor must be one safe path segment; reported with every other
+/// front-matter problem of the build.
+fn check_slug(p: &Path, f: &Fields, slug: Option<&str>, diags: &mut Vec<Diagnostic>) {
+    if let Some(Err(msg)) = slug.map(slug::validate) {
+        let (l, c) = f.position("slug");
+        diags.push(Diagnostic::error(p, l, c, msg));
+    }
+}
+
+/// Two published files with one slug would overwrite each other's page; the model relies on
+/// this check (and on `check_slug`) and takes each source's slug as it is.
+pub(super) fn check_duplicate_slugs<M>(
+    files: &[Source<M>],
+    what: &str,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut seen: BTreeMap<&str, &Path> = BTreeMap::new();
+    for src in files {
+        let slug = src.slug.as_str();
+        match seen.get(slug) {
+            Some(other) => {
+                let (l, c) = src.positions["slug"];
+                diags.push(Diagnostic::error(
+                    &src.path,
+                    l,
+                    c,
+                    format!(
+                        "duplicate {what}slug `{slug}`: {} has it too; set a distinct `slug:` in \
+                         one of them",
+                        other.display()
+                    ),
+                ));
+            }
+            None => {
+                seen.insert(slug, &src.path);
+            }
+        }
+    }
+}
+
+fn check_date(p: &Path, f: &Fields, date: Option<&str>, diags: &mut Vec<Diagnostic>) {
+    if let Some(d) = date {
+        if !super::is_date(d) {
+            let (l, c) = f.position("date");
+            diags.push(Diagnostic::error(
+                p,
+                l,
+                c,
+                format!("`date` must be a real date written `YYYY-MM-DD`, found `{d}`"),
+            ));
+        }
+    }
+}

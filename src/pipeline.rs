@@ -1,0 +1,194 @@
+//! One run of the pipeline, load → model → render ∥ index → write, shared by every command:
+//! `build` runs all of it ([`build`]), `check` and `serve` the front of it ([`model`]) and then
+//! their own back end. An [`Observer`] hears each stage start and end (timings for the summary
+//! line, progress on a terminal), so no command times stages on its own.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::error::{Diagnostic, Result};
+use crate::index;
+use crate::load::{self, Project, Sources};
+use crate::model::{self, Site};
+use crate::output::OutputFile;
+use crate::render::{self, RenderOptions};
+use crate::write;
+
+/// A stage of the pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Reading the project.
+    Load,
+    /// Building the model (Markdown parsed once here).
+    Model,
+    /// Rendering pages.
+    Render,
+    /// Indexing for search.
+    Index,
+    /// Committing the output.
+    Write,
+    /// `check`'s own checks.
+    Check,
+}
+
+impl Stage {
+    /// The stage's name in summaries (`load 12 ms, ...`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Load => "load",
+            Stage::Model => "model",
+            Stage::Render => "render",
+            Stage::Index => "index",
+            Stage::Write => "write",
+            Stage::Check => "check",
+        }
+    }
+}
+
+/// Hears the stages of a run. Render and index run side by side, so calls may come from two
+/// threads.
+pub trait Observer: Sync {
+    /// `stage` starts.
+    fn started(&self, _stage: Stage) {}
+    /// `stage` ended after `took`.
+    fn finished(&self, _stage: Stage, _took: Duration) {}
+}
+
+/// An observer that hears nothing.
+#[derive(Debug, Default)]
+pub struct Quiet;
+
+impl Observer for Quiet {}
+
+/// Collects each stage's time, in the order stages end, and passes every call on to `inner`.
+#[derive(Debug)]
+pub struct Timings<'a, O: Observer + ?Sized = Quiet> {
+    stages: Mutex<Vec<(&'static str, Duration)>>,
+    inner: &'a O,
+}
+
+impl<'a, O: Observer + ?Sized> Timings<'a, O> {
+    /// Timings that also tell `inner`.
+    pub fn around(inner: &'a O) -> Self {
+        Timings {
+            stages: Mutex::new(Vec::new()),
+            inner,
+        }
+    }
+
+    /// The stages timed so far.
+    pub fn take(&self) -> Vec<(&'static str, Duration)> {
+        self.stages
+            .lock()
+            .map(|mut s| std::mem::take(&mut *s))
+            .unwrap_or_default()
+    }
+}
+
+impl Timings<'static, Quiet> {
+    /// Timings alone.
+    pub fn new() -> Self {
+        Timings::around(&Quiet)
+    }
+}
+
+impl Default for Timings<'static, Quiet> {
+    fn default() -> Self {
+        Timings::new()
+    }
+}
+
+impl<O: Observer + ?Sized> Observer for Timings<'_, O> {
+    fn started(&self, stage: Stage) {
+        self.inner.started(stage);
+    }
+
+    fn finished(&self, stage: Stage, took: Duration) {
+        if let Ok(mut s) = self.stages.lock() {
+            s.push((stage.name(), took));
+        }
+        self.inner.finished(stage, took);
+    }
+}
+
+/// Runs `f` as `stage`, telling `observer` when it starts and how long it took (also when it
+/// fails: the time is real).
+pub fn timed<T>(observer: &dyn Observer, stage: Stage, f: impl FnOnce() -> T) -> T {
+    observer.started(stage);
+    let t = Instant::now();
+    let out = f();
+    observer.finished(stage, t.elapsed());
+    out
+}
+
+/// The front of every run: the project loaded and modelled.
+pub fn model(project: &Project, observer: &dyn Observer) -> Result<(Sources, Site)> {
+    let sources = timed(observer, Stage::Load, || load::load(project))?;
+    let site = timed(observer, Stage::Model, || model::build(&sources))?;
+    Ok((sources, site))
+}
+
+/// What a build should do.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The project to read.
+    pub project: Project,
+    /// Where the site goes.
+    pub output: PathBuf,
+    /// Replace the contents of an output folder that casebook did not create.
+    pub force: bool,
+}
+
+/// What a build did.
+#[derive(Debug, Default)]
+pub struct BuildReport {
+    /// Warnings (errors fail the build instead).
+    pub warnings: Vec<Diagnostic>,
+    /// Reports built.
+    pub reports: usize,
+    /// Files written.
+    pub files: usize,
+}
+
+/// Builds the site into `options.output`, replacing it only when everything succeeded.
+///
+/// Pages and index files stream into a staging folder as they are produced (at 100x the digest
+/// the site is some 470 MB: holding it all before writing cost more memory than the build
+/// itself); the staging folder replaces the output only at the end.
+pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildReport> {
+    // The output is claimed first: a refused or busy output stops the build before any work,
+    // and the commit of a build that was killed is finished before this one reads anything.
+    let project = &options.project;
+    let policy = write::OutputPolicy::for_site(&project.root, &project.content, options.force);
+    let staging = write::Staging::new(&options.output, &policy)?;
+    let (sources, site) = model(project, observer)?;
+    // The model holds every body, parsed; the sources' raw Markdown is not needed past here
+    // (at 100x the digest some 60 MB).
+    let Sources { theme, .. } = sources;
+
+    let files = AtomicUsize::new(0);
+    let sink = |f: OutputFile| {
+        files.fetch_add(1, Ordering::Relaxed);
+        staging.put(&f)
+    };
+    // Render and index run side by side: the index's tantivy writer is one thread, and render
+    // leaves part of a core idle on its few big pages, so together they take less wall time.
+    let (rendered, indexed) = rayon::join(
+        || {
+            timed(observer, Stage::Render, || {
+                render::render_into(&site, &theme, &RenderOptions::default(), &sink)
+            })
+        },
+        || timed(observer, Stage::Index, || index::index_into(&site, &sink)),
+    );
+    rendered?;
+    indexed?;
+    timed(observer, Stage::Write, || staging.commit())?;
+    Ok(BuildReport {
+        reports: site.reports.len(),
+        files: files.into_inner(),
+        warnings: site.diagnostics,
+    })
+}

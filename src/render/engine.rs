@@ -1,0 +1,83 @@
+//! Tera set-up: the theme's templates compiled once, HTML escaping, rendering one template with
+//! errors that name it.
+
+use tera::{Context, Tera};
+
+use crate::error::{Error, Result};
+use crate::theme::Theme;
+
+/// Compiles the theme's templates (overrides by name, built-ins also as `builtin/<name>`).
+pub fn compile(theme: &Theme) -> Result<Tera> {
+    let mut tera = Tera::default();
+    tera.autoescape_on(vec![".html", ".xml"]);
+    tera.set_escape_fn(escape_html);
+    let mut all: Vec<(String, String)> = theme
+        .builtin_templates
+        .iter()
+        .map(|(k, v)| (format!("builtin/{k}"), v.clone()))
+        .collect();
+    all.extend(theme.templates.iter().map(|(k, v)| (k.clone(), v.clone())));
+    tera.add_raw_templates(all)
+        .map_err(|e| template_error("(theme)", &e))?;
+    Ok(tera)
+}
+
+/// Escapes text for HTML and XML content and quoted attribute values: `& < > " '`.
+///
+/// Tera's default also writes every `/` as `&#x2F;`, which no context needs (our attributes are
+/// always quoted), made every relative URL on a page three times as long (`..&#x2F;..&#x2F;`)
+/// and the site some 5% larger; the five characters here are what Jinja and Django escape.
+pub(crate) fn escape_html(input: &str) -> String {
+    let special = |b: &u8| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'');
+    let Some(first) = input.bytes().position(|b| special(&b)) else {
+        return input.to_string();
+    };
+    let mut out = String::with_capacity(input.len() + input.len() / 8 + 8);
+    out.push_str(&input[..first]);
+    for c in input[first..].chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Renders one template (a page or a fragment), naming the template in the error.
+pub(crate) fn render_one(tera: &Tera, template: &str, context: &Context) -> Result<String> {
+    tera.render(template, context)
+        .map_err(|e| template_error(template, &e))
+}
+
+/// A template error with its cause chain flattened into the message.
+pub(crate) fn template_error(name: &str, e: &tera::Error) -> Error {
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    Error::Template {
+        name: name.to_string(),
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_covers_markup_and_quotes_only() {
+        assert_eq!(
+            escape_html(r#"<a href="x" title='y'>&</a> ../a/b"#),
+            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt; ../a/b"
+        );
+        assert_eq!(escape_html("中文/路径"), "中文/路径");
+    }
+}

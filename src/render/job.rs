@@ -1,0 +1,200 @@
+//! A page to render ([`Job`]): its route, template and a closure that builds its context when
+//! the page is rendered; and the hash of a page's data that lets `serve` skip unchanged pages.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use super::views::SiteView;
+use crate::error::Result;
+use crate::urls::Route;
+
+/// A page to render: template, output path, context.
+pub(crate) struct Job<'a> {
+    pub(crate) template: &'static str,
+    pub(crate) path: String,
+    /// Builds the page's context. Called when the page is rendered, not when it is listed: all
+    /// contexts at once (every report's body, every listing) were most of the build's memory at
+    /// 100x the digest.
+    ///
+    /// With a probe (`render_cached`), the page's data is hashed first and the context is
+    /// built only if the probe, given the hash, says the page must be rendered; otherwise `None`.
+    /// Without one, the context is always built.
+    pub(crate) context: BuildContext<'a>,
+}
+
+/// Builds a page's context (see [`Job::context`]); templates are at hand for pages that render
+/// fragments of their own.
+pub(crate) type BuildContext<'a> =
+    Box<dyn FnOnce(&Tera, Option<Probe<'_>>) -> Result<Option<PageData>> + Send + 'a>;
+
+/// Told the hash of a page's template and data; answers whether the page must be rendered.
+pub(crate) type Probe<'p> = &'p mut dyn FnMut(u64) -> bool;
+
+/// A page's template context, and the HTML of the `OWN` fragments its markers stand for.
+#[derive(Default)]
+pub(crate) struct PageData {
+    pub(crate) context: Context,
+    pub(crate) fragments: Vec<String>,
+}
+
+/// The context every page shares.
+#[derive(Serialize)]
+struct Common<'a> {
+    site: &'a SiteView<'a>,
+    /// From this page up to the site root, e.g. `../../`; empty at the root.
+    root: String,
+    /// This page's path relative to the root.
+    path: &'a str,
+    /// The `<title>` of the page (without the site title).
+    page_title: &'a str,
+}
+
+impl<'a> Common<'a> {
+    fn new(site: &'a SiteView<'a>, path: &'a str, page_title: &'a str) -> Self {
+        Common {
+            site,
+            root: crate::urls::root_of(path),
+            path,
+            page_title,
+        }
+    }
+}
+
+fn ctx<T: Serialize>(common: Common<'_>, data: &T) -> Context {
+    let mut c = Context::from_serialize(data).unwrap_or_default();
+    c.extend(Context::from_serialize(common).unwrap_or_default());
+    c
+}
+
+/// The hash of everything a page's context is made of: the template, the shared part and the
+/// page's data, serialized straight into the hasher (no JSON text, no `Value` tree).
+fn page_key<T: Serialize>(template: &str, common: &Common<'_>, data: &T) -> u64 {
+    let mut h = DefaultHasher::new();
+    template.hash(&mut h);
+    let mut w = HashWriter::new(&mut h);
+    // Serializing our own view structs into a writer that never fails cannot fail either; if it
+    // ever did, the partial hash only costs a needless re-render.
+    let _ = serde_json::to_writer(&mut w, &(common, data));
+    let _ = std::io::Write::flush(&mut w);
+    h.finish()
+}
+
+/// The context of a page, unless `probe` says the page need not be rendered.
+fn probed_ctx<T: Serialize>(
+    template: &str,
+    common: Common<'_>,
+    data: &T,
+    probe: Option<Probe<'_>>,
+) -> Option<Context> {
+    if let Some(probe) = probe {
+        if !probe(page_key(template, &common, data)) {
+            return None;
+        }
+    }
+    Some(ctx(common, data))
+}
+
+/// A page whose context is built now (small data used by more than one page).
+pub(crate) fn job<'a, T: Serialize>(
+    sv: &'a SiteView<'a>,
+    template: &'static str,
+    route: Route<'_>,
+    page_title: &'a str,
+    data: &T,
+) -> Job<'a> {
+    let path = route.path();
+    let common = Common::new(sv, &path, page_title);
+    let key = page_key(template, &common, data);
+    let context = ctx(common, data);
+    Job {
+        template,
+        path,
+        context: Box::new(move |_: &Tera, probe: Option<Probe<'_>>| {
+            if let Some(probe) = probe {
+                if !probe(key) {
+                    return Ok(None);
+                }
+            }
+            Ok(Some(PageData {
+                context,
+                fragments: Vec::new(),
+            }))
+        }),
+    }
+}
+
+/// A page whose data and context are built only when it is rendered.
+pub(crate) fn lazy_job<'a, T: Serialize>(
+    sv: &'a SiteView<'a>,
+    template: &'static str,
+    route: Route<'_>,
+    page_title: &'a str,
+    data: impl FnOnce() -> T + Send + 'a,
+) -> Job<'a> {
+    fragment_job(sv, template, route, page_title, move |_| {
+        Ok((data(), Vec::new()))
+    })
+}
+
+/// A page with fragments of its own: `build` returns the page's data, whose markers stand for
+/// the fragments it returns with it (see `fragments`). Built only when the page is rendered.
+pub(crate) fn fragment_job<'a, T: Serialize>(
+    sv: &'a SiteView<'a>,
+    template: &'static str,
+    route: Route<'_>,
+    page_title: &'a str,
+    build: impl FnOnce(&Tera) -> Result<(T, Vec<String>)> + Send + 'a,
+) -> Job<'a> {
+    let path = route.path();
+    let own_path = path.clone();
+    Job {
+        template,
+        path,
+        context: Box::new(move |tera: &Tera, probe: Option<Probe<'_>>| {
+            let common = Common::new(sv, &own_path, page_title);
+            let (data, fragments) = build(tera)?;
+            Ok(probed_ctx(template, common, &data, probe)
+                .map(|context| PageData { context, fragments }))
+        }),
+    }
+}
+
+/// Feeds serialized bytes to a hasher in large blocks, so a context is hashed without building
+/// its JSON text, and without a hasher call for every one of its tokens (millions per site).
+struct HashWriter<'a> {
+    hasher: &'a mut DefaultHasher,
+    buf: Vec<u8>,
+}
+
+impl<'a> HashWriter<'a> {
+    const BLOCK: usize = 64 * 1024;
+
+    fn new(hasher: &'a mut DefaultHasher) -> Self {
+        HashWriter {
+            hasher,
+            buf: Vec::with_capacity(Self::BLOCK),
+        }
+    }
+}
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len() + buf.len() > Self::BLOCK {
+            self.flush()?;
+        }
+        if buf.len() >= Self::BLOCK {
+            self.hasher.write(buf);
+        } else {
+            self.buf.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.hasher.write(&self.buf);
+        self.buf.clear();
+        Ok(())
+    }
+}

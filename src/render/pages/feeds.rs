@@ -1,0 +1,76 @@
+//! The Atom feed (the 50 newest reports) and the sitemap (every page).
+
+use serde::Serialize;
+
+use super::Cx;
+use crate::render::job::{job, Job};
+use crate::render::views::ReportView;
+use crate::urls::{Listing, Route};
+
+/// Reports in the feed, newest first.
+const FEED_LENGTH: usize = 50;
+
+#[derive(Serialize)]
+struct FeedPage<'a> {
+    reports: Vec<ReportView<'a>>,
+    updated: String,
+    urls: Vec<String>,
+}
+
+pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
+    let site = cx.site;
+    let mut urls: Vec<String> = vec![Route::Home.path()];
+    urls.extend(site.reports.iter().map(|r| Route::Report(&r.slug).path()));
+    urls.extend(
+        site.cities
+            .iter()
+            .map(|c| Route::list(Listing::City, &c.group.slug).path()),
+    );
+    urls.extend(
+        site.tactics
+            .iter()
+            .map(|t| Route::list(Listing::Tactic, &t.slug).path()),
+    );
+    urls.extend(
+        site.sections
+            .iter()
+            .map(|s| Route::list(Listing::Section, &s.group.slug).path()),
+    );
+    urls.extend(site.pages.iter().map(|p| Route::Page(&p.slug).path()));
+    for route in [
+        Route::Contents,
+        Route::Metrics,
+        Route::Index(Listing::City),
+        Route::Index(Listing::Tactic),
+        Route::TacticsMap,
+        Route::Print,
+        Route::Search,
+    ] {
+        urls.push(route.path());
+    }
+    let mut newest: Vec<usize> = (0..site.reports.len()).collect();
+    newest.sort_by(|&a, &b| {
+        site.reports[b]
+            .meta
+            .date
+            .cmp(&site.reports[a].meta.date)
+            .then(a.cmp(&b))
+    });
+    let updated = newest
+        .first()
+        .and_then(|&i| site.reports[i].meta.date.clone())
+        .unwrap_or_else(|| "1970-01-01".into());
+    let feed = FeedPage {
+        reports: newest
+            .into_iter()
+            .take(FEED_LENGTH)
+            .map(|i| cx.full(i))
+            .collect(),
+        updated,
+        urls,
+    };
+    vec![
+        job(cx.sv, "atom.xml", Route::Feed, "", &feed),
+        job(cx.sv, "sitemap.xml", Route::Sitemap, "", &feed),
+    ]
+}

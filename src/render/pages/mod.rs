@@ -1,0 +1,187 @@
+//! Every page kind of the site: one file each, with its view struct and its jobs.
+//!
+//! [`jobs`] lists every page to render (in a fixed order); [`Pages`] renders one page from its
+//! data, splicing in the shared fragments (see `fragments`).
+
+mod contents;
+mod feeds;
+mod home;
+mod lists;
+mod map;
+mod metrics;
+mod print;
+mod report;
+mod special;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use super::engine::render_one;
+use super::fragments::{Marks, ITEMS, OWN};
+use super::job::{Job, PageData};
+use super::views::{ReportRef, ReportView, SiteView};
+use super::RenderOptions;
+use crate::error::Result;
+use crate::model::Site;
+use crate::urls::{Listing, Route};
+
+/// What every page job needs: the model, the site-wide view, the renderer's shared fragments.
+#[derive(Clone, Copy)]
+pub(crate) struct Cx<'a> {
+    pub(crate) site: &'a Site,
+    pub(crate) sv: &'a SiteView<'a>,
+    pub(crate) pages: &'a Pages<'a>,
+}
+
+impl<'a> Cx<'a> {
+    /// A report where a page names it (neighbours, related, contents, metrics).
+    pub(crate) fn named(&self, i: usize) -> ReportRef<'a> {
+        ReportRef::new(&self.site.reports[i], "")
+    }
+
+    /// A report where a listing shows it: with its rendered listing entry.
+    pub(crate) fn entry(&self, i: usize) -> ReportRef<'a> {
+        ReportRef::new(&self.site.reports[i], &self.pages.items.marks[i])
+    }
+
+    /// A report with everything a report page shows.
+    pub(crate) fn full(&self, i: usize) -> ReportView<'a> {
+        ReportView::new(self.site, &self.site.reports[i])
+    }
+
+    /// The theme's title for a page kind (`cities`, `print`...), in the site's language.
+    pub(crate) fn title(&self, key: &'a str) -> &'a str {
+        self.sv.strings.title(key)
+    }
+}
+
+/// Every page of the site, in a fixed order.
+pub(crate) fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>, pages: &'a Pages<'a>) -> Vec<Job<'a>> {
+    let cx = Cx { site, sv, pages };
+    let mut jobs = vec![home::job(cx)];
+    jobs.extend(report::jobs(cx));
+    jobs.extend(special::content_pages(cx));
+    jobs.extend(lists::jobs(cx, Listing::City));
+    jobs.extend(lists::jobs(cx, Listing::Tactic));
+    jobs.push(map::job(cx));
+    jobs.extend(lists::jobs(cx, Listing::Section));
+    jobs.push(contents::job(cx));
+    jobs.push(print::job(cx));
+    jobs.push(metrics::job(cx));
+    jobs.extend(special::jobs(cx));
+    jobs.extend(feeds::jobs(cx));
+    jobs
+}
+
+/// Every report's listing entry (`report_item.html`), and the marker that stands for it.
+pub(crate) struct Items {
+    html: Vec<String>,
+    marks: Vec<String>,
+}
+
+/// What renders a page from its [`PageData`]: templates, shared fragments, options.
+pub(crate) struct Pages<'a> {
+    tera: &'a Tera,
+    pub(crate) marks: Marks,
+    items: Items,
+    options: &'a RenderOptions,
+}
+
+impl Pages<'_> {
+    pub(crate) fn new<'a>(
+        site: &Site,
+        tera: &'a Tera,
+        options: &'a RenderOptions,
+    ) -> Result<Pages<'a>> {
+        let marks = Marks::new();
+        let html = report_items(site, tera)?;
+        let item_marks = html
+            .iter()
+            .enumerate()
+            .map(|(i, h)| marks.mark(ITEMS, i, h))
+            .collect();
+        Ok(Pages {
+            tera,
+            marks,
+            items: Items {
+                html,
+                marks: item_marks,
+            },
+            options,
+        })
+    }
+
+    /// Renders one page: the template, then its fragments spliced in, then `inject`.
+    pub(crate) fn render(&self, template: &str, path: &str, page: PageData) -> Result<Vec<u8>> {
+        let html = render_one(self.tera, template, &page.context)?;
+        drop(page.context);
+        let html = self.marks.splice(html, |table, i| match table {
+            ITEMS => self.items.html.get(i).map(String::as_str),
+            OWN => page.fragments.get(i).map(String::as_str),
+            _ => None,
+        });
+        Ok(inject(html, path, self.options))
+    }
+}
+
+/// Every report's listing entry, rendered once from `report_item.html` for pages two folders
+/// deep (city, tactic and section pages), where every listing lives; see [`ReportRef`].
+fn report_items(site: &Site, tera: &Tera) -> Result<Vec<String>> {
+    const TEMPLATE: &str = "report_item.html";
+    let root = Route::list(Listing::City, "x").root();
+    site.reports
+        .par_iter()
+        .map(|r| {
+            let mut context = Context::new();
+            context.insert("r", &ReportView::new(site, r));
+            context.insert("root", &root);
+            render_one(tera, TEMPLATE, &context)
+        })
+        .collect()
+}
+
+/// Adds `options.inject` before `</body>` of an HTML page.
+fn inject(mut html: String, path: &str, options: &RenderOptions) -> Vec<u8> {
+    if let Some(inject) = &options.inject {
+        if path.ends_with(".html") {
+            match html.rfind("</body>") {
+                Some(i) => html.insert_str(i, inject),
+                None => html.push_str(inject),
+            }
+        }
+    }
+    html.into_bytes()
+}
+
+/// Named lists of report indices (a city's counties, a section's cities...).
+pub(crate) type Groups = Vec<(String, Vec<usize>)>;
+
+/// A list's `reports` and `subgroups`: the groups when there are any, else every report of
+/// `all`.
+pub(crate) fn grouped<'a>(
+    all: &[usize],
+    groups: Groups,
+    view: impl Fn(usize) -> ReportRef<'a>,
+) -> (Vec<ReportRef<'a>>, Vec<(String, Vec<ReportRef<'a>>)>) {
+    if groups.is_empty() {
+        return (all.iter().map(|&i| view(i)).collect(), Vec::new());
+    }
+    let groups = groups
+        .into_iter()
+        .map(|(name, list)| (name, list.into_iter().map(&view).collect()))
+        .collect();
+    (Vec::new(), groups)
+}
+
+/// A section's reports by city, as its page, the contents and the print edition group them.
+pub(crate) fn section_groups(site: &Site, s: &crate::model::Section) -> Groups {
+    s.by_city
+        .iter()
+        .map(|(ci, list)| (site.cities[*ci].group.name.clone(), list.clone()))
+        .collect()
+}
+
+/// A page with no data of its own.
+#[derive(Serialize)]
+pub(crate) struct Empty {}

@@ -1,0 +1,80 @@
+//! A report's page: its view, body with a table of contents when long, neighbours within its
+//! city, and related reports with the tactics they share.
+
+use serde::Serialize;
+
+use super::Cx;
+use crate::render::job::{lazy_job, Job};
+use crate::render::views::{ReportRef, ReportView};
+use crate::urls::Route;
+
+/// A body this long (in characters) or with this many headings gets a table of contents.
+const TOC_MIN_CHARS: usize = 1500;
+const TOC_MIN_HEADINGS: usize = 3;
+
+#[derive(Serialize)]
+struct TocEntry<'a> {
+    level: u8,
+    id: &'a str,
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct RelatedView<'a> {
+    report: ReportRef<'a>,
+    shared: &'a [String],
+}
+
+#[derive(Serialize)]
+struct ReportPage<'a> {
+    report: ReportView<'a>,
+    body: String,
+    toc: Vec<TocEntry<'a>>,
+    prev: Option<ReportRef<'a>>,
+    next: Option<ReportRef<'a>>,
+    related: Vec<RelatedView<'a>>,
+}
+
+pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
+    cx.site
+        .reports
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let route = Route::Report(&r.slug);
+            let page = move || {
+                let long = r.body.headings.len() >= TOC_MIN_HEADINGS
+                    || r.body.text.chars().count() > TOC_MIN_CHARS;
+                ReportPage {
+                    report: cx.full(i),
+                    body: r.body.html.for_page(&Route::Report(&r.slug)),
+                    toc: if long {
+                        r.body
+                            .headings
+                            .iter()
+                            .filter(|h| h.level <= 3)
+                            .map(|h| TocEntry {
+                                level: h.level,
+                                id: &h.id,
+                                text: &h.text,
+                            })
+                            .collect()
+                    } else {
+                        Vec::new()
+                    },
+                    prev: r.prev.map(|j| cx.named(j)),
+                    next: r.next.map(|j| cx.named(j)),
+                    related: r
+                        .related
+                        .iter()
+                        .map(|rel| RelatedView {
+                            report: cx.named(rel.index),
+                            shared: &rel.shared,
+                        })
+                        .collect(),
+                }
+            };
+            lazy_job(cx.sv, "report.html", route, &r.meta.title, page)
+        })
+        .collect()
+}

@@ -1,0 +1,191 @@
+//! Every page's address: the one owner of the site's URL scheme.
+//!
+//! A [`Route`] names a page; [`Route::path`] is its file in the output (`/`-separated, relative
+//! to the site root) and [`Route::root`] the way up from it to the root. A link from one page to
+//! another is the second's path under the first's root ([`Route::url_from`]), so every link is
+//! relative and the site works at a domain root, under a sub-path and from disk. Templates get
+//! root-relative paths from here (`{{ root }}{{ url }}`); Markdown bodies, check, feeds, the
+//! sitemap, search results and the print edition ask here too. Nobody else formats a page path.
+
+use serde::Serialize;
+
+/// The kinds of listing: a named group of reports with an index of all groups of its kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Listing {
+    /// A prefecture-level city.
+    City,
+    /// A tactic of the vocabulary.
+    Tactic,
+    /// A section of the digest.
+    Section,
+}
+
+impl Listing {
+    /// The folder of this kind's pages.
+    pub fn folder(self) -> &'static str {
+        match self {
+            Listing::City => "cities",
+            Listing::Tactic => "tactics",
+            Listing::Section => "sections",
+        }
+    }
+}
+
+/// A page of the site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Route<'a> {
+    /// The home page.
+    Home,
+    /// A report, by slug.
+    Report(&'a str),
+    /// A page (foreword, about...), by slug.
+    Page(&'a str),
+    /// The index of every group of a kind.
+    Index(Listing),
+    /// One group's listing, by slug; page 1 is the listing's own folder, page `n` > 1 lives
+    /// under `page/<n>/` in it.
+    List(Listing, &'a str, usize),
+    /// The city × tactic heat map.
+    TacticsMap,
+    /// The contents in printed order.
+    Contents,
+    /// The print edition.
+    Print,
+    /// The metrics tables.
+    Metrics,
+    /// The search page.
+    Search,
+    /// The page a host serves for a missing path.
+    NotFound,
+    /// The Atom feed.
+    Feed,
+    /// The sitemap.
+    Sitemap,
+    /// The JSON export of every report.
+    ExportJson,
+    /// The CSV export of every report.
+    ExportCsv,
+}
+
+impl Route<'_> {
+    /// The first page of a group's listing.
+    pub fn list(kind: Listing, slug: &str) -> Route<'_> {
+        Route::List(kind, slug, 1)
+    }
+
+    /// The page's file, relative to the site root.
+    pub fn path(&self) -> String {
+        match *self {
+            Route::Home => "index.html".into(),
+            Route::Report(slug) => format!("reports/{slug}/index.html"),
+            Route::Page(slug) => format!("pages/{slug}/index.html"),
+            Route::Index(kind) => format!("{}/index.html", kind.folder()),
+            Route::List(kind, slug, page) if page > 1 => {
+                format!("{}/{slug}/page/{page}/index.html", kind.folder())
+            }
+            Route::List(kind, slug, _) => format!("{}/{slug}/index.html", kind.folder()),
+            Route::TacticsMap => "tactics/map/index.html".into(),
+            Route::Contents => "contents/index.html".into(),
+            Route::Print => "print/index.html".into(),
+            Route::Metrics => "metrics/index.html".into(),
+            Route::Search => "search/index.html".into(),
+            Route::NotFound => "404.html".into(),
+            Route::Feed => "atom.xml".into(),
+            Route::Sitemap => "sitemap.xml".into(),
+            Route::ExportJson => "data/reports.json".into(),
+            Route::ExportCsv => "data/reports.csv".into(),
+        }
+    }
+
+    /// The way up from this page to the site root: `../` per folder, empty at the root.
+    pub fn root(&self) -> String {
+        root_of(&self.path())
+    }
+
+    /// The URL of this page as linked from page `from`.
+    pub fn url_from(&self, from: &Route<'_>) -> String {
+        from.root() + &self.path()
+    }
+}
+
+/// The way up to the site root from a file at `path` (relative to the root).
+pub fn root_of(path: &str) -> String {
+    "../".repeat(path.matches('/').count())
+}
+
+/// The fixed pages' paths, for templates (`{{ root }}{{ urls.contents }}`).
+#[derive(Debug, Serialize)]
+pub struct SiteUrls {
+    /// The home page.
+    pub home: String,
+    /// The contents.
+    pub contents: String,
+    /// The index of cities.
+    pub cities: String,
+    /// The index of tactics.
+    pub tactics: String,
+    /// The tactics map.
+    pub tactics_map: String,
+    /// The index of sections.
+    pub sections: String,
+    /// The metrics page.
+    pub metrics: String,
+    /// The search page.
+    pub search: String,
+    /// The print edition.
+    pub print: String,
+    /// The Atom feed.
+    pub feed: String,
+    /// The JSON export.
+    pub export_json: String,
+    /// The CSV export.
+    pub export_csv: String,
+}
+
+impl Default for SiteUrls {
+    fn default() -> Self {
+        SiteUrls {
+            home: Route::Home.path(),
+            contents: Route::Contents.path(),
+            cities: Route::Index(Listing::City).path(),
+            tactics: Route::Index(Listing::Tactic).path(),
+            tactics_map: Route::TacticsMap.path(),
+            sections: Route::Index(Listing::Section).path(),
+            metrics: Route::Metrics.path(),
+            search: Route::Search.path(),
+            print: Route::Print.path(),
+            feed: Route::Feed.path(),
+            export_json: Route::ExportJson.path(),
+            export_csv: Route::ExportCsv.path(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_links_between_pages() {
+        assert_eq!(Route::Home.path(), "index.html");
+        assert_eq!(Route::Home.root(), "");
+        let r = Route::Report("sandun");
+        assert_eq!(r.path(), "reports/sandun/index.html");
+        assert_eq!(r.root(), "../../");
+        assert_eq!(
+            Route::list(Listing::Tactic, "a").url_from(&r),
+            "../../tactics/a/index.html"
+        );
+        assert_eq!(
+            Route::List(Listing::City, "x", 3).path(),
+            "cities/x/page/3/index.html"
+        );
+        assert_eq!(Route::List(Listing::City, "x", 3).root(), "../../../../");
+        assert_eq!(Route::Print.root(), "../");
+        assert_eq!(Route::NotFound.root(), "");
+        assert_eq!(
+            Route::ExportCsv.url_from(&Route::Metrics),
+            "../data/reports.csv"
+        );
+    }
+}
