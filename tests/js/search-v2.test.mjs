@@ -119,6 +119,8 @@ test("no results: the hint says which words match, never to type less when that 
   assert.equal(one.hint, "没有包含“量子”的报告；含“工会”的有 4 篇。");
   const part = await site.s.search("志愿服务队长");
   assert.equal(part.hint, "没有包含“志愿服务队长”的报告；含“志愿服务队”的有 1 篇。");
+  // an open last word counts with its prefix matches, as the query would
+  assert.equal((await site.s.search("群团 serv")).hint, "没有同时包含“群团”和“serv”的报告；含“群团”的有 2 篇，含“serv”的有 1 篇。");
   const none = await site.s.search("量子计算");
   assert.equal(none.hint, "没有包含“量子计算”的报告。");
   const filtered = await site.s.search("apple", { filters: { city: ["杭州市"] } });

@@ -459,7 +459,7 @@ function createSearch(options = {}) {
     let facets = null;
     if (filtered || opts.facets) ({ hits, facets } = await facetFilter(m, hits, want));
     hits.sort((a, b) => b[2] - a[2] || b[1] - a[1] || a[0] - b[0]);
-    const hint = hits.length ? null : await explain(m, query, words, scored, ents, filtered, opts, fold);
+    const hint = hits.length ? null : await explain(m, query, words, expanded, filtered, fold);
     return finish(m, query, fold, hits.slice(0, limit), hits.length, facets, opts, hint);
   }
 
@@ -498,14 +498,14 @@ function createSearch(options = {}) {
    * Why nothing matched, truthfully: which words match on their own (and how often), or, for
    * one word, the longest leading part of it that does; or that the filters hide matches.
    */
-  async function explain(m, query, words, scored, ents, filtered, opts, fold) {
+  async function explain(m, query, words, expanded, filtered, fold) {
     const q = (s) => "“" + s + "”";
     if (filtered) {
       const all = await search(query, { limit: 0 });
       if (all.total > 0) return `筛选条件下没有结果；去掉筛选条件后有 ${all.total} 篇。`;
     }
     if (words.length > 1) {
-      const counts = await Promise.all(words.map((w) => countWord(m, w, fold)));
+      const counts = await Promise.all(words.map((w) => countWord(m, w, expanded)));
       const found = words.map((w, i) => [w.text, counts[i]]).filter(([, n]) => n > 0);
       const missing = words.filter((w, i) => counts[i] === 0).map((w) => q(w.text));
       if (missing.length) {
@@ -519,19 +519,18 @@ function createSearch(options = {}) {
       const part = chars.slice(0, n).join("");
       const w = queryWord(part, fold);
       if (!w.terms.length) continue;
-      const c = await countWord(m, { ...w, open: false, text: part }, fold);
+      const c = await countWord(m, { ...w, open: false, text: part }, []);
       if (c > 0) return `没有包含${q(text)}的报告；含${q(part)}的有 ${c} 篇。`;
     }
     return `没有包含${q(text)}的报告。`;
   }
 
-  /** How many documents one word matches on its own (exactly as typed). */
-  async function countWord(m, word, fold) {
-    const w = { ...word, open: false };
-    const ents = await entries(m, w.terms.map(([, t]) => t));
-    if (w.terms.length === 1) return ents.get(w.terms[0][1])?.matches || 0;
+  /** How many documents one word matches on its own (an open one with its expansions too). */
+  async function countWord(m, w, expanded) {
+    const ents = await entries(m, variants(w, expanded).flatMap((v) => v.map(([, t]) => t)));
+    if (w.terms.length === 1 && !w.open) return ents.get(w.terms[0][1])?.matches || 0;
     const within = await candidates(m, [w], ents);
-    const [{ touched }] = await scoreWords(m, [w], [], ents, within);
+    const [{ touched }] = await scoreWords(m, [w], expanded, ents, within);
     return touched.length;
   }
 
