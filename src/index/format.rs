@@ -167,7 +167,8 @@ pub struct PostingBlock<'a> {
     pub postings: &'a [u32],
 }
 
-/// `idx-<hash>/f<K>.js`: facet values of the chunk's documents.
+/// `idx-<hash>/f<K>.js`: facet values of the chunk's documents, as one document list per value,
+/// run-length coded by [`runs`] relative to the chunk's first document.
 #[derive(Debug, Serialize)]
 pub struct FacetChunk {
     /// Per city (in [`Facets::city`] order), its documents in the chunk.
