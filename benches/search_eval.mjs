@@ -15,9 +15,10 @@
 //          on that copy),
 //      (f) truncated final words: 2 to 5 Han characters and the start of the Latin/digit run that
 //          follows them in a body (入会率达9 for 入会率达93%).
-//      A report is relevant when its title or body (read from the Markdown, NFKC + lower case on
-//      both sides, white space between two Han characters ignored unless it is a blank line, as
-//      a reader reads it) contains every word of the query.
+//      A report is relevant when a text its page shows (title, town, county, city, tactics,
+//      summary, body read from the Markdown; NFKC + lower case on both sides, white space between
+//      two Han characters ignored unless it is a blank line, as a reader reads it) contains every
+//      word of the query.
 //   3. casebook: run every query through output/search/search.js in Node with a `load` that
 //      records the files fetched; bytes are those files gzipped (Node's zlib default level).
 //   4. Pagefind: index the same built site, serve it gzip-compressed on 127.0.0.1, query it in
@@ -247,7 +248,7 @@ function corpus(root, out) {
       title: r.title,
       town: r.town,
       body,
-      hay: [intern(joinHan(norm(r.title))), intern(joinHan(norm(body)))],
+      hay: shown.map((t) => intern(joinHan(norm(t)))),
       keys: shown.map((t) => intern(unitText(t))),
     };
   });
@@ -255,7 +256,8 @@ function corpus(root, out) {
 
 /**
  * Slugs of the relevant reports, two ways.
- * strict (the brief's): the title or the body contains every word of `q` (NFKC, lower case).
+ * strict: a text the report page shows (title, place, tactics, summary, body) contains every word
+ *   of `q` (NFKC, lower case, white space between Han characters ignored unless a blank line).
  * spec (issue 3's tokenizer, see `units`): every word occurs in any text the report page shows
  * and casebook indexes (title, town, county, city, tactics, summary, body).
  */
@@ -275,7 +277,7 @@ function relevant(docs, query) {
   const strict = [];
   const spec = [];
   for (const d of docs) {
-    if (hasWord.every((h) => h(d.hay[0]) || h(d.hay[1]))) strict.push(d.slug);
+    if (hasWord.every((h) => d.hay.some(h))) strict.push(d.slug);
     if (hasPat.length && hasPat.every((h) => d.keys.some(h))) spec.push(d.slug);
   }
   return { strict, spec };
@@ -961,7 +963,7 @@ async function main() {
     md.push(`Run ${started.toISOString().slice(0, 10)} on ${machine} (load average ${load} at the start: timings are from a shared machine); \`benches/search_eval.sh\` (seed ${SEED}, visits of ${VISIT} queries).`);
     md.push(
       `Digest: ${docs.length} reports; queries derived from it: ${sets.quoted.length} quoted names/phrases (“…” in titles and bodies, 2-12 characters), ${sets.windows.length} windows of 2-6 Han characters from inside body sentences, ${sets["two-word"].length} two-word queries (two windows of one report); the same in traditional script (OpenCC cn -> tw, only queries it changes: ${sets["quoted, traditional"].length}, ${sets["windows, traditional"].length}, ${sets["two-word, traditional"].length}); ${sets["truncated final word"].length} truncated final words; ${crossing.length} windows of 4-8 Han characters across a space or line break, typed without it (the digest's own, and a copy of the digest hard-wrapped every 23 characters, on which these run). ` +
-        `Relevant, *strict*: the title or body contains every word (NFKC, lower case, white space between two Han characters ignored unless a blank line; a traditional query is relevant where its simplified original is). ` +
+        `Relevant, *strict*: a text the report page shows (title, town, county, city, tactics, summary, body) contains every word (NFKC, lower case, white space between two Han characters ignored unless a blank line; a traditional query is relevant where its simplified original is). ` +
         `Relevant, *spec*: issue 3's tokenizer semantics, computed independently with string matching: every word's ideographs, letters and digits occur in a row in any text the report page shows and casebook indexes (title, place, tactics, summary, body); Latin/digit runs are whole words, punctuation is skipped except that ideographs adjacent in the query must be adjacent in the text.` +
         (pf ? ` Pagefind ${pf.version} indexed all ${pf.pages} pages of the same built site; it is scored on its first 10 report results (listing pages skipped, which favours it), and its bytes are those of the search plus its first 10 results' data, counted by a local gzip server, Chromium ${pf.browser}.` : ""),
     );

@@ -373,12 +373,14 @@ function createSearch(options = {}) {
     return out;
   }
 
-  /** Documents of the rarest term of a closed word: every match lies among them. */
+  /**
+   * Documents of the rarest term that every match must have (any term of a closed word; of an
+   * open word, the terms before its prefix): every match lies among them.
+   */
   async function candidates(m, words, ents) {
     let best = null;
     for (const w of words) {
-      if (w.open) continue;
-      for (const [, t] of w.terms) {
+      for (const [, t] of w.open ? w.terms.slice(0, -1) : w.terms) {
         const e = ents.get(t);
         if (!e) return new Int32Array(0);
         if (!best || e.matches < best.matches) best = e;
