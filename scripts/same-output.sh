@@ -5,6 +5,8 @@
 #
 #   scripts/same-output.sh [BASE_REV] [ROOT]    # BASE_REV defaults to HEAD, ROOT to the repo
 #
+# The base binary builds the working tree's content with the base revision's site.yaml, so a
+# change that adds a setting (and sets it in site.yaml) is compared fairly.
 # Exit status 0 when the outputs are byte-identical; otherwise the differing paths are listed.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -18,8 +20,18 @@ git -C "$repo" worktree add --detach "$work/base" "$base" >/dev/null 2>&1
 (cd "$work/base" && CARGO_TARGET_DIR="$repo/target/same-output" cargo build --release --quiet --bin casebook)
 (cd "$repo" && cargo build --release --quiet --bin casebook)
 
-"$repo/target/same-output/release/casebook" build --root "$root" --output "$work/a" >/dev/null 2>&1
-"$repo/target/release/casebook" build --root "$root" --output "$work/b" >/dev/null 2>&1
+# The base binary reads the base revision's site.yaml (a new setting would be unknown to it).
+base_root="$root"
+if [ "$root" = "$repo" ]; then
+  mkdir -p "$work/base-root"
+  cp -r "$repo/content" "$work/base-root/"
+  git -C "$repo" show "$base:site.yaml" >"$work/base-root/site.yaml"
+  # themes/ here is also the embedded theme's source: the base binary gets the base's copy.
+  git -C "$repo" archive "$base" themes | tar -x -C "$work/base-root"
+  base_root="$work/base-root"
+fi
+"$repo/target/same-output/release/casebook" build --root "$base_root" --output "$work/a" >"$work/log" 2>&1 || { cat "$work/log"; exit 2; }
+"$repo/target/release/casebook" build --root "$root" --output "$work/b" >"$work/log" 2>&1 || { cat "$work/log"; exit 2; }
 
 hashes() { (cd "$1" && find . -type f ! -path './search/tantivy/*' -print0 | sort -z | xargs -0 sha256sum); }
 if diff <(hashes "$work/a") <(hashes "$work/b") >"$work/diff"; then

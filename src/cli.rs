@@ -239,6 +239,9 @@ fn run_serve(args: ServeArgs) -> Result<i32> {
         bind: args.bind,
         port: args.port,
         base_path,
+        hosts: casebook::serve::base_host(args.site.base_url.as_deref())
+            .into_iter()
+            .collect(),
     };
     let printer = ServePrinter {
         root: options.project.root.clone(),
@@ -331,7 +334,9 @@ impl ServePrinter {
                 elapsed.as_secs_f64() * 1000.0
             ),
             ServeEvent::IndexFailed(e) => eprintln!("warning: search index not updated: {e}"),
-            ServeEvent::WatchError(e) => eprintln!("warning: {e}"),
+            ServeEvent::WatchError(e) | ServeEvent::ConnectionError(e) => {
+                eprintln!("warning: {e}")
+            }
             _ => {}
         }
     }

@@ -30,7 +30,39 @@ pub struct SiteConfig {
     pub metrics: IndexMap<String, MetricDef>,
     /// Tactics vocabulary in display order.
     pub tactics: IndexMap<String, TacticDef>,
+    /// Reports per page of a listing (city, tactic, section); a longer listing continues on
+    /// `page/2/`, `page/3/`... 0 keeps every listing on one page.
+    pub paginate_by: usize,
+    /// How much one page holds before the contents, the print edition and the metrics split.
+    pub limits: Limits,
 }
+
+/// Sizes past which a page that shows every report splits (see `render/pages/book.rs`).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Reports in one print volume: past it the print edition is volumes of this size. 500
+    /// reports are some 1.5 MB of HTML and 550 printed pages at the digest's density.
+    pub print_volume: usize,
+    /// Lines of one contents page: past it the contents is an overview of its parts.
+    pub contents_page: usize,
+    /// Rows of one metrics table: past it every city has its own, paginated.
+    pub metrics_table: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            print_volume: 500,
+            contents_page: 2000,
+            metrics_table: 500,
+        }
+    }
+}
+
+/// Reports per listing page unless `site.yaml` says otherwise: a page of 100 entries is some
+/// 100 KB of HTML, quick on a phone, and few enough to scan.
+pub const DEFAULT_PAGINATE_BY: usize = 100;
 
 impl Default for SiteConfig {
     fn default() -> Self {
@@ -45,6 +77,8 @@ impl Default for SiteConfig {
             cities: Vec::new(),
             metrics: IndexMap::new(),
             tactics: IndexMap::new(),
+            paginate_by: DEFAULT_PAGINATE_BY,
+            limits: Limits::default(),
         }
     }
 }

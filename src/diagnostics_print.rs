@@ -9,7 +9,9 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use anstyle::{AnsiColor, Style};
 use casebook::error::{Diagnostic, Level};
+use unicode_width::UnicodeWidthChar;
 
 /// How diagnostics are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -62,22 +64,25 @@ pub(crate) fn render_all(diags: &[Diagnostic], root: &Path, color: bool) -> Stri
     out
 }
 
-const RESET: &str = "\x1b[0m";
-const BOLD: &str = "\x1b[1m";
-const BLUE: &str = "\x1b[1;34m";
+/// The position of a diagnostic.
+const POSITION: Style = Style::new().bold();
+/// The gutter with the line number.
+const GUTTER: Style = AnsiColor::Blue.on_default().bold();
+const ERROR: Style = AnsiColor::Red.on_default().bold();
+const WARNING: Style = AnsiColor::Yellow.on_default().bold();
 
 /// One diagnostic: the header line, then (when the line is known) the source line and a caret.
 pub(crate) fn render(d: &Diagnostic, source_line: Option<&str>, color: bool) -> String {
-    let paint = |code: &str, s: &str| {
+    let paint = |style: Style, s: &str| {
         if color {
-            format!("{code}{s}{RESET}")
+            format!("{style}{s}{style:#}")
         } else {
             s.to_string()
         }
     };
     let level_color = match d.level {
-        Level::Error => "\x1b[1;31m",
-        Level::Warning => "\x1b[1;33m",
+        Level::Error => ERROR,
+        Level::Warning => WARNING,
     };
     let mut position = d.path.display().to_string();
     if d.line > 0 {
@@ -88,7 +93,7 @@ pub(crate) fn render(d: &Diagnostic, source_line: Option<&str>, color: bool) -> 
     }
     let mut out = format!(
         "{}: {}: {}\n",
-        paint(BOLD, &position),
+        paint(POSITION, &position),
         paint(level_color, &d.level.to_string()),
         d.message
     );
@@ -98,12 +103,12 @@ pub(crate) fn render(d: &Diagnostic, source_line: Option<&str>, color: bool) -> 
     let (shown, caret_at) = excerpt(line.trim_start_matches('\u{feff}'), d.col);
     let number = d.line.to_string();
     let gutter = " ".repeat(number.len());
-    let _ = writeln!(out, "{} {shown}", paint(BLUE, &format!(" {number} |")));
+    let _ = writeln!(out, "{} {shown}", paint(GUTTER, &format!(" {number} |")));
     if let Some(pad) = caret_at {
         let _ = writeln!(
             out,
             "{} {}{}",
-            paint(BLUE, &format!(" {gutter} |")),
+            paint(GUTTER, &format!(" {gutter} |")),
             " ".repeat(pad),
             paint(level_color, "^")
         );
@@ -164,29 +169,14 @@ fn excerpt(line: &str, col: usize) -> (String, Option<usize>) {
     (shown, caret.map(|_| pad))
 }
 
-/// Display columns of a character on a terminal: 2 for East Asian wide and full-width
-/// characters (all of CJK, full-width punctuation), 4 for a tab, 0 for combining marks, else 1.
+/// Display columns of a character on a terminal (Unicode's East Asian Width, as terminals use
+/// it: 2 for CJK and full-width forms, 0 for combining marks), 4 for a tab (shown as four
+/// spaces), and 1 for other control characters.
 fn width(c: char) -> usize {
-    let u = c as u32;
-    match u {
-        0x09 => 4,
-        0x0300..=0x036F | 0x200B..=0x200F | 0xFE00..=0xFE0F => 0,
-        0x1100..=0x115F
-        | 0x2E80..=0x303E
-        | 0x3041..=0x33FF
-        | 0x3400..=0x4DBF
-        | 0x4E00..=0x9FFF
-        | 0xA000..=0xA4CF
-        | 0xAC00..=0xD7A3
-        | 0xF900..=0xFAFF
-        | 0xFE30..=0xFE4F
-        | 0xFF00..=0xFF60
-        | 0xFFE0..=0xFFE6
-        | 0x1F300..=0x1F64F
-        | 0x1F900..=0x1F9FF
-        | 0x20000..=0x3FFFD => 2,
-        _ => 1,
+    if c == '\t' {
+        return 4;
     }
+    c.width().unwrap_or(1)
 }
 
 /// `load 33 ms, model 3 ms, ...`: the stages of a summary line.
@@ -202,6 +192,9 @@ pub(crate) fn stages(timings: &[(&'static str, Duration)]) -> String {
 pub(crate) fn total_ms(timings: &[(&'static str, Duration)]) -> f64 {
     timings.iter().map(|(_, d)| d.as_secs_f64() * 1000.0).sum()
 }
+
+/// Erases the terminal line the cursor is on (a cursor command, not a style: anstyle has none).
+const CLEAR_LINE: &str = "\x1b[2K";
 
 /// A one-line progress display on a terminal (`checking: rendering…`), rewritten in place and
 /// cleared before the next real output. Silent when stderr is not a terminal.
@@ -224,7 +217,7 @@ impl Progress {
     /// Shows the stage now running.
     pub(crate) fn stage(&mut self, stage: &str) {
         if self.active {
-            eprint!("\r\x1b[2K{}: {stage}…", self.what);
+            eprint!("\r{CLEAR_LINE}{}: {stage}…", self.what);
             let _ = std::io::stderr().flush();
             self.shown = true;
         }
@@ -233,7 +226,7 @@ impl Progress {
     /// Removes the progress line.
     pub(crate) fn clear(&mut self) {
         if self.shown {
-            eprint!("\r\x1b[2K");
+            eprint!("\r{CLEAR_LINE}");
             let _ = std::io::stderr().flush();
             self.shown = false;
         }
@@ -271,8 +264,9 @@ mod tests {
         let d = diag(1, 1, Level::Warning);
         assert!(!render(&d, Some("x"), false).contains('\x1b'));
         let coloured = render(&d, Some("x"), true);
-        assert!(coloured.contains("\x1b[1;33mwarning\x1b[0m"));
-        assert!(coloured.contains("\x1b[1;33m^\x1b[0m"));
+        // Bold yellow, as anstyle writes it (bold and colour as two codes), then reset.
+        assert!(coloured.contains("\x1b[1m\x1b[33mwarning\x1b[0m"));
+        assert!(coloured.contains("\x1b[1m\x1b[33m^\x1b[0m"));
     }
 
     #[test]

@@ -41,6 +41,33 @@ pub enum Error {
     /// A command-line or configuration value is invalid.
     #[error("{0}")]
     Invalid(String),
+    /// `casebook serve` cannot listen on its address (in use, or not this machine's).
+    #[error("cannot listen on {addr}")]
+    Bind {
+        /// The address asked for.
+        addr: std::net::SocketAddr,
+        /// The operating system's reason.
+        #[source]
+        source: std::io::Error,
+    },
+    /// `casebook serve` cannot watch a folder of the project, so changes there would go unseen.
+    #[error("cannot watch {}", path.display())]
+    Watch {
+        /// The folder.
+        path: PathBuf,
+        /// The watcher's reason (inotify's watch limit, a folder that is not there, ...).
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A thread could not be started (the system is out of threads or memory).
+    #[error("cannot start the {name} thread")]
+    Thread {
+        /// What the thread was for.
+        name: &'static str,
+        /// The operating system's reason.
+        #[source]
+        source: std::io::Error,
+    },
     /// A file that a command would create is there already; nothing was overwritten.
     #[error("{} already {what}; not overwriting anything", path.display())]
     Exists {

@@ -26,6 +26,9 @@ pub struct Body {
     pub headings: Vec<Heading>,
     /// Links in order, with positions in the source file.
     pub links: Vec<Link>,
+    /// A hash of the Markdown and its first line: equal digests, equal bodies. Incremental
+    /// rendering compares this instead of the HTML.
+    pub digest: u64,
 }
 
 /// A heading of a body.
@@ -88,6 +91,22 @@ impl Html {
     /// The HTML as it appears on page `from`: internal links relative to it.
     pub fn for_page(&self, from: &Route<'_>) -> String {
         self.resolve(|l| l.route().url_from(from) + &l.fragment)
+    }
+
+    /// The HTML as it appears on a print page `on`, where every report is an article of the
+    /// same page: a report link is its anchor (the heading a link may name is not unique on
+    /// that page), a page link is relative to `on`.
+    ///
+    /// In a volume of a large site a linked report may stand in another volume: the anchor then
+    /// leads nowhere on paper either way, and the report's own page is a click away from it.
+    pub fn for_print(&self, on: &Route<'_>) -> String {
+        self.resolve(|l| {
+            if l.report {
+                format!("#report-{}", l.slug)
+            } else {
+                l.route().url_from(on) + &l.fragment
+            }
+        })
     }
 
     /// The HTML with each internal link's href given by `href` (already escaped for an
@@ -163,7 +182,15 @@ pub fn render(source: &str, first_line: usize) -> Body {
         .into_offset_iter()
         .collect();
 
-    let mut body = Body::default();
+    let mut body = Body {
+        digest: {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (source, first_line).hash(&mut h);
+            h.finish()
+        },
+        ..Body::default()
+    };
     let mut used = HashSet::new();
     let mut i = 0;
     while i < events.len() {

@@ -59,3 +59,16 @@ fn plain_text_keeps_line_breaks_and_table_cells() {
         "做法\n\n一行\n二行\n\n指标 | 数值\n\n入会率 | 93%\n\n甲\n\n乙"
     );
 }
+
+#[test]
+fn in_print_report_links_become_anchors_and_page_links_stay_relative() {
+    let body = render(
+        "[a](@/reports/sandun#x) [b](https://e.org) [c](@/pages/about)",
+        1,
+    );
+    assert_eq!(
+        body.html.for_print(&Route::Print),
+        "<p><a href=\"#report-sandun\">a</a> <a href=\"https://e.org\">b</a> \
+         <a href=\"../pages/about/index.html\">c</a></p>\n"
+    );
+}

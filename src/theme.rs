@@ -16,6 +16,8 @@ use crate::error::Diagnostic;
 use crate::load::front_matter::parse_document;
 
 static DEFAULT_THEME: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
+/// Templates only `casebook serve` renders (its live-reload script), never a page of the site.
+const SERVE_TEMPLATES: &str = "templates/serve/";
 
 /// Templates (by name) and static files (by output path) of the active theme.
 #[derive(Debug, Clone, Default)]
@@ -142,11 +144,20 @@ impl Theme {
         theme
     }
 
-    /// Writes the embedded theme under `dir` (for `init --with-theme`).
+    /// The embedded theme's files to copy into a site (for `init --with-theme`), without
+    /// serve's own templates: serve reads only its built-in copy, so a copy would do nothing.
     pub fn embedded_files() -> Vec<(String, &'static [u8])> {
         walk_embedded(&DEFAULT_THEME)
             .map(|f| (f.path().to_string_lossy().replace('\\', "/"), f.contents()))
+            .filter(|(p, _)| !p.starts_with(SERVE_TEMPLATES))
             .collect()
+    }
+
+    /// A template of the embedded theme by name (`serve/live-reload.html`), overrides ignored.
+    pub fn builtin_template(name: &str) -> Option<&'static str> {
+        DEFAULT_THEME
+            .get_file(format!("templates/{name}"))
+            .and_then(|f| f.contents_utf8())
     }
 }
 

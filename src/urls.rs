@@ -47,12 +47,20 @@ pub enum Route<'a> {
     List(Listing, &'a str, usize),
     /// The city × tactic heat map.
     TacticsMap,
-    /// The contents in printed order.
+    /// The contents in printed order (an overview of its parts when the site is large).
     Contents,
-    /// The print edition.
+    /// One part of a large site's contents: a section, or a section's city; page `n` > 1 under
+    /// `page/<n>/`.
+    ContentsPart(Part<'a>, usize),
+    /// The print edition (the index of its volumes when the site is large).
     Print,
-    /// The metrics tables.
+    /// One printed volume of a large site: a section or a section's city, in parts of a bounded
+    /// size (part `n` > 1 under `part/<n>/`).
+    PrintVolume(Part<'a>, usize),
+    /// The metrics overview (with every report's row while the site is small).
     Metrics,
+    /// One city's metrics table on a large site; page `n` > 1 under `page/<n>/`.
+    MetricsCity(&'a str, usize),
     /// The search page.
     Search,
     /// The page a host serves for a missing path.
@@ -65,6 +73,34 @@ pub enum Route<'a> {
     ExportJson,
     /// The CSV export of every report.
     ExportCsv,
+}
+
+/// A share of the printed order: a section, or one city of a section listed by city.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Part<'a> {
+    /// The section's slug.
+    pub section: &'a str,
+    /// The city's slug, in a section listed by city.
+    pub city: Option<&'a str>,
+}
+
+impl Part<'_> {
+    /// `<section>/` or `<section>/<city>/`.
+    fn folder(&self) -> String {
+        match self.city {
+            Some(c) => format!("{}/{c}/", self.section),
+            None => format!("{}/", self.section),
+        }
+    }
+}
+
+/// `index.html` for page 1, `<word>/<n>/index.html` after it.
+fn numbered(word: &str, n: usize) -> String {
+    if n > 1 {
+        format!("{word}/{n}/index.html")
+    } else {
+        "index.html".into()
+    }
 }
 
 impl Route<'_> {
@@ -86,8 +122,15 @@ impl Route<'_> {
             Route::List(kind, slug, _) => format!("{}/{slug}/index.html", kind.folder()),
             Route::TacticsMap => "tactics/map/index.html".into(),
             Route::Contents => "contents/index.html".into(),
+            Route::ContentsPart(part, n) => {
+                format!("contents/{}{}", part.folder(), numbered("page", n))
+            }
             Route::Print => "print/index.html".into(),
+            Route::PrintVolume(part, n) => {
+                format!("print/{}{}", part.folder(), numbered("part", n))
+            }
             Route::Metrics => "metrics/index.html".into(),
+            Route::MetricsCity(city, n) => format!("metrics/{city}/{}", numbered("page", n)),
             Route::Search => "search/index.html".into(),
             Route::NotFound => "404.html".into(),
             Route::Feed => "atom.xml".into(),

@@ -7,7 +7,9 @@
 pub(crate) mod front_matter;
 mod read;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use rayon::prelude::*;
@@ -58,9 +60,9 @@ pub struct Sources {
     /// The site configuration.
     pub config: SiteConfig,
     /// Reports in path order.
-    pub reports: Vec<ReportSource>,
+    pub reports: Vec<Arc<ReportSource>>,
     /// Pages in path order.
-    pub pages: Vec<PageSource>,
+    pub pages: Vec<Arc<PageSource>>,
     /// The theme: embedded defaults with the site's overrides applied.
     pub theme: Theme,
     /// Warnings found while loading (errors fail the stage instead).
@@ -189,6 +191,55 @@ pub fn load(project: &Project) -> Result<Sources> {
 /// problems are in [`Sources::diagnostics`] (`check` goes on with what loaded; `new` looks at
 /// the reports that are there).
 pub fn read_all(project: &Project) -> Sources {
+    read_cached(project, &mut LoadCache::default())
+}
+
+/// What [`read_cached`] keeps between runs: each content file as last read, with the stamp
+/// (size, modification and change times) it had then.
+#[derive(Debug, Default)]
+pub struct LoadCache {
+    reports: HashMap<PathBuf, Cached<ReportSource>>,
+    pages: HashMap<PathBuf, Cached<PageSource>>,
+    /// Files read (not taken from the cache) by the last run.
+    pub read: usize,
+}
+
+#[derive(Debug)]
+struct Cached<T> {
+    stamp: Stamp,
+    source: Option<Arc<T>>,
+    diags: Vec<Diagnostic>,
+}
+
+/// What tells that a file changed without reading it. The change time moves on every write and
+/// rename, also when a tool restores the modification time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    changed: i64,
+}
+
+impl Stamp {
+    fn of(path: &Path) -> Option<Stamp> {
+        let m = std::fs::metadata(path).ok()?;
+        #[cfg(unix)]
+        let changed = std::os::unix::fs::MetadataExt::ctime_nsec(&m)
+            + std::os::unix::fs::MetadataExt::ctime(&m) * 1_000_000_000;
+        #[cfg(not(unix))]
+        let changed = 0;
+        Some(Stamp {
+            len: m.len(),
+            modified: m.modified().ok(),
+            changed,
+        })
+    }
+}
+
+/// [`read_all`], reading again only the content files whose stamp changed since the last run
+/// with the same cache (`serve` after a save reads one file, not the site). Configuration and
+/// theme are small and read every time; how a content file is read does not depend on them.
+pub fn read_cached(project: &Project, cache: &mut LoadCache) -> Sources {
     let mut diags = Vec::new();
     let mut config = load_config(project, &mut diags);
     let theme = Theme::load(&project.root, &config.theme, &mut diags);
@@ -203,12 +254,30 @@ pub fn read_all(project: &Project) -> Sources {
             "no `reports/` folder: the site will have no reports",
         ));
     }
-    let reports = read_each(&report_files, &mut diags, |p, d| {
-        read::read_report(project, p, d).filter(|r| project.drafts || !r.meta.draft)
-    });
-    let pages = read_each(&page_files, &mut diags, |p, d| {
-        read::read_page(project, p, d).filter(|p| project.drafts || !p.meta.draft)
-    });
+    let mut read = 0;
+    let reports = read_each(
+        &report_files,
+        &mut cache.reports,
+        &mut read,
+        &mut diags,
+        |p, d| read::read_report(project, p, d),
+    );
+    let pages = read_each(
+        &page_files,
+        &mut cache.pages,
+        &mut read,
+        &mut diags,
+        |p, d| read::read_page(project, p, d),
+    );
+    cache.read = read;
+    let reports: Vec<_> = reports
+        .into_iter()
+        .filter(|r| project.drafts || !r.meta.draft)
+        .collect();
+    let pages: Vec<_> = pages
+        .into_iter()
+        .filter(|p| project.drafts || !p.meta.draft)
+        .collect();
     read::check_duplicate_slugs(&reports, "", &mut diags);
     read::check_duplicate_slugs(&pages, "page ", &mut diags);
     diags.sort();
@@ -229,23 +298,53 @@ pub fn read_all(project: &Project) -> Sources {
     }
 }
 
-/// Reads `files` in parallel with `read`, keeping each file's diagnostics in file order.
-fn read_each<T: Send>(
+/// Reads `files` in parallel with `read`, keeping each file's diagnostics in file order; a file
+/// whose stamp is the one in `cache` is taken from there. Files gone since are forgotten.
+fn read_each<T: Send + Sync>(
     files: &[PathBuf],
+    cache: &mut HashMap<PathBuf, Cached<T>>,
+    count: &mut usize,
     diags: &mut Vec<Diagnostic>,
     read: impl Fn(&Path, &mut Vec<Diagnostic>) -> Option<T> + Sync,
-) -> Vec<T> {
-    let read: Vec<(Option<T>, Vec<Diagnostic>)> = files
+) -> Vec<Arc<T>> {
+    let stamps: Vec<Option<Stamp>> = files.par_iter().map(|p| Stamp::of(p)).collect();
+    let fresh: Vec<(usize, Cached<T>)> = files
         .par_iter()
-        .map(|p| {
+        .zip(&stamps)
+        .enumerate()
+        .filter(|(_, (p, stamp))| {
+            stamp.is_none() || cache.get(*p).is_none_or(|c| Some(c.stamp) != **stamp)
+        })
+        .map(|(i, (p, stamp))| {
             let mut d = Vec::new();
-            (read(p, &mut d), d)
+            let source = read(p, &mut d).map(Arc::new);
+            let stamp = stamp.unwrap_or(Stamp {
+                len: u64::MAX,
+                modified: None,
+                changed: 0,
+            });
+            (
+                i,
+                Cached {
+                    stamp,
+                    source,
+                    diags: d,
+                },
+            )
         })
         .collect();
+    *count += fresh.len();
+    for (i, c) in fresh {
+        cache.insert(files[i].clone(), c);
+    }
+    let keep: std::collections::HashSet<&PathBuf> = files.iter().collect();
+    cache.retain(|p, _| keep.contains(p));
     let mut out = Vec::new();
-    for (item, d) in read {
-        diags.extend(d);
-        out.extend(item);
+    for p in files {
+        if let Some(c) = cache.get(p) {
+            diags.extend(c.diags.iter().cloned());
+            out.extend(c.source.clone());
+        }
     }
     out
 }
@@ -288,3 +387,6 @@ fn load_config(project: &Project, diags: &mut Vec<Diagnostic>) -> SiteConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -322,7 +322,7 @@ fn check_slug(p: &Path, f: &Fields, slug: Option<&str>, diags: &mut Vec<Diagnost
 /// Two published files with one slug would overwrite each other's page; the model relies on
 /// this check (and on `check_slug`) and takes each source's slug as it is.
 pub(super) fn check_duplicate_slugs<M>(
-    files: &[Source<M>],
+    files: &[std::sync::Arc<Source<M>>],
     what: &str,
     diags: &mut Vec<Diagnostic>,
 ) {

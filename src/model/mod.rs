@@ -8,8 +8,9 @@ mod metrics;
 mod related;
 mod warnings;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use rayon::prelude::*;
@@ -17,7 +18,7 @@ use serde::Serialize;
 
 use crate::config::{Aggregate, SiteConfig};
 use crate::error::{Diagnostic, Result};
-use crate::load::{Placement, ReportMeta, Sources};
+use crate::load::{PageMeta, PageSource, Placement, ReportMeta, ReportSource, Source, Sources};
 use crate::markdown::{self, Body};
 
 pub use related::Related;
@@ -59,8 +60,8 @@ pub struct Report {
     pub city_slug: String,
     /// Slug of the section, if any.
     pub section_slug: Option<String>,
-    /// Rendered body.
-    pub body: Body,
+    /// Rendered body (shared with a [`ModelCache`], which keeps it while the file is unchanged).
+    pub body: Arc<Body>,
     /// Previous report in its city (index into [`Site::reports`]).
     pub prev: Option<usize>,
     /// Next report in its city.
@@ -78,9 +79,9 @@ pub struct Page {
     pub path: PathBuf,
     /// Front matter.
     #[serde(flatten)]
-    pub meta: crate::load::PageMeta,
+    pub meta: PageMeta,
     /// Rendered body.
-    pub body: Body,
+    pub body: Arc<Body>,
 }
 
 /// A named group of reports (a tactic).
@@ -163,12 +164,50 @@ impl Site {
 
 /// Builds the site model from what load read (slugs were checked there).
 pub fn build(sources: &Sources) -> Result<Site> {
+    build_cached(sources, &mut ModelCache::default())
+}
+
+/// What [`build_cached`] keeps between runs: each file's parsed body, with the source it was
+/// parsed from. While a file is unchanged the load cache hands back the very same source, and
+/// its body is not parsed again.
+#[derive(Debug, Default)]
+pub struct ModelCache {
+    reports: HashMap<PathBuf, (Arc<ReportSource>, Arc<Body>)>,
+    pages: HashMap<PathBuf, (Arc<PageSource>, Arc<Body>)>,
+    /// Bodies parsed (not taken from the cache) by the last run.
+    pub parsed: usize,
+}
+
+/// The body of `src`: the cached one if it was parsed from this very source.
+fn body_of<M>(
+    cached: &HashMap<PathBuf, (Arc<Source<M>>, Arc<Body>)>,
+    src: &Arc<Source<M>>,
+) -> (bool, Arc<Body>) {
+    match cached.get(&src.path) {
+        Some((source, body)) if Arc::ptr_eq(source, src) => (false, Arc::clone(body)),
+        _ => (true, Arc::new(markdown::render(&src.body, src.body_line))),
+    }
+}
+
+/// [`build`], parsing again only the bodies whose Markdown changed since the last run with the
+/// same cache. Everything else is cheap and recomputed: groups, order, related reports.
+pub fn build_cached(sources: &Sources, cache: &mut ModelCache) -> Result<Site> {
     let config = sources.config.clone();
     let mut diags = sources.diagnostics.clone();
     warnings::warn_unknown(&config, sources, &mut diags);
 
-    let mut reports = parse_reports(sources, &config);
-    let pages = parse_pages(sources);
+    let (mut reports, report_bodies) = parse_reports(sources, &config, cache);
+    let (pages, page_bodies) = parse_pages(sources, cache);
+    cache.parsed =
+        report_bodies.iter().filter(|b| b.2).count() + page_bodies.iter().filter(|b| b.2).count();
+    cache.reports = report_bodies
+        .into_iter()
+        .map(|(s, b, _)| (s.path.clone(), (s, b)))
+        .collect();
+    cache.pages = page_bodies
+        .into_iter()
+        .map(|(s, b, _)| (s.path.clone(), (s, b)))
+        .collect();
     let names = groups::Names::new(&config, &reports);
     groups::order(&mut reports, &names);
     names.assign(&mut reports);
@@ -192,9 +231,16 @@ pub fn build(sources: &Sources) -> Result<Site> {
     })
 }
 
+/// A body with the source it was parsed from and whether it was parsed now.
+type CachedBody<M> = (Arc<Source<M>>, Arc<Body>, bool);
+
 /// Every report with its tactics resolved to the vocabulary's names and its body rendered (in
 /// parallel: Markdown is the heavy part).
-fn parse_reports(sources: &Sources, config: &SiteConfig) -> Vec<Report> {
+fn parse_reports(
+    sources: &Sources,
+    config: &SiteConfig,
+    cache: &ModelCache,
+) -> (Vec<Report>, Vec<CachedBody<ReportMeta>>) {
     sources
         .reports
         .par_iter()
@@ -207,33 +253,41 @@ fn parse_reports(sources: &Sources, config: &SiteConfig) -> Vec<Report> {
                 .map(|t| config.canonical_tactic(t.trim()).to_string())
                 .filter(|t| seen.insert(t.clone()))
                 .collect();
-            Report {
+            let (parsed, body) = body_of(&cache.reports, src);
+            let kept = (Arc::clone(src), Arc::clone(&body), parsed);
+            let report = Report {
                 slug: src.slug.clone(),
                 path: src.path.clone(),
-                body: markdown::render(&src.body, src.body_line),
+                body,
                 meta,
                 ..Report::default()
-            }
+            };
+            (report, kept)
         })
-        .collect()
+        .unzip()
 }
 
 /// Every page, bodies rendered, in contents order (front, back, then unlisted).
-fn parse_pages(sources: &Sources) -> Vec<Page> {
-    let mut pages: Vec<Page> = sources
+fn parse_pages(sources: &Sources, cache: &ModelCache) -> (Vec<Page>, Vec<CachedBody<PageMeta>>) {
+    let (mut pages, kept): (Vec<Page>, Vec<CachedBody<PageMeta>>) = sources
         .pages
         .par_iter()
-        .map(|src| Page {
-            slug: src.slug.clone(),
-            path: src.path.clone(),
-            meta: src.meta.clone(),
-            body: markdown::render(&src.body, src.body_line),
+        .map(|src| {
+            let (parsed, body) = body_of(&cache.pages, src);
+            let kept = (Arc::clone(src), Arc::clone(&body), parsed);
+            let page = Page {
+                slug: src.slug.clone(),
+                path: src.path.clone(),
+                meta: src.meta.clone(),
+                body,
+            };
+            (page, kept)
         })
-        .collect();
+        .unzip();
     pages.sort_by(|a, b| {
         (a.meta.placement, a.meta.weight, &a.slug).cmp(&(b.meta.placement, b.meta.weight, &b.slug))
     });
-    pages
+    (pages, kept)
 }
 
 /// Prev/next run through each city in contents order.

@@ -6,6 +6,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use rayon::prelude::*;
 
+use super::fragments::FragmentCache;
 use super::pages::{self, Pages};
 use super::{assets, engine, views, RenderOptions};
 use crate::error::Result;
@@ -21,6 +22,8 @@ pub struct RenderCache {
     tera: Option<(u64, tera::Tera)>,
     /// Page path -> (hash of template name and context, output).
     pages: HashMap<String, (u64, Vec<u8>)>,
+    /// Fragments of the last call.
+    fragments: FragmentCache,
     /// Pages rendered by the last call.
     pub rendered: usize,
     /// Pages reused from the previous call by the last call.
@@ -65,13 +68,14 @@ pub fn render_cached(
             // Forget the old pages and templates first: if the new templates do not compile,
             // nothing rendered with the old ones may be reused with them later.
             cache.pages.clear();
+            cache.fragments = FragmentCache::default();
             *slot = None;
             &slot.insert((fingerprint, engine::compile(theme)?)).1
         }
     };
     let mut old = std::mem::take(&mut cache.pages);
     let site_view = views::site_view(site, theme);
-    let renderer = Pages::new(site, tera, options)?;
+    let renderer = Pages::new(site, tera, options, Some(&cache.fragments))?;
     let mut jobs = pages::jobs(site, &site_view, &renderer);
     // Biggest pages last time first, one task each: the print edition alone takes as long as
     // hundreds of small pages, and must not be the one left running at the end.
@@ -101,6 +105,8 @@ pub fn render_cached(
             Ok((file, key, false))
         })
         .collect::<Result<_>>()?;
+    drop(renderer);
+    cache.fragments.rotate();
     cache.reused = pages.iter().filter(|p| p.2).count();
     cache.rendered = pages.len() - cache.reused;
     cache.reused_paths.clear();

@@ -98,12 +98,17 @@ pub(crate) fn site_charts(site: &Site) -> Vec<ChartView> {
         .collect()
 }
 
-/// One chart per metric for a city's reports, for metrics at least one of them gives.
+/// Bars a city's chart draws at most: past it, the largest figures (a chart of a thousand bars
+/// is neither readable nor small; the city's metrics table has every figure).
+const MAX_BARS: usize = 30;
+
+/// One chart per metric for a city's reports, for metrics at least one of them gives; the
+/// [`MAX_BARS`] largest when more reports give one.
 pub(crate) fn city_charts(site: &Site, city: &City) -> Vec<ChartView> {
     site.metrics
         .iter()
         .filter_map(|m| {
-            let rows: Vec<(String, f64)> = city
+            let mut rows: Vec<(String, f64)> = city
                 .group
                 .reports
                 .iter()
@@ -112,10 +117,21 @@ pub(crate) fn city_charts(site: &Site, city: &City) -> Vec<ChartView> {
                     Some((r.meta.town.clone(), site.metric(r, &m.key)?))
                 })
                 .collect();
+            let title = if rows.len() > MAX_BARS {
+                // Stable: equal figures keep contents order.
+                rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+                rows.truncate(MAX_BARS);
+                format!(
+                    "{}（{}数值最大的{MAX_BARS}个试点）",
+                    m.label, city.group.name
+                )
+            } else {
+                format!("{}（{}各试点）", m.label, city.group.name)
+            };
             (!rows.is_empty()).then(|| {
                 chart(
                     format!("chart-{}", m.key),
-                    format!("{}（{}各试点）", m.label, city.group.name),
+                    title,
                     &m.unit,
                     // Each bar is one report's own figure, not an aggregate.
                     "数值",

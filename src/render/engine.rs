@@ -11,6 +11,7 @@ pub fn compile(theme: &Theme) -> Result<Tera> {
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape_html);
+    tera.register_filter("css_string", css_string_filter);
     let mut all: Vec<(String, String)> = theme
         .builtin_templates
         .iter()
@@ -47,6 +48,45 @@ pub(crate) fn escape_html(input: &str) -> String {
     out
 }
 
+/// Escapes text for the inside of a double-quoted CSS string in a `<style>` element: every
+/// character that could end the string, the declaration or the element (quotes, backslash,
+/// `<`, `>`, `&`, `;`, braces) and every control character (a newline ends a CSS string) is
+/// written as a CSS escape (`\3c `). Letters, digits, spaces and other text pass unchanged.
+pub(crate) fn css_string(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for c in input.chars() {
+        let unsafe_char = c.is_control()
+            || matches!(
+                c,
+                '"' | '\''
+                    | '\\'
+                    | '<'
+                    | '>'
+                    | '&'
+                    | ';'
+                    | '{'
+                    | '}'
+                    | '/'
+                    | '\u{2028}'
+                    | '\u{2029}'
+            );
+        if unsafe_char {
+            out.push_str(&format!("\\{:x} ", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn css_string_filter(
+    value: &tera::Value,
+    _: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let text = tera::try_get_value!("css_string", "value", String, value);
+    Ok(tera::Value::String(css_string(&text)))
+}
+
 /// Renders one template (a page or a fragment), naming the template in the error.
 pub(crate) fn render_one(tera: &Tera, template: &str, context: &Context) -> Result<String> {
     tera.render(template, context)
@@ -79,5 +119,16 @@ mod tests {
             "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt; ../a/b"
         );
         assert_eq!(escape_html("中文/路径"), "中文/路径");
+    }
+
+    #[test]
+    fn css_strings_cannot_be_left() {
+        assert_eq!(css_string("速写 · 杭州市"), "速写 · 杭州市");
+        let hostile = "a\"; } body { background: url(//e.org/x) } </style><script>\n\\";
+        let escaped = css_string(hostile);
+        for bad in ['"', ';', '{', '}', '<', '>', '/', '\n'] {
+            assert!(!escaped.contains(bad), "{bad:?} in {escaped}");
+        }
+        assert!(escaped.starts_with("a\\22 "), "{escaped}");
     }
 }

@@ -14,14 +14,20 @@
 //! fragment) makes a page's data change whenever a fragment it shows changes, which is what the
 //! incremental render of `serve` compares.
 
+use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
+
+use crate::error::{Error, Result};
 
 const OPEN: char = '\u{E000}';
 const CLOSE: char = '\u{E001}';
 
-/// Listing entries shared by every page (`report_item.html`, one per report).
+/// Listing entries shared by every page (`report_item.html`, one per report), for pages two
+/// folders deep (a listing's first page).
 pub(crate) const ITEMS: char = 'i';
+/// The same entries for pages four folders deep (`<kind>/<slug>/page/<n>/`).
+pub(crate) const DEEP_ITEMS: char = 'j';
 /// A page's own fragments (print articles, metrics rows).
 pub(crate) const OWN: char = 'p';
 
@@ -165,5 +171,38 @@ mod tests {
         assert_eq!(m.mark(ITEMS, 0, "a"), Marks::new().mark(ITEMS, 0, "a"));
         let plain = "<p>no markers</p>".to_string();
         assert_eq!(m.splice(plain.clone(), |_, _| None), plain);
+    }
+}
+
+/// Fragments rendered by the last rebuild of `serve`, by the key of their template and context
+/// (see `job::key_of`): a listing entry, print article or metrics row whose context is the
+/// same is taken from here instead of rendered again.
+#[derive(Debug, Default)]
+pub(crate) struct FragmentCache {
+    old: HashMap<u64, String>,
+    new: Mutex<HashMap<u64, String>>,
+}
+
+impl FragmentCache {
+    /// The fragment of `key`, from the last rebuild, or rendered now.
+    pub(crate) fn get_or_render(
+        &self,
+        key: u64,
+        render: impl FnOnce() -> Result<String>,
+    ) -> Result<String> {
+        let html = match self.old.get(&key) {
+            Some(html) => html.clone(),
+            None => render()?,
+        };
+        self.new
+            .lock()
+            .map_err(|_| Error::Poisoned("fragment cache"))?
+            .insert(key, html.clone());
+        Ok(html)
+    }
+
+    /// Keeps what this rebuild used, for the next one; drops the rest.
+    pub(crate) fn rotate(&mut self) {
+        self.old = self.new.get_mut().map(std::mem::take).unwrap_or_default();
     }
 }

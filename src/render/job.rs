@@ -69,14 +69,34 @@ fn ctx<T: Serialize>(common: Common<'_>, data: &T) -> Context {
 }
 
 /// The hash of everything a page's context is made of: the template, the shared part and the
-/// page's data, serialized straight into the hasher (no JSON text, no `Value` tree).
+/// page's data (see [`key_of`]).
 fn page_key<T: Serialize>(template: &str, common: &Common<'_>, data: &T) -> u64 {
+    key_of(template, &(common, data))
+}
+
+thread_local! {
+    /// Set while [`key_of`] serializes: views with large parts (a body) then write a digest of
+    /// them instead of the text itself.
+    static KEYING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the value being serialized is being keyed, not put into a template context.
+pub(crate) fn keying() -> bool {
+    KEYING.with(std::cell::Cell::get)
+}
+
+/// The hash of a template and the data of its context, serialized straight into the hasher
+/// (no JSON text, no `Value` tree). Two contexts with one key render alike: that is what lets
+/// `serve` reuse a page or a fragment instead of rendering it.
+pub(crate) fn key_of<T: Serialize + ?Sized>(template: &str, data: &T) -> u64 {
     let mut h = DefaultHasher::new();
     template.hash(&mut h);
     let mut w = HashWriter::new(&mut h);
+    KEYING.with(|k| k.set(true));
     // Serializing our own view structs into a writer that never fails cannot fail either; if it
     // ever did, the partial hash only costs a needless re-render.
-    let _ = serde_json::to_writer(&mut w, &(common, data));
+    let _ = serde_json::to_writer(&mut w, data);
+    KEYING.with(|k| k.set(false));
     let _ = std::io::Write::flush(&mut w);
     h.finish()
 }
@@ -133,7 +153,7 @@ pub(crate) fn lazy_job<'a, T: Serialize>(
     page_title: &'a str,
     data: impl FnOnce() -> T + Send + 'a,
 ) -> Job<'a> {
-    fragment_job(sv, template, route, page_title, move |_| {
+    fragment_job(sv, template, route, page_title, move || {
         Ok((data(), Vec::new()))
     })
 }
@@ -145,16 +165,16 @@ pub(crate) fn fragment_job<'a, T: Serialize>(
     template: &'static str,
     route: Route<'_>,
     page_title: &'a str,
-    build: impl FnOnce(&Tera) -> Result<(T, Vec<String>)> + Send + 'a,
+    build: impl FnOnce() -> Result<(T, Vec<String>)> + Send + 'a,
 ) -> Job<'a> {
     let path = route.path();
     let own_path = path.clone();
     Job {
         template,
         path,
-        context: Box::new(move |tera: &Tera, probe: Option<Probe<'_>>| {
+        context: Box::new(move |_: &Tera, probe: Option<Probe<'_>>| {
             let common = Common::new(sv, &own_path, page_title);
-            let (data, fragments) = build(tera)?;
+            let (data, fragments) = build()?;
             Ok(probed_ctx(template, common, &data, probe)
                 .map(|context| PageData { context, fragments }))
         }),

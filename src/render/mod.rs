@@ -61,7 +61,7 @@ pub fn render_into(
 ) -> Result<()> {
     let tera = engine::compile(theme)?;
     let site_view = views::site_view(site, theme);
-    let renderer = Pages::new(site, &tera, options)?;
+    let renderer = Pages::new(site, &tera, options, None)?;
     let jobs = pages::jobs(site, &site_view, &renderer);
     let paths: BTreeSet<String> = jobs.iter().map(|j| j.path.clone()).collect();
     jobs.into_par_iter()

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::markdown::Body;
 use crate::model::{Group, Page, Report, Site};
 use crate::urls::{Listing, Route, SiteUrls};
 
@@ -92,6 +93,29 @@ pub(crate) fn site_view<'a>(site: &'a Site, theme: &'a crate::theme::Theme) -> S
         strings: Strings {
             map: theme.strings(&site.config.language),
         },
+    }
+}
+
+/// A body as a page shows it: its HTML with internal links resolved for the page (for a print
+/// page: report links as anchors). While a page's data is keyed, only the body's digest and
+/// the page are written: equal digests, equal HTML.
+pub(crate) struct BodyRef<'a> {
+    pub(crate) body: &'a Body,
+    pub(crate) on: Route<'a>,
+    pub(crate) print: bool,
+}
+
+impl Serialize for BodyRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if super::job::keying() {
+            return (self.body.digest, self.on.path(), self.print).serialize(s);
+        }
+        let html = if self.print {
+            self.body.html.for_print(&self.on)
+        } else {
+            self.body.html.for_page(&self.on)
+        };
+        s.serialize_str(&html)
     }
 }
 

@@ -7,5 +7,7 @@ mod escaping;
 mod links;
 mod output;
 mod pages;
+mod pagination;
+mod split;
 mod themes;
 mod util;

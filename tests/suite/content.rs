@@ -505,14 +505,23 @@ fn fold(text: &str) -> String {
 
 /// Opening and closing marks of the quoted spans that are left out of the comparison: names,
 /// slogans and titles carry over from the seeds as they are.
-const QUOTES: &[(char, char)] = &[('“', '”'), ('《', '》'), ('「', '」'), ('『', '』'), ('‘', '’')];
+const QUOTES: &[(char, char)] = &[
+    ('“', '”'),
+    ('《', '》'),
+    ('「', '」'),
+    ('『', '』'),
+    ('‘', '’'),
+];
 
 /// The text outside quoted spans, as separate segments (a window never spans a quotation). An
 /// opening mark without its closing mark on the same paragraph quotes nothing.
 fn unquoted(text: &str) -> Vec<String> {
     let mut segments = vec![String::new()];
     let mut rest = text;
-    while let Some((i, open)) = rest.char_indices().find(|(_, c)| QUOTES.iter().any(|q| q.0 == *c)) {
+    while let Some((i, open)) = rest
+        .char_indices()
+        .find(|(_, c)| QUOTES.iter().any(|q| q.0 == *c))
+    {
         let close = QUOTES.iter().find(|q| q.0 == open).map(|q| q.1).unwrap();
         let after = &rest[i + open.len_utf8()..];
         let para_end = after.find("\n\n").unwrap_or(after.len());
@@ -523,13 +532,20 @@ fn unquoted(text: &str) -> Vec<String> {
                 rest = &after[j + close.len_utf8()..];
             }
             None => {
-                segments.last_mut().unwrap().push_str(&rest[..i + open.len_utf8()]);
+                segments
+                    .last_mut()
+                    .unwrap()
+                    .push_str(&rest[..i + open.len_utf8()]);
                 rest = after;
             }
         }
     }
     segments.last_mut().unwrap().push_str(rest);
-    segments.into_iter().map(|s| fold(&s)).filter(|s| !s.is_empty()).collect()
+    segments
+        .into_iter()
+        .map(|s| fold(&s))
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 /// The text a reader sees: Markdown markers (headings, quotes, list bullets, emphasis, code)
@@ -553,13 +569,15 @@ fn windows(s: &str, n: usize) -> impl Iterator<Item = (usize, &str)> {
         .map(|(i, _)| i)
         .chain(std::iter::once(s.len()))
         .collect();
-    (0..(bounds.len() - 1).saturating_sub(n - 1))
-        .map(move |i| (i, &s[bounds[i]..bounds[i + n]]))
+    (0..(bounds.len() - 1).saturating_sub(n - 1)).map(move |i| (i, &s[bounds[i]..bounds[i + n]]))
 }
 
 /// Every `n`-character window of the seeds, each seed folded on its own (no window spans two).
 fn seed_grams(seeds: &[String], n: usize) -> HashSet<&str> {
-    seeds.iter().flat_map(|s| windows(s, n).map(|(_, w)| w)).collect()
+    seeds
+        .iter()
+        .flat_map(|s| windows(s, n).map(|(_, w)| w))
+        .collect()
 }
 
 /// How close one text is to the seeds.
@@ -582,7 +600,9 @@ impl Closeness {
             let mut covered = vec![false; len];
             for (i, w) in windows(&seg, SHARE_WINDOW) {
                 if short.contains(w) {
-                    covered[i..i + SHARE_WINDOW].iter_mut().for_each(|x| *x = true);
+                    covered[i..i + SHARE_WINDOW]
+                        .iter_mut()
+                        .for_each(|x| *x = true);
                 }
             }
             c.shared += covered.iter().filter(|x| **x).count();
@@ -638,8 +658,15 @@ fn folded_seeds() -> Vec<String> {
         .filter(|p| p.extension().is_some_and(|x| x == "txt"))
         .collect();
     files.sort();
-    assert!(files.len() >= 5, "expected the five seeds in {}", dir.display());
-    files.iter().map(|p| fold(&fs::read_to_string(p).unwrap())).collect()
+    assert!(
+        files.len() >= 5,
+        "expected the five seeds in {}",
+        dir.display()
+    );
+    files
+        .iter()
+        .map(|p| fold(&fs::read_to_string(p).unwrap()))
+        .collect()
 }
 
 /// Every Markdown file of the digest's content with its summary and body, as a reader sees them.
@@ -684,7 +711,9 @@ fn digest_is_in_our_own_words() {
     let mut problems = Vec::new();
     for (share, name, c) in &rows {
         for run in &c.runs {
-            problems.push(format!("{name}: {COPY_RUN}+ characters shared with a seed: {run}"));
+            problems.push(format!(
+                "{name}: {COPY_RUN}+ characters shared with a seed: {run}"
+            ));
         }
         if *share > MAX_SHARE {
             problems.push(format!(
@@ -711,16 +740,32 @@ fn own_words_rules_catch_copies_and_spare_quotes() {
     let short = seed_grams(&seeds, SHARE_WINDOW);
 
     // A lifted run is found across punctuation, full-width forms and line breaks.
-    let lifted = Closeness::of("他说:改革是推进工会工作\n创新发展的, 根本要求。", &long, &short);
+    let lifted = Closeness::of(
+        "他说:改革是推进工会工作\n创新发展的, 根本要求。",
+        &long,
+        &short,
+    );
     assert_eq!(lifted.runs.len(), 1, "{lifted:?}");
     // Our own words share nothing.
-    let own = Closeness::of("他说改革是工会创新发展的根本，基层工会是重点。", &long, &short);
+    let own = Closeness::of(
+        "他说改革是工会创新发展的根本，基层工会是重点。",
+        &long,
+        &short,
+    );
     assert!(own.runs.is_empty() && own.shared == 0, "{own:?}");
     // A quoted span is left out: quoting the sentence is not copying it.
-    let quoted = Closeness::of("卷首语写道：“改革是推进工会工作创新发展的根本要求”。", &long, &short);
+    let quoted = Closeness::of(
+        "卷首语写道：“改革是推进工会工作创新发展的根本要求”。",
+        &long,
+        &short,
+    );
     assert!(quoted.runs.is_empty() && quoted.shared == 0, "{quoted:?}");
     // An unclosed quotation mark quotes nothing.
-    let unclosed = Closeness::of("“改革是推进工会工作创新发展的根本要求\n\n下文", &long, &short);
+    let unclosed = Closeness::of(
+        "“改革是推进工会工作创新发展的根本要求\n\n下文",
+        &long,
+        &short,
+    );
     assert_eq!(unclosed.runs.len(), 1, "{unclosed:?}");
     // The share: 8 of 12 characters sit in a shared window.
     let close = Closeness::of("基层工会是工会改革甲乙丙丁", &long, &short);

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::paginate::page_count;
 use super::Cx;
 use crate::render::job::{job, Job};
 use crate::render::views::ReportView;
@@ -21,21 +22,24 @@ pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
     let site = cx.site;
     let mut urls: Vec<String> = vec![Route::Home.path()];
     urls.extend(site.reports.iter().map(|r| Route::Report(&r.slug).path()));
-    urls.extend(
-        site.cities
-            .iter()
-            .map(|c| Route::list(Listing::City, &c.group.slug).path()),
-    );
-    urls.extend(
-        site.tactics
-            .iter()
-            .map(|t| Route::list(Listing::Tactic, &t.slug).path()),
-    );
-    urls.extend(
-        site.sections
-            .iter()
-            .map(|s| Route::list(Listing::Section, &s.group.slug).path()),
-    );
+    let per = site.config.paginate_by;
+    let listings = [
+        (
+            Listing::City,
+            site.cities.iter().map(|c| &c.group).collect::<Vec<_>>(),
+        ),
+        (Listing::Tactic, site.tactics.iter().collect()),
+        (
+            Listing::Section,
+            site.sections.iter().map(|s| &s.group).collect(),
+        ),
+    ];
+    for (kind, groups) in listings {
+        for g in groups {
+            let pages = page_count(g.reports.len(), per);
+            urls.extend((1..=pages).map(|n| Route::List(kind, &g.slug, n).path()));
+        }
+    }
     urls.extend(site.pages.iter().map(|p| Route::Page(&p.slug).path()));
     for route in [
         Route::Contents,

@@ -1,9 +1,11 @@
-//! Listings: the index of every city, tactic and section, and one page per group listing its
-//! reports (grouped by county on a city page, by city on tactic and grouped section pages).
+//! Listings: the index of every city, tactic and section, and each group's listing of its
+//! reports (by county on a city page, by city on tactic and grouped section pages), split into
+//! pages of `paginate_by` entries (see [`paginate`]).
 
 use serde::Serialize;
 
-use super::{grouped, section_groups, Cx, Groups};
+use super::paginate::{self, Paginator, Slice};
+use super::{section_groups, Cx, Groups};
 use crate::model::{Group, Site};
 use crate::render::charts::{self, ChartView};
 use crate::render::job::{lazy_job, Job};
@@ -17,16 +19,41 @@ struct IndexPage<'a> {
     max: usize,
 }
 
-/// A list of reports: `subgroups` when the list is grouped (counties on a city page, cities on a
-/// tactic page and on a grouped section's page), else `reports`. Only one of them is filled: at
-/// scale a second copy of every listing was a large share of the page's cost.
+/// One page of a list of reports: `subgroups` when the list is grouped (counties on a city
+/// page, cities on a tactic page and on a grouped section's page), else `reports`. Only one of
+/// them is filled: at scale a second copy of every listing was a large share of the page's cost.
 #[derive(Serialize)]
 struct ListPage<'a> {
     group: GroupView<'a>,
     reports: Vec<ReportRef<'a>>,
-    /// (heading, reports) sub-groups.
-    subgroups: Vec<(String, Vec<ReportRef<'a>>)>,
+    subgroups: Vec<Subgroup<'a>>,
+    /// Every subgroup of the whole listing, with a link to where it starts (on this page or
+    /// another): the tactic page's "by city" line.
+    jump: Vec<Jump>,
+    /// Charts (a city's first page).
     charts: Vec<ChartView>,
+    /// The way around a listing of several pages; absent when it has one.
+    paginator: Option<Paginator>,
+}
+
+/// A subgroup's share of a listing page.
+#[derive(Serialize)]
+struct Subgroup<'a> {
+    name: String,
+    /// The anchor of the subgroup (`city-<slug>` on tactic pages), empty elsewhere.
+    id: String,
+    reports: Vec<ReportRef<'a>>,
+    /// Entries of the whole subgroup (on every page).
+    count: usize,
+    /// Whether the subgroup began on an earlier page.
+    continued: bool,
+}
+
+#[derive(Serialize)]
+struct Jump {
+    name: String,
+    /// Relative to the page: `#city-x` on it, or the other page's URL with the anchor.
+    href: String,
 }
 
 /// The templates and title key of a kind's index and group pages.
@@ -47,10 +74,20 @@ fn groups(site: &Site, kind: Listing) -> Vec<&Group> {
     }
 }
 
-/// A kind's index page, then one page per group.
+/// The longest listing of the site (whether any listing needs more than one page).
+pub(super) fn longest(site: &Site) -> usize {
+    [Listing::City, Listing::Tactic, Listing::Section]
+        .into_iter()
+        .flat_map(|k| groups(site, k))
+        .map(|g| g.reports.len())
+        .max()
+        .unwrap_or(0)
+}
+
+/// A kind's index page, then every page of every group's listing.
 pub(super) fn jobs(cx: Cx<'_>, kind: Listing) -> Vec<Job<'_>> {
     let site = cx.site;
-    let (index_template, template, title) = templates(kind);
+    let (index_template, _, title) = templates(kind);
     let all = groups(site, kind);
     // The sections index draws no bars.
     let max = match kind {
@@ -73,23 +110,166 @@ pub(super) fn jobs(cx: Cx<'_>, kind: Listing) -> Vec<Job<'_>> {
     )];
     let city_of = city_of(site);
     for (gi, g) in all.into_iter().enumerate() {
-        let subgroups = subgroups(site, kind, gi, &city_of);
-        let page = move || {
-            let (reports, subgroups) = grouped(&g.reports, subgroups, |i| cx.entry(i));
-            ListPage {
-                group: group_view(g, kind),
-                reports,
-                subgroups,
-                charts: match kind {
-                    Listing::City => charts::city_charts(site, &site.cities[gi]),
-                    _ => Vec::new(),
-                },
-            }
-        };
-        let route = Route::list(kind, &g.slug);
-        jobs.push(lazy_job(cx.sv, template, route, &g.name, page));
+        jobs.extend(listing(
+            cx,
+            kind,
+            gi,
+            g,
+            subgroups(site, kind, gi, &city_of),
+        ));
     }
     jobs
+}
+
+/// Every page of one group's listing.
+fn listing<'a>(
+    cx: Cx<'a>,
+    kind: Listing,
+    gi: usize,
+    g: &'a Group,
+    subgroups: Groups,
+) -> Vec<Job<'a>> {
+    let (_, template, _) = templates(kind);
+    let grouped = !subgroups.is_empty();
+    let subgroups = if grouped {
+        subgroups
+    } else {
+        vec![(String::new(), g.reports.clone())]
+    };
+    let sizes: Vec<usize> = subgroups.iter().map(|(_, l)| l.len()).collect();
+    let pages = paginate::split(&sizes, cx.site.config.paginate_by);
+    let total = pages.len();
+    let subgroups = std::sync::Arc::new(subgroups);
+    let pages = std::sync::Arc::new(pages);
+    (1..=total)
+        .map(|n| {
+            let (subgroups, pages) = (subgroups.clone(), pages.clone());
+            let page = move || {
+                let slice = &pages[n - 1];
+                let here = Route::List(kind, &g.slug, n);
+                let jump = if kind == Listing::Tactic {
+                    jumps(cx, &subgroups, &pages, &here, g)
+                } else {
+                    Vec::new()
+                };
+                let (reports, subgroups) = entries(cx, kind, &subgroups, slice, grouped, n > 1);
+                ListPage {
+                    group: group_view(g, kind),
+                    reports,
+                    subgroups,
+                    jump,
+                    charts: match kind {
+                        Listing::City if n == 1 => {
+                            charts::city_charts(cx.site, &cx.site.cities[gi])
+                        }
+                        _ => Vec::new(),
+                    },
+                    paginator: (total > 1)
+                        .then(|| Paginator::new(n, total, |k| Route::List(kind, &g.slug, k))),
+                }
+            };
+            lazy_job(
+                cx.sv,
+                template,
+                Route::List(kind, &g.slug, n),
+                &g.name,
+                page,
+            )
+        })
+        .collect()
+}
+
+/// The entries of one page: as subgroups when the listing is grouped, else as one list.
+fn entries<'a>(
+    cx: Cx<'a>,
+    kind: Listing,
+    subgroups: &Groups,
+    slice: &Slice,
+    grouped: bool,
+    deep: bool,
+) -> (Vec<ReportRef<'a>>, Vec<Subgroup<'a>>) {
+    let view = |list: &[usize]| list.iter().map(|&i| cx.entry(i, deep)).collect::<Vec<_>>();
+    if !grouped {
+        let reports = slice
+            .iter()
+            .flat_map(|(g, r)| view(&subgroups[*g].1[r.clone()]))
+            .collect();
+        return (reports, Vec::new());
+    }
+    let subgroups = slice
+        .iter()
+        .map(|(g, r)| {
+            let (name, list) = &subgroups[*g];
+            Subgroup {
+                name: name.clone(),
+                id: anchor(cx.site, kind, list),
+                reports: view(&list[r.clone()]),
+                count: list.len(),
+                continued: r.start > 0,
+            }
+        })
+        .collect();
+    (Vec::new(), subgroups)
+}
+
+/// `city-<slug>` for a tactic page's city group (the tactics map links there), else empty.
+fn anchor(site: &Site, kind: Listing, list: &[usize]) -> String {
+    match (kind, list.first()) {
+        (Listing::Tactic, Some(&i)) => format!("city-{}", site.reports[i].city_slug),
+        _ => String::new(),
+    }
+}
+
+/// Links to where each subgroup starts, relative to page `here`.
+fn jumps(
+    cx: Cx<'_>,
+    subgroups: &Groups,
+    pages: &[Slice],
+    here: &Route<'_>,
+    g: &Group,
+) -> Vec<Jump> {
+    subgroups
+        .iter()
+        .enumerate()
+        .map(|(k, (name, list))| {
+            let page = paginate::page_of(pages, k, 0);
+            let id = anchor(cx.site, Listing::Tactic, list);
+            let there = Route::List(Listing::Tactic, &g.slug, page);
+            let href = if there == *here {
+                format!("#{id}")
+            } else {
+                format!("{}#{id}", there.url_from(here))
+            };
+            Jump {
+                name: name.clone(),
+                href,
+            }
+        })
+        .collect()
+}
+
+/// For each tactic (in the site's order), the page of its listing on which each city's group
+/// starts, by city index (the tactics map links there).
+pub(super) fn tactic_city_pages(site: &Site) -> Vec<Vec<usize>> {
+    let city_of = city_of(site);
+    let city_index: std::collections::HashMap<&str, usize> = site
+        .cities
+        .iter()
+        .enumerate()
+        .map(|(ci, c)| (c.group.name.as_str(), ci))
+        .collect();
+    (0..site.tactics.len())
+        .map(|t| {
+            let groups = subgroups(site, Listing::Tactic, t, &city_of);
+            let sizes: Vec<usize> = groups.iter().map(|(_, l)| l.len()).collect();
+            let pages = paginate::split(&sizes, site.config.paginate_by);
+            let mut by_city = vec![1; site.cities.len()];
+            for (k, (name, _)) in groups.iter().enumerate() {
+                by_city[city_index[name.as_str()]] = paginate::page_of(&pages, k, 0);
+            }
+            by_city
+        })
+        .collect()
 }
 
 /// The city of every report, by index.

@@ -9,13 +9,20 @@ use crate::render::job::{lazy_job, Job};
 use crate::render::views::Link;
 use crate::urls::{Listing, Route};
 
+/// Towns a cell names in its tooltip; a larger cell names these and says how many more. The
+/// map is cities × tactics, bounded by the vocabulary; the names keep it bounded by that too.
+const NAMED_PER_CELL: usize = 20;
+
 #[derive(Serialize)]
 struct MapCell {
     count: usize,
     /// 0..=4, for the heat-map shade.
     heat: usize,
     url: String,
+    /// The first [`NAMED_PER_CELL`] towns, joined.
     titles: String,
+    /// Towns not named.
+    more: usize,
 }
 
 #[derive(Serialize)]
@@ -43,6 +50,7 @@ pub(super) fn job(cx: Cx<'_>) -> Job<'_> {
 
 fn map_page(site: &Site) -> MapPage<'_> {
     let matrix = site.tactic_matrix();
+    let pages = super::lists::tactic_city_pages(site);
     let max = matrix
         .iter()
         .flat_map(|row| row.iter().map(Vec::len))
@@ -62,8 +70,9 @@ fn map_page(site: &Site) -> MapPage<'_> {
         rows: site
             .cities
             .iter()
+            .enumerate()
             .zip(matrix)
-            .map(|(c, row)| MapRow {
+            .map(|((ci, c), row)| MapRow {
                 city: Link {
                     name: &c.group.name,
                     url: Route::list(Listing::City, &c.group.slug).path(),
@@ -72,7 +81,8 @@ fn map_page(site: &Site) -> MapPage<'_> {
                 cells: row
                     .iter()
                     .zip(&site.tactics)
-                    .map(|(list, t)| MapCell {
+                    .enumerate()
+                    .map(|(ti, (list, t))| MapCell {
                         count: list.len(),
                         heat: (list.len() * 4).div_ceil(max),
                         // One report: link to it; several: the tactic page, anchored at the city.
@@ -80,15 +90,17 @@ fn map_page(site: &Site) -> MapPage<'_> {
                             [only] => Route::Report(&site.reports[*only].slug).path(),
                             _ => format!(
                                 "{}#city-{}",
-                                Route::list(Listing::Tactic, &t.slug).path(),
+                                Route::List(Listing::Tactic, &t.slug, pages[ti][ci]).path(),
                                 c.group.slug
                             ),
                         },
                         titles: list
                             .iter()
+                            .take(NAMED_PER_CELL)
                             .map(|&i| site.reports[i].meta.town.as_str())
                             .collect::<Vec<_>>()
                             .join("、"),
+                        more: list.len().saturating_sub(NAMED_PER_CELL),
                     })
                     .collect(),
             })

@@ -1,14 +1,16 @@
 //! The metrics page: every report against every metric (rows rendered from `metrics_row.html`
-//! in parallel), per-city aggregates and build-time charts.
+//! in parallel), per-city aggregates and build-time charts. Past `limits.metrics_table` the
+//! page keeps the aggregates and charts and links one table per city (`metrics/<city>/`),
+//! paginated, instead of holding every report's row.
 
 use rayon::prelude::*;
 use serde::Serialize;
-use tera::{Context, Tera};
 
+use super::paginate::{page_count, Paginator};
 use super::Cx;
 use crate::error::Result;
+use crate::model::{City, Site};
 use crate::render::charts::{self, ChartView};
-use crate::render::engine::{render_one, template_error};
 use crate::render::fragments::OWN;
 use crate::render::job::{fragment_job, Job};
 use crate::render::views::{fmt_num, Link, ReportRef};
@@ -39,33 +41,64 @@ struct CityAggregateRow<'a> {
 #[derive(Serialize)]
 struct MetricsPage<'a> {
     columns: Vec<MetricColumn<'a>>,
-    /// One marker per report, for its `metrics_row.html` fragment.
+    /// One marker per report, for its `metrics_row.html` fragment (empty on a large site).
     rows: Vec<String>,
     cities: Vec<CityAggregateRow<'a>>,
     charts: Vec<ChartView>,
+    /// On a large site: each city's table.
+    tables: Vec<Link<'a>>,
 }
 
-pub(super) fn job(cx: Cx<'_>) -> Job<'_> {
-    fragment_job(
+/// One page of a city's table on a large site.
+#[derive(Serialize)]
+struct CityTable<'a> {
+    city: Link<'a>,
+    columns: Vec<MetricColumn<'a>>,
+    rows: Vec<String>,
+    paginator: Option<Paginator>,
+}
+
+/// The metrics page, and on a large site every city's table.
+pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
+    let per = cx.site.config.limits.metrics_table.max(1);
+    let large = cx.site.reports.len() > per;
+    let mut jobs = vec![fragment_job(
         cx.sv,
         "metrics.html",
         Route::Metrics,
         cx.title("metrics"),
-        move |tera| page(cx, tera),
-    )
+        move || page(cx, large),
+    )];
+    if large {
+        for c in &cx.site.cities {
+            let total = page_count(c.group.reports.len(), per);
+            for n in 1..=total {
+                jobs.push(city_table(cx, c, n, total, per));
+            }
+        }
+    }
+    jobs
 }
 
-fn cell(v: Option<f64>) -> (Option<f64>, String) {
-    (v, v.map(fmt_num).unwrap_or_default())
+fn columns(site: &Site) -> Vec<MetricColumn<'_>> {
+    site.metrics
+        .iter()
+        .map(|m| MetricColumn {
+            key: &m.key,
+            label: &m.label,
+            unit: &m.unit,
+            aggregate: m.aggregate.label(),
+        })
+        .collect()
 }
 
-/// The metrics page, its rows rendered from `metrics_row.html` in parallel.
-fn page<'a>(cx: Cx<'a>, tera: &Tera) -> Result<(MetricsPage<'a>, Vec<String>)> {
+/// Rows of `reports` for a page at `on`, rendered from `metrics_row.html` in parallel.
+fn rows(cx: Cx<'_>, reports: &[usize], on: &Route<'_>) -> Result<Vec<String>> {
     let site = cx.site;
-    let root = Route::Metrics.root();
-    let rows = (0..site.reports.len())
-        .into_par_iter()
-        .map(|i| {
+    let root = on.root();
+    reports
+        .par_iter()
+        .map(|&i| {
             let r = &site.reports[i];
             let row = MetricRow {
                 r: cx.named(i),
@@ -76,40 +109,83 @@ fn page<'a>(cx: Cx<'a>, tera: &Tera) -> Result<(MetricsPage<'a>, Vec<String>)> {
                     .collect(),
                 root: root.clone(),
             };
-            let c = Context::from_serialize(&row)
-                .map_err(|e| template_error("metrics_row.html", &e))?;
-            render_one(tera, "metrics_row.html", &c)
+            cx.pages.fragments.render("metrics_row.html", &row)
         })
-        .collect::<Result<Vec<String>>>()?;
+        .collect()
+}
+
+fn city_table<'a>(cx: Cx<'a>, c: &'a City, n: usize, total: usize, per: usize) -> Job<'a> {
+    let route = Route::MetricsCity(&c.group.slug, n);
+    let build = move || -> Result<(CityTable<'a>, Vec<String>)> {
+        let here = Route::MetricsCity(&c.group.slug, n);
+        let chunk = c.group.reports.chunks(per).nth(n - 1).unwrap_or(&[]);
+        let html = rows(cx, chunk, &here)?;
+        let page = CityTable {
+            city: city_link(c),
+            columns: columns(cx.site),
+            rows: marks(cx, &html),
+            paginator: (total > 1)
+                .then(|| Paginator::new(n, total, |k| Route::MetricsCity(&c.group.slug, k))),
+        };
+        Ok((page, html))
+    };
+    fragment_job(cx.sv, "metrics_city.html", route, &c.group.name, build)
+}
+
+fn city_link(c: &City) -> Link<'_> {
+    Link {
+        name: &c.group.name,
+        url: Route::list(Listing::City, &c.group.slug).path(),
+        count: Some(c.group.reports.len()),
+    }
+}
+
+/// A marker per row for its fragment.
+fn marks(cx: Cx<'_>, html: &[String]) -> Vec<String> {
+    html.iter()
+        .enumerate()
+        .map(|(i, h)| cx.pages.marks.mark(OWN, i, h))
+        .collect()
+}
+
+fn cell(v: Option<f64>) -> (Option<f64>, String) {
+    (v, v.map(fmt_num).unwrap_or_default())
+}
+
+/// The metrics page: with every report's row while the site is small, else with links to the
+/// cities' tables.
+fn page<'a>(cx: Cx<'a>, large: bool) -> Result<(MetricsPage<'a>, Vec<String>)> {
+    let site = cx.site;
+    let all: Vec<usize> = if large {
+        Vec::new()
+    } else {
+        (0..site.reports.len()).collect()
+    };
+    let html = rows(cx, &all, &Route::Metrics)?;
     let page = MetricsPage {
-        columns: site
-            .metrics
-            .iter()
-            .map(|m| MetricColumn {
-                key: &m.key,
-                label: &m.label,
-                unit: &m.unit,
-                aggregate: m.aggregate.label(),
-            })
-            .collect(),
-        rows: rows
-            .iter()
-            .enumerate()
-            .map(|(i, html)| cx.pages.marks.mark(OWN, i, html))
-            .collect(),
+        columns: columns(site),
+        rows: marks(cx, &html),
         cities: site
             .cities
             .iter()
             .map(|c| CityAggregateRow {
-                city: Link {
-                    name: &c.group.name,
-                    url: Route::list(Listing::City, &c.group.slug).path(),
-                    count: Some(c.group.reports.len()),
-                },
+                city: city_link(c),
                 cells: c.aggregates.iter().map(|v| cell(*v)).collect(),
             })
             .collect(),
         charts: charts::site_charts(site),
+        tables: if large {
+            site.cities
+                .iter()
+                .map(|c| Link {
+                    name: &c.group.name,
+                    url: Route::MetricsCity(&c.group.slug, 1).path(),
+                    count: Some(c.group.reports.len()),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
     };
-    Ok((page, rows))
+    Ok((page, html))
 }

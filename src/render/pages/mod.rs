@@ -3,12 +3,14 @@
 //! [`jobs`] lists every page to render (in a fixed order); [`Pages`] renders one page from its
 //! data, splicing in the shared fragments (see `fragments`).
 
+mod book;
 mod contents;
 mod feeds;
 mod home;
 mod lists;
 mod map;
 mod metrics;
+pub(crate) mod paginate;
 mod print;
 mod report;
 mod special;
@@ -17,9 +19,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera};
 
-use super::engine::render_one;
-use super::fragments::{Marks, ITEMS, OWN};
-use super::job::{Job, PageData};
+use super::engine::{render_one, template_error};
+use super::fragments::{FragmentCache, Marks, DEEP_ITEMS, ITEMS, OWN};
+use super::job::{key_of, Job, PageData};
 use super::views::{ReportRef, ReportView, SiteView};
 use super::RenderOptions;
 use crate::error::Result;
@@ -40,9 +42,14 @@ impl<'a> Cx<'a> {
         ReportRef::new(&self.site.reports[i], "")
     }
 
-    /// A report where a listing shows it: with its rendered listing entry.
-    pub(crate) fn entry(&self, i: usize) -> ReportRef<'a> {
-        ReportRef::new(&self.site.reports[i], &self.pages.items.marks[i])
+    /// A report where a listing shows it, with its rendered listing entry: for a listing's
+    /// first page, or (`deep`) for its later pages, two folders deeper.
+    pub(crate) fn entry(&self, i: usize, deep: bool) -> ReportRef<'a> {
+        let items = match &self.pages.deep {
+            Some(d) if deep => d,
+            _ => &self.pages.items,
+        };
+        ReportRef::new(&self.site.reports[i], &items.marks[i])
     }
 
     /// A report with everything a report page shows.
@@ -66,9 +73,9 @@ pub(crate) fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>, pages: &'a Pages<'a
     jobs.extend(lists::jobs(cx, Listing::Tactic));
     jobs.push(map::job(cx));
     jobs.extend(lists::jobs(cx, Listing::Section));
-    jobs.push(contents::job(cx));
-    jobs.push(print::job(cx));
-    jobs.push(metrics::job(cx));
+    jobs.extend(contents::jobs(cx));
+    jobs.extend(print::jobs(cx));
+    jobs.extend(metrics::jobs(cx));
     jobs.extend(special::jobs(cx));
     jobs.extend(feeds::jobs(cx));
     jobs
@@ -80,34 +87,103 @@ pub(crate) struct Items {
     marks: Vec<String>,
 }
 
+/// The context of `report_item.html`.
+#[derive(Serialize)]
+struct ItemContext<'a> {
+    r: ReportView<'a>,
+    root: &'a str,
+}
+
+impl Items {
+    /// Every report's entry as a page at `route`'s depth links it, rendered in parallel.
+    fn render(
+        site: &Site,
+        fragments: &Fragments<'_>,
+        marks: &Marks,
+        table: char,
+        route: Route<'_>,
+    ) -> Result<Self> {
+        let root = route.root();
+        let html: Vec<String> = site
+            .reports
+            .par_iter()
+            .map(|r| {
+                let context = ItemContext {
+                    r: ReportView::new(site, r),
+                    root: &root,
+                };
+                fragments.render("report_item.html", &context)
+            })
+            .collect::<Result<_>>()?;
+        let marks = html
+            .iter()
+            .enumerate()
+            .map(|(i, h)| marks.mark(table, i, h))
+            .collect();
+        Ok(Items { html, marks })
+    }
+}
+
+/// Renders fragments (listing entries, print articles, metrics rows), taking them from the
+/// cache of the last rebuild where their context is the same.
+pub(crate) struct Fragments<'a> {
+    pub(crate) tera: &'a Tera,
+    pub(crate) cache: Option<&'a FragmentCache>,
+}
+
+impl Fragments<'_> {
+    /// `template` rendered with `context`.
+    pub(crate) fn render<T: Serialize>(&self, template: &str, context: &T) -> Result<String> {
+        let render = || {
+            let c = Context::from_serialize(context).map_err(|e| template_error(template, &e))?;
+            render_one(self.tera, template, &c)
+        };
+        match self.cache {
+            Some(cache) => cache.get_or_render(key_of(template, context), render),
+            None => render(),
+        }
+    }
+}
+
 /// What renders a page from its [`PageData`]: templates, shared fragments, options.
 pub(crate) struct Pages<'a> {
     tera: &'a Tera,
+    pub(crate) fragments: Fragments<'a>,
     pub(crate) marks: Marks,
+    /// Entries for a listing's first page, rendered once per report (like Hugo's
+    /// `partialCached`) and reused by every listing.
     items: Items,
+    /// Entries for later pages, rendered only when some listing has more than one page.
+    deep: Option<Items>,
     options: &'a RenderOptions,
 }
 
 impl Pages<'_> {
+    /// The renderer of `site`'s pages; `cache` holds the fragments of `serve`'s last rebuild.
     pub(crate) fn new<'a>(
         site: &Site,
         tera: &'a Tera,
         options: &'a RenderOptions,
+        cache: Option<&'a FragmentCache>,
     ) -> Result<Pages<'a>> {
+        let fragments = Fragments { tera, cache };
         let marks = Marks::new();
-        let html = report_items(site, tera)?;
-        let item_marks = html
-            .iter()
-            .enumerate()
-            .map(|(i, h)| marks.mark(ITEMS, i, h))
-            .collect();
+        let first = Route::list(Listing::City, "x");
+        let items = Items::render(site, &fragments, &marks, ITEMS, first)?;
+        let per = site.config.paginate_by;
+        let paginated = per > 0 && lists::longest(site) > per;
+        let deep = paginated
+            .then(|| {
+                let later = Route::List(Listing::City, "x", 2);
+                Items::render(site, &fragments, &marks, DEEP_ITEMS, later)
+            })
+            .transpose()?;
         Ok(Pages {
             tera,
+            fragments,
             marks,
-            items: Items {
-                html,
-                marks: item_marks,
-            },
+            items,
+            deep,
             options,
         })
     }
@@ -118,27 +194,12 @@ impl Pages<'_> {
         drop(page.context);
         let html = self.marks.splice(html, |table, i| match table {
             ITEMS => self.items.html.get(i).map(String::as_str),
+            DEEP_ITEMS => self.deep.as_ref()?.html.get(i).map(String::as_str),
             OWN => page.fragments.get(i).map(String::as_str),
             _ => None,
         });
         Ok(inject(html, path, self.options))
     }
-}
-
-/// Every report's listing entry, rendered once from `report_item.html` for pages two folders
-/// deep (city, tactic and section pages), where every listing lives; see [`ReportRef`].
-fn report_items(site: &Site, tera: &Tera) -> Result<Vec<String>> {
-    const TEMPLATE: &str = "report_item.html";
-    let root = Route::list(Listing::City, "x").root();
-    site.reports
-        .par_iter()
-        .map(|r| {
-            let mut context = Context::new();
-            context.insert("r", &ReportView::new(site, r));
-            context.insert("root", &root);
-            render_one(tera, TEMPLATE, &context)
-        })
-        .collect()
 }
 
 /// Adds `options.inject` before `</body>` of an HTML page.

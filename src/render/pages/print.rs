@@ -1,20 +1,29 @@
 //! The print edition: the whole digest on one page in printed order, every report an article
 //! of its own (rendered in parallel from `print_report.html`), report links made in-document.
+//!
+//! Past `limits.print_volume` reports (default 500) one page would be more than a browser
+//! prints comfortably (the digest at 100x was a 35 MB page): the edition becomes volumes, one
+//! per section or per city of a section listed by city, each split into parts of at most that
+//! many reports (~1.5 MB of HTML, some 550 printed pages at the default), each with its own
+//! cover and contents; `print/` is then the index of the volumes, with the front and back
+//! pages.
 
 use rayon::prelude::*;
 use serde::Serialize;
-use tera::{Context, Tera};
 
+use std::sync::Arc;
+
+use super::book::{shares, Share};
 use super::contents::{listed, Book};
+use super::paginate::{page_count, Paginator};
 use super::{section_groups, Cx, Groups};
 use crate::error::Result;
 use crate::load::Placement;
-use crate::markdown::InternalLink;
+use crate::markdown::Html;
 use crate::model::Section;
-use crate::render::engine::render_one;
 use crate::render::fragments::OWN;
-use crate::render::job::{fragment_job, Job};
-use crate::render::views::{group_view, GroupView};
+use crate::render::job::{fragment_job, lazy_job, Job};
+use crate::render::views::{group_view, BodyRef, GroupView, PageView, ReportView};
 use crate::urls::{Listing, Route};
 
 /// A report in the print edition: what the contents list needs, and its article (a marker for
@@ -32,27 +41,160 @@ struct PrintSection<'a> {
     subgroups: Vec<(String, Vec<PrintReport<'a>>)>,
 }
 
-/// A body's internal link in the print edition: a report is an article of the same page (its
-/// anchor; the heading a link may name is not unique on this page), a page is a page.
-fn print_href(l: &InternalLink) -> String {
-    if l.report {
-        format!("#report-{}", l.slug)
-    } else {
-        l.route().url_from(&Route::Print) + &l.fragment
+/// The print edition: one page while the site is small, else the index and the volumes.
+pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
+    let per = cx.site.config.limits.print_volume.max(1);
+    if cx.site.reports.len() <= per {
+        return vec![fragment_job(
+            cx.sv,
+            "print.html",
+            Route::Print,
+            cx.title("print"),
+            move || page(cx),
+        )];
     }
+    let shares: Vec<Arc<Share<'_>>> = shares(cx).into_iter().map(Arc::new).collect();
+    let mut jobs = vec![index(cx, &shares, per)];
+    for share in shares {
+        let parts = page_count(share.reports.len(), per);
+        for n in 1..=parts {
+            jobs.push(volume(cx, share.clone(), n, parts, per));
+        }
+    }
+    jobs
 }
 
-pub(super) fn job(cx: Cx<'_>) -> Job<'_> {
-    fragment_job(
+/// The context of `print_report.html`.
+#[derive(Serialize)]
+struct ArticleContext<'a> {
+    r: ReportView<'a>,
+    body: BodyRef<'a>,
+    section: &'a str,
+    root: &'a str,
+}
+
+/// Articles of reports `order` ((section name, report) pairs) for a page at `on`, in parallel.
+fn articles(cx: Cx<'_>, order: &[(&str, usize)], on: &Route<'_>) -> Result<Vec<String>> {
+    let root = on.root();
+    order
+        .par_iter()
+        .map(|&(section, i)| {
+            let context = ArticleContext {
+                r: cx.full(i),
+                body: BodyRef {
+                    body: &cx.site.reports[i].body,
+                    on: *on,
+                    print: true,
+                },
+                section,
+                root: &root,
+            };
+            cx.pages.fragments.render("print_report.html", &context)
+        })
+        .collect()
+}
+
+/// A volume of a large site, as the index lists it.
+#[derive(Serialize)]
+struct VolumeLink {
+    title: String,
+    url: String,
+    count: usize,
+    part: usize,
+    parts: usize,
+}
+
+#[derive(Serialize)]
+struct PrintIndex<'a> {
+    front: Vec<PageView<'a>>,
+    volumes: Vec<VolumeLink>,
+    back: Vec<PageView<'a>>,
+}
+
+/// The index of a large site's print edition: the cover, the front pages, the volumes, the back
+/// pages (printable as a volume of its own).
+fn index<'a>(cx: Cx<'a>, shares: &[Arc<Share<'a>>], per: usize) -> Job<'a> {
+    let volumes: Vec<VolumeLink> = shares
+        .iter()
+        .flat_map(|share| {
+            let parts = page_count(share.reports.len(), per);
+            let chunks: Vec<usize> = share.reports.chunks(per).map(<[usize]>::len).collect();
+            chunks
+                .into_iter()
+                .enumerate()
+                .map(move |(k, count)| VolumeLink {
+                    title: share.title(),
+                    url: Route::PrintVolume(share.part(), k + 1).path(),
+                    count,
+                    part: k + 1,
+                    parts,
+                })
+        })
+        .collect();
+    let on = |h: &Html| h.for_print(&Route::Print);
+    let page = move || PrintIndex {
+        front: listed(cx, Placement::Front, on),
+        volumes,
+        back: listed(cx, Placement::Back, on),
+    };
+    lazy_job(
         cx.sv,
-        "print.html",
+        "print_index.html",
         Route::Print,
         cx.title("print"),
-        move |tera| page(cx, tera),
+        page,
     )
 }
 
-fn page<'a>(cx: Cx<'a>, tera: &Tera) -> Result<(Book<'a, PrintSection<'a>>, Vec<String>)> {
+#[derive(Serialize)]
+struct VolumePage<'a> {
+    title: String,
+    section: GroupView<'a>,
+    city: Option<&'a str>,
+    part: usize,
+    parts: usize,
+    reports: Vec<PrintReport<'a>>,
+    paginator: Option<Paginator>,
+}
+
+/// Part `n` of `parts` of one volume.
+fn volume<'a>(cx: Cx<'a>, share: Arc<Share<'a>>, n: usize, parts: usize, per: usize) -> Job<'a> {
+    let route = Route::PrintVolume(share.part(), n);
+    let build = move || -> Result<(VolumePage<'a>, Vec<String>)> {
+        let here = Route::PrintVolume(share.part(), n);
+        let chunk = share.reports.chunks(per).nth(n - 1).unwrap_or(&[]);
+        let name = share.section.group.name.as_str();
+        let order: Vec<(&str, usize)> = chunk.iter().map(|&i| (name, i)).collect();
+        let articles = articles(cx, &order, &here)?;
+        let reports = chunk
+            .iter()
+            .zip(&articles)
+            .enumerate()
+            .map(|(k, (&i, html))| {
+                let r = &cx.site.reports[i];
+                PrintReport {
+                    slug: &r.slug,
+                    title: &r.meta.title,
+                    article: cx.pages.marks.mark(OWN, k, html),
+                }
+            })
+            .collect();
+        let page = VolumePage {
+            title: share.title(),
+            section: group_view(&share.section.group, Listing::Section),
+            city: share.city.map(|c| c.0),
+            part: n,
+            parts,
+            reports,
+            paginator: (parts > 1)
+                .then(|| Paginator::new(n, parts, |k| Route::PrintVolume(share.part(), k))),
+        };
+        Ok((page, articles))
+    };
+    fragment_job(cx.sv, "print_volume.html", route, cx.title("print"), build)
+}
+
+fn page<'a>(cx: Cx<'a>) -> Result<(Book<'a, PrintSection<'a>>, Vec<String>)> {
     let site = cx.site;
     let layout: Vec<(&Section, Groups)> = site
         .sections
@@ -74,18 +216,7 @@ fn page<'a>(cx: Cx<'a>, tera: &Tera) -> Result<(Book<'a, PrintSection<'a>>, Vec<
                 .flat_map(move |(_, list)| list.iter().map(move |&i| (s.group.name.as_str(), i)))
         })
         .collect();
-    let root = Route::Print.root();
-    let articles = order
-        .par_iter()
-        .map(|&(section, i)| {
-            let mut c = Context::new();
-            c.insert("r", &cx.full(i));
-            c.insert("body", &site.reports[i].body.html.resolve(print_href));
-            c.insert("section", section);
-            c.insert("root", &root);
-            render_one(tera, "print_report.html", &c)
-        })
-        .collect::<Result<Vec<String>>>()?;
+    let articles = articles(cx, &order, &Route::Print)?;
     let mut k = 0;
     let sections = layout
         .into_iter()
@@ -112,25 +243,9 @@ fn page<'a>(cx: Cx<'a>, tera: &Tera) -> Result<(Book<'a, PrintSection<'a>>, Vec<
         })
         .collect();
     let page = Book {
-        front: listed(cx, Placement::Front, print_href),
+        front: listed(cx, Placement::Front, |h| h.for_print(&Route::Print)),
         sections,
-        back: listed(cx, Placement::Back, print_href),
+        back: listed(cx, Placement::Back, |h| h.for_print(&Route::Print)),
     };
     Ok((page, articles))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn report_links_become_anchors_and_page_links_stay_relative() {
-        let body = crate::markdown::render(
-            "[a](@/reports/sandun#x) [b](https://e.org) [c](@/pages/about)",
-            1,
-        );
-        assert_eq!(
-            body.html.resolve(super::print_href),
-            "<p><a href=\"#report-sandun\">a</a> <a href=\"https://e.org\">b</a> \
-             <a href=\"../pages/about/index.html\">c</a></p>\n"
-        );
-    }
 }

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::Cx;
 use crate::render::job::{lazy_job, Job};
-use crate::render::views::{ReportRef, ReportView};
+use crate::render::views::{BodyRef, ReportRef, ReportView};
 use crate::urls::Route;
 
 /// A body this long (in characters) or with this many headings gets a table of contents.
@@ -28,7 +28,7 @@ struct RelatedView<'a> {
 #[derive(Serialize)]
 struct ReportPage<'a> {
     report: ReportView<'a>,
-    body: String,
+    body: BodyRef<'a>,
     toc: Vec<TocEntry<'a>>,
     prev: Option<ReportRef<'a>>,
     next: Option<ReportRef<'a>>,
@@ -47,7 +47,11 @@ pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
                     || r.body.text.chars().count() > TOC_MIN_CHARS;
                 ReportPage {
                     report: cx.full(i),
-                    body: r.body.html.for_page(&Route::Report(&r.slug)),
+                    body: BodyRef {
+                        body: &r.body,
+                        on: Route::Report(&r.slug),
+                        print: false,
+                    },
                     toc: if long {
                         r.body
                             .headings

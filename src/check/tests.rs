@@ -1,3 +1,5 @@
+use super::links::*;
+use super::site_output::{attributes, unescape};
 use super::*;
 
 #[test]
@@ -78,4 +80,13 @@ fn template_errors_point_at_the_template_file() {
         d.message,
         "template `report.html` (built into casebook): Failed to parse 'report.html': expected `}}`"
     );
+}
+
+#[test]
+fn links_are_decoded_as_a_browser_does_and_malformed_escapes_stay() {
+    assert_eq!(percent_decode("%E4%B8%89%E5%A2%A9"), "三墩");
+    assert_eq!(percent_decode("a%20b%2"), "a b%2");
+    assert_eq!(percent_decode("%zz%"), "%zz%");
+    // Not UTF-8 once decoded: left as written.
+    assert_eq!(percent_decode("%ff.html"), "%ff.html");
 }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::load::Project;
 
 fn site(path: &str) -> bool {
     matches!(
@@ -91,4 +92,62 @@ fn live_script_knows_the_base_path() {
     let s = live_script("/digest/");
     assert!(s.contains(r#"var base = "/digest";"#));
     assert!(s.contains(EVENTS_PATH));
+}
+
+fn options(root: &std::path::Path, port: u16) -> ServeOptions {
+    ServeOptions {
+        project: Project::new(root),
+        bind: "127.0.0.1".parse().unwrap(),
+        port,
+        base_path: "/".into(),
+        hosts: Vec::new(),
+    }
+}
+
+#[test]
+fn regression_a_port_in_use_is_a_typed_error_that_keeps_its_cause() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let err = serve(&options(dir.path(), port), |_| {}).unwrap_err();
+    let Error::Bind { addr, source } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(addr.port(), port);
+    assert_eq!(source.kind(), std::io::ErrorKind::AddrInUse);
+    assert_eq!(
+        err.to_string(),
+        format!("cannot listen on 127.0.0.1:{port}")
+    );
+    assert!(std::error::Error::source(&err).is_some());
+}
+
+#[test]
+fn regression_an_unwatchable_project_is_a_typed_error_naming_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing");
+    let err = serve(&options(&missing, 0), |_| {}).unwrap_err();
+    let Error::Watch { path, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert!(path.ends_with("missing"), "{}", path.display());
+    assert!(std::error::Error::source(&err).is_some());
+}
+
+#[test]
+fn base_hosts_are_the_names_serve_answers_besides_loopback() {
+    assert_eq!(base_host(None), None);
+    assert_eq!(base_host(Some("/digest/")), None);
+    assert_eq!(
+        base_host(Some("http://Digest.Test:1111/a/")).as_deref(),
+        Some("digest.test")
+    );
+    assert_eq!(
+        base_host(Some("https://u:p@example.org?x")).as_deref(),
+        Some("example.org")
+    );
+    assert_eq!(
+        base_host(Some("http://[::1]:1111/")).as_deref(),
+        Some("[::1]")
+    );
 }

@@ -1,0 +1,40 @@
+use super::*;
+
+fn report(title: &str) -> String {
+    format!("---\ntitle: {title}\ntown: 镇\ncity: 市\ntactics: [做法]\n---\n\n正文。\n")
+}
+
+#[test]
+fn only_changed_files_are_read_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("content/reports");
+    std::fs::create_dir_all(&dir).unwrap();
+    for n in 0..5 {
+        std::fs::write(dir.join(format!("r{n}.md")), report(&format!("报告{n}"))).unwrap();
+    }
+    let project = Project::new(tmp.path());
+    let mut cache = LoadCache::default();
+    let first = read_cached(&project, &mut cache);
+    assert_eq!((first.reports.len(), cache.read), (5, 5));
+
+    let again = read_cached(&project, &mut cache);
+    assert_eq!(cache.read, 0, "nothing changed");
+    assert!(Arc::ptr_eq(&first.reports[0], &again.reports[0]));
+
+    std::fs::write(dir.join("r2.md"), report("改过的")).unwrap();
+    std::fs::remove_file(dir.join("r4.md")).unwrap();
+    std::fs::write(dir.join("r5.md"), "---\ntitle: [\n---\n").unwrap();
+    let edited = read_cached(&project, &mut cache);
+    assert_eq!(cache.read, 2, "the edited and the new file");
+    let titles: Vec<&str> = edited
+        .reports
+        .iter()
+        .map(|r| r.meta.title.as_str())
+        .collect();
+    assert_eq!(titles, ["报告0", "报告1", "改过的", "报告3"]);
+    assert!(edited.diagnostics.iter().any(|d| d.path.ends_with("r5.md")));
+    // A broken file is not read again until it changes, and keeps its diagnostics.
+    let still = read_cached(&project, &mut cache);
+    assert_eq!(cache.read, 0);
+    assert_eq!(still.diagnostics, edited.diagnostics);
+}

@@ -1,0 +1,196 @@
+//! One rebuild of the site in memory, and what it changed; and the search index, built apart.
+//!
+//! This is the part of serve that runs the build's own stages (load, model,
+//! [`render::render_cached`], index), timed through the pipeline's observer. Its interface is
+//! three things: [`Rebuilder::new`], [`Rebuilder::rebuild`] (returning a [`Build`]: the site,
+//! its files and which of them changed) and [`search_files`]. Everything else in serve
+//! (watching, HTTP, live reload) only consumes those.
+//!
+//! What a rebuild keeps from the last one, so that a save costs what it changed: the load cache
+//! (only files whose stamp changed are read again), the model cache (only their bodies are
+//! parsed again), the render cache (compiled templates and every page's data fingerprint, so an
+//! unchanged page is reused, not rendered) and the files of the last good build (to tell which
+//! paths changed, so that only the tabs showing them reload).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::error::{Diagnostic, Error, Level};
+use crate::load::{self, LoadCache, Project};
+use crate::model::{self, ModelCache, Site};
+use crate::pipeline::{timed, Stage, Timings};
+use crate::render::{self, RenderCache, RenderOptions};
+use crate::{check, index};
+
+/// Files of a build by output path (`reports/sandun/index.html`), shared without copying.
+pub(super) type Files = HashMap<String, Arc<Vec<u8>>>;
+
+/// Runs the stages and keeps what they can reuse between rebuilds.
+pub(super) struct Rebuilder {
+    project: Project,
+    loaded: LoadCache,
+    modelled: ModelCache,
+    cache: RenderCache,
+    options: RenderOptions,
+    /// The files of the last good build (none before the first).
+    last: Option<Arc<Files>>,
+}
+
+/// A successful rebuild.
+pub(super) struct Build {
+    /// The model, for the search index.
+    pub(super) site: Arc<Site>,
+    /// Every file of the site but the search index.
+    pub(super) files: Arc<Files>,
+    /// What differs from the last good build.
+    pub(super) changed: Changed,
+    /// Pages rendered by this build.
+    pub(super) rendered: usize,
+    /// Pages reused unchanged from the previous build.
+    pub(super) reused: usize,
+    /// Time per stage.
+    pub(super) timings: Vec<(&'static str, Duration)>,
+}
+
+/// Output paths whose bytes changed since the last good build.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Changed {
+    /// Added, changed and removed files, sorted.
+    pub(super) paths: Vec<String>,
+    /// Every page should reload: a stylesheet or script changed, or this is the first good build
+    /// (open pages show a placeholder until then).
+    pub(super) all: bool,
+}
+
+impl Rebuilder {
+    /// A rebuilder for `project` whose HTML pages get `inject` before `</body>`.
+    pub(super) fn new(project: Project, inject: String) -> Self {
+        Rebuilder {
+            project,
+            loaded: LoadCache::default(),
+            modelled: ModelCache::default(),
+            cache: RenderCache::default(),
+            options: RenderOptions {
+                inject: Some(inject),
+            },
+            last: None,
+        }
+    }
+
+    /// Runs load, model and render, naming each stage to `progress` as it starts; content
+    /// problems come back as diagnostics, and the last good build stays the one compared with.
+    pub(super) fn rebuild(
+        &mut self,
+        progress: &mut dyn FnMut(&'static str),
+    ) -> Result<Build, Vec<Diagnostic>> {
+        let timings = Timings::new();
+        let project = &self.project;
+        progress("loading");
+        let sources = timed(&timings, Stage::Load, || {
+            load::read_cached(project, &mut self.loaded)
+        });
+        if sources.diagnostics.iter().any(|d| d.level == Level::Error) {
+            let e = Error::Content(sources.diagnostics);
+            return Err(check::error_diagnostics(project, "", e));
+        }
+        progress("reading Markdown");
+        let site = timed(&timings, Stage::Model, || {
+            model::build_cached(&sources, &mut self.modelled)
+        })
+        .map_err(|e| check::error_diagnostics(project, "", e))?;
+        let (options, cache) = (&self.options, &mut self.cache);
+        progress("rendering");
+        let rendered = timed(&timings, Stage::Render, || {
+            render::render_cached(&site, &sources.theme, options, cache)
+        })
+        .map_err(|e| check::error_diagnostics(project, &sources.config.theme, e))?;
+        let timings = timings.take();
+
+        let files: Arc<Files> = Arc::new(
+            rendered
+                .into_iter()
+                .map(|f| (f.path, Arc::new(f.bytes)))
+                .collect(),
+        );
+        let reused: HashSet<&str> = self.cache.reused_paths.iter().map(String::as_str).collect();
+        let changed = changes(self.last.as_deref(), &files, &reused);
+        self.last = Some(Arc::clone(&files));
+        Ok(Build {
+            site: Arc::new(site),
+            files,
+            changed,
+            rendered: self.cache.rendered,
+            reused: self.cache.reused,
+            timings,
+        })
+    }
+}
+
+/// What differs between the last good build's files and this one's. Pages the render cache
+/// reused are unchanged by construction, so only the rest (rendered pages, exports, theme files)
+/// is compared byte for byte.
+fn changes(old: Option<&Files>, new: &Files, reused: &HashSet<&str>) -> Changed {
+    let Some(old) = old else {
+        let mut paths: Vec<String> = new.keys().cloned().collect();
+        paths.sort_unstable();
+        return Changed { paths, all: true };
+    };
+    let mut paths: Vec<String> = new
+        .iter()
+        .filter(|(p, b)| !reused.contains(p.as_str()) && old.get(*p).is_none_or(|o| o != *b))
+        .map(|(p, _)| p.clone())
+        .chain(old.keys().filter(|p| !new.contains_key(*p)).cloned())
+        .collect();
+    paths.sort_unstable();
+    // A changed stylesheet or script can change how any page looks or behaves.
+    let all = paths
+        .iter()
+        .any(|p| p.ends_with(".css") || p.ends_with(".js") || p.ends_with(".mjs"));
+    Changed { paths, all }
+}
+
+/// The search index of `site` as files to serve beside the pages.
+pub(super) fn search_files(site: &Site) -> crate::error::Result<Files> {
+    Ok(index::index(site)?
+        .files
+        .into_iter()
+        .map(|f| (f.path, Arc::new(f.bytes)))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(list: &[(&str, &str)]) -> Files {
+        list.iter()
+            .map(|(p, b)| (p.to_string(), Arc::new(b.as_bytes().to_vec())))
+            .collect()
+    }
+
+    #[test]
+    fn only_changed_added_and_removed_files_are_named() {
+        let old = files(&[("a.html", "1"), ("b.html", "2"), ("gone.html", "3")]);
+        let new = files(&[("a.html", "1"), ("b.html", "22"), ("new.html", "4")]);
+        let changed = changes(Some(&old), &new, &HashSet::new());
+        assert_eq!(
+            changed,
+            Changed {
+                paths: vec!["b.html".into(), "gone.html".into(), "new.html".into()],
+                all: false
+            }
+        );
+        // A page the cache reused is not compared.
+        let changed = changes(Some(&old), &new, &HashSet::from(["b.html"]));
+        assert_eq!(changed.paths, ["gone.html", "new.html"]);
+    }
+
+    #[test]
+    fn a_stylesheet_or_the_first_build_reloads_everything() {
+        let old = files(&[("a.css", "x")]);
+        let new = files(&[("a.css", "y")]);
+        assert!(changes(Some(&old), &new, &HashSet::new()).all);
+        assert!(changes(None, &old, &HashSet::new()).all);
+    }
+}

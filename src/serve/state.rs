@@ -1,0 +1,209 @@
+//! What the server is serving, shared by the watch thread, the index thread and every
+//! connection: the files of the last good build, the search index, the failure of the last
+//! build if it failed, what the watcher could not watch, and the open event streams.
+//! [`publish`] installs a rebuild's result; [`index_worker`] keeps the search index current.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::live;
+use super::rebuild::{self, Build, Files};
+use super::{Rebuilt, ServeEvent, INDEX_QUIET};
+use crate::error::Diagnostic;
+use crate::model::Site;
+
+/// How serve's parts tell the caller what happened.
+pub(super) type OnEvent = dyn Fn(ServeEvent) + Send + Sync;
+
+/// The site being served and the browsers listening for news.
+pub(super) struct Shared {
+    /// URL path the site is served under (`/`, `/digest/`).
+    pub(super) base_path: String,
+    /// The live-reload script, for pages that serve writes itself (the placeholder before the
+    /// first good build).
+    pub(super) script: String,
+    site: RwLock<Arc<Snapshot>>,
+    search: RwLock<Arc<Files>>,
+    failure: RwLock<Option<Arc<str>>>,
+    watch: RwLock<Option<String>>,
+    clients: Mutex<Vec<Sender<Arc<str>>>>,
+}
+
+/// One successful build's files.
+#[derive(Default)]
+pub(super) struct Snapshot {
+    /// Successful builds so far; 0 until the first.
+    pub(super) generation: u64,
+    /// Every file but the search index.
+    pub(super) files: Arc<Files>,
+}
+
+/// A failed build as the overlay shows it.
+#[derive(Serialize)]
+struct Failure<'a> {
+    diagnostics: &'a [Diagnostic],
+    text: String,
+}
+
+impl Shared {
+    /// Nothing built yet.
+    pub(super) fn new(base_path: String, script: String) -> Self {
+        Shared {
+            base_path,
+            script,
+            site: RwLock::new(Arc::new(Snapshot::default())),
+            search: RwLock::new(Arc::new(Files::new())),
+            failure: RwLock::new(None),
+            watch: RwLock::new(None),
+            clients: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The files of the last good build.
+    pub(super) fn snapshot(&self) -> Arc<Snapshot> {
+        // A poisoned lock only means a thread panicked while holding it; the value is whole.
+        Arc::clone(&self.site.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// A file of the site or of its search index.
+    pub(super) fn lookup(&self, path: &str) -> Option<Arc<Vec<u8>>> {
+        if let Some(b) = self.snapshot().files.get(path) {
+            return Some(Arc::clone(b));
+        }
+        let search = Arc::clone(&self.search.read().unwrap_or_else(|e| e.into_inner()));
+        search.get(path).cloned()
+    }
+
+    /// Records what the watcher cannot watch (`None` when it watches everything it should).
+    pub(super) fn set_watch_problem(&self, problem: Option<String>) {
+        *self.watch.write().unwrap_or_else(|e| e.into_inner()) = problem;
+    }
+
+    /// The state as JSON, for `/__casebook/status` and the first event of a stream:
+    /// `{"generation": N, "failure": {diagnostics, text} or null, "watch": what the watcher
+    /// cannot watch (changes there go unseen) or null}`.
+    pub(super) fn state_json(&self) -> String {
+        let failure = self
+            .failure
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let watch = self.watch.read().unwrap_or_else(|e| e.into_inner()).clone();
+        // The failure is kept as JSON already (it is broadcast as is).
+        format!(
+            "{{\"generation\":{},\"failure\":{},\"watch\":{}}}",
+            self.snapshot().generation,
+            failure.as_deref().unwrap_or("null"),
+            serde_json::Value::from(watch)
+        )
+    }
+
+    /// Registers a new event stream; it gets every broadcast from now on.
+    pub(super) fn subscribe(&self, client: Sender<Arc<str>>) {
+        self.clients
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(client);
+    }
+
+    /// Sends one event to every open stream, forgetting streams that have gone.
+    fn broadcast(&self, event: &str, data: &str) {
+        let message: Arc<str> = live::message(event, data).into();
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        clients.retain(|c| c.send(Arc::clone(&message)).is_ok());
+    }
+
+    fn set_failure(&self, failure: Option<Arc<str>>) {
+        *self.failure.write().unwrap_or_else(|e| e.into_inner()) = failure;
+    }
+}
+
+/// Installs a rebuild's result, tells browsers, and queues the search index. `started` is when
+/// the change that caused the rebuild happened (`None` for the first build); `sources` are the
+/// files whose change it was, relative to the site root.
+pub(super) fn publish(
+    result: Result<Build, Vec<Diagnostic>>,
+    started: Option<Instant>,
+    sources: Vec<PathBuf>,
+    shared: &Shared,
+    index_tx: &Sender<Arc<Site>>,
+    on_event: &OnEvent,
+) {
+    match result {
+        Ok(build) => {
+            let generation = shared.snapshot().generation + 1;
+            let data = serde_json::json!({
+                "generation": generation,
+                "all": build.changed.all,
+                "paths": build.changed.paths,
+            })
+            .to_string();
+            let files = build.files.len();
+            *shared.site.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(Snapshot {
+                generation,
+                files: build.files,
+            });
+            shared.set_failure(None);
+            shared.broadcast("reload", &data);
+            let since_change = started.map(|t| t.elapsed());
+            let _ = index_tx.send(Arc::clone(&build.site));
+            on_event(ServeEvent::Built(Rebuilt {
+                first: started.is_none(),
+                reports: build.site.reports.len(),
+                files,
+                rendered: build.rendered,
+                reused: build.reused,
+                changed_files: build.changed.paths.len(),
+                timings: build.timings,
+                since_change,
+                changed: sources,
+                warnings: build.site.diagnostics.clone(),
+            }));
+        }
+        Err(diagnostics) => {
+            let text = diagnostics
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n");
+            let failure = serde_json::to_string(&Failure {
+                diagnostics: &diagnostics,
+                text,
+            })
+            .unwrap_or_else(|_| "{\"diagnostics\":[],\"text\":\"build failed\"}".into());
+            shared.set_failure(Some(failure.as_str().into()));
+            shared.broadcast("failed", &failure);
+            on_event(ServeEvent::Failed {
+                diagnostics,
+                changed: sources,
+            });
+        }
+    }
+}
+
+/// Rebuilds the search index for the newest site it is given; older requests still queued are
+/// skipped, since only the newest matters.
+pub(super) fn index_worker(rx: &Receiver<Arc<Site>>, shared: &Shared, on_event: &OnEvent) {
+    while let Ok(mut site) = rx.recv() {
+        // Wait for a pause in the saving: at 10x the digest an index takes longer than a
+        // rebuild, and it should not share the CPU with the next one.
+        while let Ok(newer) = rx.recv_timeout(INDEX_QUIET) {
+            site = newer;
+        }
+        let t = Instant::now();
+        match rebuild::search_files(&site) {
+            Ok(files) => {
+                *shared.search.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(files);
+                on_event(ServeEvent::Indexed {
+                    reports: site.reports.len(),
+                    elapsed: t.elapsed(),
+                });
+            }
+            Err(e) => on_event(ServeEvent::IndexFailed(e.to_string())),
+        }
+    }
+}
