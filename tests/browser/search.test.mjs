@@ -21,7 +21,9 @@ after(async () => {
 async function typeInHeader(page, text) {
   await page.keyboard.press("/"); // the shortcut focuses the box
   await page.keyboard.type(text, { delay: 20 });
-  await page.waitForSelector(".search-popup:not([hidden]) a, .search-popup:not([hidden]) .empty", { timeout: 10000 });
+  // the results of the whole text, not of a part typed before the debounce fired
+  const done = `.search-popup[data-query="${text}"]:not([hidden])`;
+  await page.waitForSelector(`${done} a, ${done} .empty`, { timeout: 10000 });
 }
 
 for (const [name, base] of [

@@ -76,6 +76,7 @@
   }
   function renderPopup(q, res) {
     popup.textContent = "";
+    popup.setAttribute("data-query", q); // which query the results are for (typing runs ahead)
     active = -1;
     if (!res.total) {
       popup.appendChild(el("p", { class: "empty" }, res.hint || "没有找到包含“" + q + "”的报告。"));
