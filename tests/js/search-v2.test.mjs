@@ -3,10 +3,10 @@
 // break is found, the last Latin/digit word is a prefix with exact matches first, snippets break
 // at headings and table rows, the no-results hint says what does match, and every query ranks
 // exactly as `casebook search --json`.
-import { test, before } from "node:test";
+import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFile, mkdtemp, cp, access } from "node:fs/promises";
+import { readFile, mkdtemp, cp, access, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -36,6 +36,10 @@ before(async () => {
       },
     });
   site = { root, out, mod, s: fresh(), fresh };
+});
+
+after(async () => {
+  if (site) await rm(site.root, { recursive: true, force: true });
 });
 
 const slugs = (r) => r.results.map((x) => x.slug);
