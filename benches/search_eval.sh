@@ -4,11 +4,13 @@
 # Installs what a fresh Debian machine lacks (Chromium, Node, npm; pagefind and playwright-core
 # pinned, into the git-ignored bench-work/), builds the release binary (skipped when
 # CASEBOOK_BIN names one), then runs benches/search_eval.mjs, which copies the digest to a temp
-# dir, builds it, runs Pagefind over the same site, builds a 100x copy, and prints the table
-# (also written to bench-work/search_eval.md). Takes about 15 minutes on 2 cores.
+# dir, builds it, runs Pagefind over the same site, builds 100x and 1000x copies, and prints the table
+# (also written to bench-work/search_eval.md). Takes about an hour on 2 cores with the 1000x site
+# (119,000 reports, several GB while it runs; removed after).
 #
-#   benches/search_eval.sh                  # everything
-#   benches/search_eval.sh --scale 0        # skip the 100x sites
+#   benches/search_eval.sh                  # everything: 1x, 100x (copies, mixed bodies), 1000x
+#   benches/search_eval.sh --scale 100      # 1x and 100x only
+#   benches/search_eval.sh --scale 0        # the digest only
 #   benches/search_eval.sh --no-pagefind    # casebook only
 set -euo pipefail
 
@@ -31,11 +33,13 @@ fi
 # npm packages, pinned; skipped when already there at these versions.
 pagefind_v=1.6.0
 playwright_v=1.65.1
+opencc_v=1.4.2 # traditional query sets (MIT; its OpenCC data Apache-2.0)
 mkdir -p "$work"
 [ -f "$work/package.json" ] || echo '{ "name": "casebook-bench-work", "private": true }' >"$work/package.json"
 version_of() { node -p "require('$work/node_modules/$1/package.json').version" 2>/dev/null || true; }
-if [ "$(version_of pagefind)" != "$pagefind_v" ] || [ "$(version_of playwright-core)" != "$playwright_v" ]; then
-  (cd "$work" && npm install --no-audit --no-fund "pagefind@$pagefind_v" "playwright-core@$playwright_v")
+if [ "$(version_of pagefind)" != "$pagefind_v" ] || [ "$(version_of playwright-core)" != "$playwright_v" ] \
+  || [ "$(version_of opencc-js)" != "$opencc_v" ]; then
+  (cd "$work" && npm install --no-audit --no-fund "pagefind@$pagefind_v" "playwright-core@$playwright_v" "opencc-js@$opencc_v")
 fi
 
 # The binary under test: the release build of this checkout, unless CASEBOOK_BIN is given.

@@ -17,7 +17,10 @@ pub struct Body {
     /// HTML, with internal `@/` links kept as routes: a page resolves them to links from
     /// itself ([`Html::for_page`]).
     pub html: Html,
-    /// Plain text, block by block separated by newlines, for search and snippets.
+    /// Plain text for search and snippets: blocks (paragraphs, headings, list items, table
+    /// rows) separated by a blank line, line breaks inside a block kept as one `\n`, table
+    /// cells separated by ` | `. Search joins CJK text across a line break but not across a
+    /// blank line or a cell, and snippets show where a block ends.
     pub text: String,
     /// Headings in order, with unique ids.
     pub headings: Vec<Heading>,
@@ -234,27 +237,45 @@ pub fn render(source: &str, first_line: usize) -> Body {
         i += 1;
     }
 
-    for (event, _) in &events {
-        match event {
-            Event::Text(t) | Event::Code(t) => body.text.push_str(t),
-            Event::SoftBreak | Event::HardBreak => body.text.push(' '),
-            Event::End(
-                TagEnd::Paragraph
-                | TagEnd::Heading(_)
-                | TagEnd::Item
-                | TagEnd::TableCell
-                | TagEnd::CodeBlock
-                | TagEnd::BlockQuote(_),
-            ) if !body.text.ends_with('\n') => body.text.push('\n'),
-            _ => {}
-        }
-    }
-    let text = body.text.trim().to_string();
-    body.text = text;
+    body.text = plain_text(&events);
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, events.into_iter().map(|(e, _)| e));
     body.html = split_links(html);
     body
+}
+
+/// The plain text of a body's events (see [`Body::text`]).
+fn plain_text(events: &[(Event<'_>, std::ops::Range<usize>)]) -> String {
+    const CELL: &str = " | ";
+    let mut text = String::new();
+    let end_block = |text: &mut String| {
+        if let Some(row) = text.strip_suffix(CELL) {
+            text.truncate(row.len());
+        }
+        let kept = text.trim_end_matches('\n').len();
+        if kept > 0 {
+            text.truncate(kept);
+            text.push_str("\n\n");
+        }
+    };
+    for (event, _) in events {
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(t),
+            Event::SoftBreak | Event::HardBreak => text.push('\n'),
+            Event::End(TagEnd::TableCell) => text.push_str(CELL),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::TableHead
+                | TagEnd::TableRow
+                | TagEnd::CodeBlock
+                | TagEnd::BlockQuote(_),
+            ) => end_block(&mut text),
+            _ => {}
+        }
+    }
+    text.trim().to_string()
 }
 
 /// The kind (`reports` or `pages`), slug and `#fragment` (or empty) of an internal link:

@@ -47,7 +47,17 @@ fn internal_links_are_rewritten_and_positioned() {
 #[test]
 fn plain_text_has_block_breaks() {
     let body = render("# 标题\n\n一段**加粗**文字\n", 1);
-    assert_eq!(body.text, "标题\n一段加粗文字");
+    assert_eq!(body.text, "标题\n\n一段加粗文字");
+}
+
+#[test]
+fn plain_text_keeps_line_breaks_and_table_cells() {
+    let md =
+        "## 做法\n\n一行\n二行\n\n| 指标 | 数值 |\n| --- | --- |\n| 入会率 | 93% |\n\n- 甲\n- 乙\n";
+    assert_eq!(
+        render(md, 1).text,
+        "做法\n\n一行\n二行\n\n指标 | 数值\n\n入会率 | 93%\n\n甲\n\n乙"
+    );
 }
 
 #[test]

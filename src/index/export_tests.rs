@@ -1,7 +1,15 @@
+use std::sync::Mutex;
+
+use serde_json::Value;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::{doc, Index, TantivyDocument, Term};
+
 use super::*;
+use crate::index::{register, schema};
 
 /// A one-segment index of `bodies` (one report each) and its text fields' readers.
-fn index_of(bodies: &[&str]) -> (Index, Vec<FieldReaders>) {
+fn index_of(bodies: &[&str]) -> (Index, Vec<FieldReaders>, Stats) {
     let s = schema();
     let index = Index::create_in_ram(s.schema.clone());
     register(&index);
@@ -14,9 +22,9 @@ fn index_of(bodies: &[&str]) -> (Index, Vec<FieldReaders>) {
             .unwrap();
     }
     writer.commit().unwrap();
-    let reader = open_reader(&index).unwrap();
+    let reader = index.reader().unwrap();
     let seg = reader.searcher().segment_reader(0).clone();
-    let fields = s
+    let fields: Vec<FieldReaders> = s
         .text
         .iter()
         .map(|f| {
@@ -26,20 +34,61 @@ fn index_of(bodies: &[&str]) -> (Index, Vec<FieldReaders>) {
             )
         })
         .collect();
-    (index, fields)
+    let stats = Stats {
+        docs: seg.max_doc(),
+        avg: fields
+            .iter()
+            .map(|(inv, _)| inv.total_num_tokens() as f32 / seg.max_doc() as f32)
+            .collect(),
+    };
+    (index, fields, stats)
 }
 
-/// Every (first term, shard entries) exported for `[lo, hi)`.
-fn shards(fields: &[FieldReaders], lo: Option<&[u8]>, hi: Option<&[u8]>) -> Vec<Value> {
-    export_range(fields, lo, hi, |_, first, json| {
-        let entries: Value = serde_json::from_str(json).unwrap();
-        assert_eq!(entries[0][0], first.as_str(), "first term names the shard");
-        Ok(entries)
-    })
-    .unwrap()
-    .into_iter()
-    .flat_map(|s| s.as_array().unwrap().clone())
-    .collect()
+/// Every entry exported for `[lo, hi)`, and the block files written, by name.
+fn shards(
+    fields: &[FieldReaders],
+    stats: &Stats,
+    lo: Option<&[u8]>,
+    hi: Option<&[u8]>,
+) -> (Vec<Value>, Vec<(String, Value)>) {
+    let blocks = Mutex::new(Vec::new());
+    let sink = |f: OutputFile| {
+        let text = String::from_utf8(f.bytes).unwrap();
+        let json = text
+            .split_once(',')
+            .unwrap()
+            .1
+            .trim_end()
+            .trim_end_matches(");");
+        blocks
+            .lock()
+            .unwrap()
+            .push((f.path, serde_json::from_str(json).unwrap()));
+        Ok(())
+    };
+    let mut range = Range {
+        fields,
+        stats,
+        r: 0,
+        blocks: 0,
+        dir: "idx",
+        sink: &sink,
+    };
+    let entries: Vec<Value> = range
+        .export(lo, hi, |_, first, json| {
+            let shard: Value = serde_json::from_str(json).unwrap();
+            assert_eq!(
+                shard["terms"][0]["term"],
+                first.as_str(),
+                "first term names it"
+            );
+            Ok(shard["terms"].as_array().unwrap().clone())
+        })
+        .unwrap()
+        .into_iter()
+        .flatten()
+        .collect();
+    (entries, blocks.into_inner().unwrap())
 }
 
 #[test]
@@ -48,40 +97,127 @@ fn ranges_partition_the_terms_exactly() {
         .map(|i| format!("职工议事会第{i}次会议，工会主席和 worker{i} 讨论小板凳。"))
         .collect();
     let refs: Vec<&str> = bodies.iter().map(String::as_str).collect();
-    let (_index, fields) = index_of(&refs);
-    let whole = shards(&fields, None, None);
-    let terms: Vec<&str> = whole.iter().map(|e| e[0].as_str().unwrap()).collect();
+    let (_index, fields, stats) = index_of(&refs);
+    let (whole, _) = shards(&fields, &stats, None, None);
+    let terms: Vec<&str> = whole.iter().map(|e| e["term"].as_str().unwrap()).collect();
     assert!(terms.len() > 100, "{}", terms.len());
     assert!(terms.windows(2).all(|w| w[0] < w[1]), "sorted, each once");
-    // A term in two fields is one entry with both: 标 is in titles (0) and not in bodies.
-    let gong = whole.iter().find(|e| e[0] == "工会").unwrap();
-    assert_eq!(gong[1], 6, "工会 only in bodies: {gong}");
-    // Cut at two terms: the three ranges together are the whole, entry for entry.
+    let gong = whole.iter().find(|e| e["term"] == "工会").unwrap();
+    assert_eq!(gong["fields"][0]["field"], 6, "工会 only in bodies: {gong}");
+    assert_eq!(gong["matches"], 60);
     let a = terms[terms.len() / 3].as_bytes();
     let b = terms[2 * terms.len() / 3].as_bytes();
-    let mut parts = shards(&fields, None, Some(a));
-    assert_eq!(parts.last().unwrap()[0], terms[terms.len() / 3 - 1]);
-    parts.extend(shards(&fields, Some(a), Some(b)));
-    parts.extend(shards(&fields, Some(b), None));
+    let (mut parts, _) = shards(&fields, &stats, None, Some(a));
+    assert_eq!(parts.last().unwrap()["term"], terms[terms.len() / 3 - 1]);
+    parts.extend(shards(&fields, &stats, Some(a), Some(b)).0);
+    parts.extend(shards(&fields, &stats, Some(b), None).0);
     assert_eq!(parts, whole);
 }
 
 #[test]
 fn postings_hold_doc_deltas_norms_freqs_and_positions() {
-    let (_index, fields) = index_of(&["板凳 板凳", "没有", "板凳"]);
-    let entries = shards(&fields, None, None);
-    let e = entries.iter().find(|e| e[0] == "板凳").unwrap();
-    // field 6 (body); doc 0: delta 0, norm id, tf 2, positions 0 and +1 (unigrams share
-    // positions with bigrams); doc 2: delta 2, norm, tf 1, position 0.
-    assert_eq!(e[1], 6);
-    let p: Vec<u64> = e[2]
+    let (_index, fields, stats) = index_of(&["板凳 板凳", "没有", "板凳"]);
+    let (entries, _) = shards(&fields, &stats, None, None);
+    let e = entries.iter().find(|e| e["term"] == "板凳").unwrap();
+    // body (6); doc 0: delta 0, norm id, tf 2, positions 0 and +1 (the space between the two
+    // joins them: 凳板 is a bigram at 1); doc 2: delta 2, norm, tf 1, position 0.
+    let f = &e["fields"][0];
+    assert_eq!(f["field"], 6);
+    assert_eq!(f["docs"], 2);
+    let p: Vec<u64> = f["postings"]
         .as_array()
         .unwrap()
         .iter()
         .map(|v| v.as_u64().unwrap())
         .collect();
-    assert_eq!(p[0], 0);
-    assert_eq!(p[2], 2);
-    assert_eq!(p[5], 2);
-    assert_eq!(p[7], 1);
+    assert_eq!((p[0], p[2], p[3], p[4]), (0, 2, 0, 2), "{p:?}");
+    assert_eq!((p[5], p[7], p[8]), (2, 1, 0), "{p:?}");
+    assert!(
+        e.get("top").is_none(),
+        "small lists stay inline, without a top list"
+    );
+}
+
+/// The documents of a large term's blocks, decoded, in order.
+fn block_docs(blocks: &[(String, Value)], refs: &Value) -> Vec<u64> {
+    let mut docs = Vec::new();
+    for r in refs.as_array().unwrap() {
+        let path = format!("search/idx/p{}.js", r["file"].as_str().unwrap());
+        let (_, block) = blocks.iter().find(|(p, _)| *p == path).unwrap();
+        let flat: Vec<u64> = block["postings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect();
+        let (mut i, mut doc) = (0, 0);
+        let start = docs.len();
+        while i < flat.len() {
+            doc += flat[i];
+            docs.push(doc);
+            i += 3 + flat[i + 2] as usize;
+        }
+        assert_eq!(docs[start], r["first"].as_u64().unwrap());
+        assert_eq!(*docs.last().unwrap(), r["last"].as_u64().unwrap());
+    }
+    docs
+}
+
+#[test]
+fn large_postings_go_to_blocks_and_carry_tantivys_best_documents() {
+    // 工会 in every document, more often in some: thousands of postings.
+    let bodies: Vec<String> = (0..900)
+        .map(|i| "工会".repeat(1 + i % 7) + &"的".repeat(i % 13))
+        .collect();
+    let refs: Vec<&str> = bodies.iter().map(String::as_str).collect();
+    let (index, fields, stats) = index_of(&refs);
+    let (entries, blocks) = shards(&fields, &stats, None, None);
+    let e = entries.iter().find(|e| e["term"] == "工会").unwrap();
+    let f = &e["fields"][0];
+    assert!(f.get("postings").is_none());
+    assert!(f["blocks"].as_array().unwrap().len() > 1, "{f}");
+    assert_eq!(
+        block_docs(&blocks, &f["blocks"]),
+        (0..900).collect::<Vec<u64>>()
+    );
+    // The top list is what tantivy answers to the query 工会 (as `casebook search` builds it).
+    let s = schema();
+    let shoulds: Vec<(Occur, Box<dyn Query>)> = s
+        .text
+        .iter()
+        .zip(FIELDS)
+        .map(|(field, (_, boost))| {
+            let q = TermQuery::new(
+                Term::from_field_text(*field, "工会"),
+                IndexRecordOption::WithFreqs,
+            );
+            let q: Box<dyn Query> = Box::new(BoostQuery::new(Box::new(q), *boost));
+            (Occur::Should, q)
+        })
+        .collect();
+    let q = BooleanQuery::new(vec![(Occur::Must, Box::new(BooleanQuery::new(shoulds)))]);
+    let searcher = index.reader().unwrap().searcher();
+    let want: Vec<(u64, f64)> = searcher
+        .search(&q, &TopDocs::with_limit(20).order_by_score())
+        .unwrap()
+        .into_iter()
+        .map(|(score, a)| (u64::from(a.doc_id), f64::from(score)))
+        .collect();
+    let got: Vec<(u64, f64)> = e["top"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["doc"].as_u64().unwrap(), t["score"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(got.len(), 20);
+    for ((gd, gs), (wd, ws)) in got.iter().zip(&want) {
+        assert!((gs - ws).abs() < 1e-5, "{got:?} {want:?}");
+        let _ = (gd, wd);
+    }
+    let mut by_score = want.clone();
+    by_score.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    assert_eq!(
+        got.iter().map(|x| x.0).collect::<Vec<_>>(),
+        by_score.iter().map(|x| x.0).collect::<Vec<_>>()
+    );
 }

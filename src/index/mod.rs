@@ -2,31 +2,27 @@
 //! browser index exported from it (for `search/search.js`), so both rank with the same BM25.
 //!
 //! Entry point: [`index`]. It returns bytes (the browser files) and a folder holding the tantivy
-//! index; writing them into the output is the write stage's job.
-//!
-//! Browser index layout (all under `search/`): `manifest.js` (fields, statistics, shard table),
-//! and in a content-hashed folder `idx-<hash>/`: term shards `t<N>.js` (a contiguous range of the
-//! sorted term dictionary each, with postings of every field: doc, field norm, term frequency,
-//! positions) and `f.js` (facet values, and four hex digits of each document's content hash,
-//! concatenated); beside it,
-//! `d/<doc>-<hash>.js` (what a result shows: title, URL, place, text for snippets). Every file
-//! is a script calling `__casebook_search(path, data)` so that it loads through `<script>` from
-//! `file://` as well as through `fetch`.
+//! index; writing them into the output is the write stage's job. The browser index's files and
+//! their versioned format are described in [`format`].
 
+mod docs;
+mod export;
+pub mod fold;
+pub mod format;
 pub mod tokenizer;
 
 use std::path::Path;
 
 use rayon::prelude::*;
-use serde::Serialize;
-use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use tantivy::postings::Postings;
 use tantivy::schema::{
     Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, STORED,
     STRING,
 };
-use tantivy::{doc, DocSet, Index, IndexReader, ReloadPolicy, TantivyDocument, TERMINATED};
+use tantivy::{doc, Index, IndexReader, ReloadPolicy, TantivyDocument};
+
+use self::export::SHARD_BYTES;
+use self::format::{script, Fold, FoldTable, Manifest, FORMAT};
 
 use crate::error::{Error, Result};
 use crate::model::Site;
@@ -42,10 +38,6 @@ pub const FIELDS: &[(&str, f32)] = &[
     ("summary", 1.0),
     ("body", 1.0),
 ];
-
-/// Target size of one term shard before gzip: small enough that a query loads little, large
-/// enough that the shard table in the manifest stays short.
-const SHARD_BYTES: usize = 12 * 1024;
 
 /// Folder of the tantivy index inside the output.
 pub const TANTIVY_DIR: &str = "search/tantivy";
@@ -136,7 +128,7 @@ pub fn index_into(site: &Site, sink: &Sink<'_>) -> Result<()> {
         || searchable(site, &dir, sink),
         || match site.reports.is_empty() {
             true => Ok(()),
-            false => documents(site, &dir, sink),
+            false => docs::documents(site, &dir, sink),
         },
     );
     searchable.and(documents)
@@ -181,7 +173,29 @@ fn searchable(site: &Site, dir: &str, sink: &Sink<'_>) -> Result<()> {
     }
     let index = writer.finalize().map_err(terr)?;
     let reader = open_reader(&index)?;
-    export(site, &s, &reader, dir, sink)?;
+    let exported = export::export(&s, &reader, dir, sink)?;
+    let fold = fold_file(sink)?;
+    let (docs, fields, shards) = match exported {
+        Some(e) => (e.docs, e.fields, e.shards),
+        None => (0, empty_fields(), Vec::new()),
+    };
+    let manifest = Manifest {
+        format: FORMAT,
+        docs,
+        dir,
+        fields,
+        norms: fieldnorm_table(),
+        shards,
+        facets: docs::facet_names(site),
+        fold,
+    };
+    sink(OutputFile {
+        bytes: script(
+            "manifest.js",
+            &serde_json::to_string(&manifest).map_err(terr)?,
+        ),
+        path: "search/manifest.js".into(),
+    })?;
     for f in tantivy_files(&index)? {
         sink(f)?;
     }
@@ -232,52 +246,6 @@ fn open_reader(index: &Index) -> Result<IndexReader> {
         .try_into()
         .map_err(terr)
 }
-
-/// Wraps data as a script that hands it to the client: works with `fetch` and with `<script>`.
-fn script(path: &str, data: &Value) -> Vec<u8> {
-    script_raw(path, &data.to_string())
-}
-
-/// Like [`script`], for JSON already serialized.
-fn script_raw(path: &str, json: &str) -> Vec<u8> {
-    // `<` only occurs inside JSON strings; escaping it keeps `</script>` in content from ever
-    // closing a script element, should the data be inlined.
-    let json = if json.contains('<') {
-        std::borrow::Cow::Owned(json.replace('<', "\\u003c"))
-    } else {
-        std::borrow::Cow::Borrowed(json)
-    };
-    format!(
-        "__casebook_search({},{json});\n",
-        serde_json::to_string(path).unwrap_or_default()
-    )
-    .into_bytes()
-}
-
-#[derive(Serialize)]
-struct FieldStat<'a> {
-    name: &'a str,
-    boost: f32,
-    tokens: u64,
-}
-
-/// What a result shows (`d/<doc>-<hash>.js`); keys are short because every report has one.
-#[derive(Serialize)]
-struct DocView<'a> {
-    s: &'a str,
-    t: &'a str,
-    u: String,
-    w: &'a str,
-    k: Option<&'a str>,
-    c: &'a str,
-    x: Option<&'a str>,
-    m: Option<&'a str>,
-    b: &'a str,
-}
-
-/// Bumped whenever the browser index format or the tokenizer changes: it is part of the hash
-/// that names the index folder.
-const FORMAT: u32 = 4;
 
 /// The name of the browser index folder: a hash of everything the index is made from (every
 /// indexed and shown value of every report, the facet orders, the format), so it changes when
@@ -343,322 +311,86 @@ fn folder_name(site: &Site) -> String {
     format!("idx-{hash}")
 }
 
-/// How many term ranges the export splits into: enough to keep both cores busy on a large
-/// site, few on a small one (each range closes a shard of its own).
-fn range_count(terms: usize) -> usize {
-    (terms / 8192).clamp(1, 16)
+/// Writes the fold table the client loads for a query with a folding character, named by its
+/// content; returns what the manifest says about it.
+fn fold_file(sink: &Sink<'_>) -> Result<Fold> {
+    const FROM: u32 = 0x3400;
+    let pairs = fold::table();
+    let mut encoded = String::new();
+    let mut last = 0;
+    let mut bits = vec![0u8; ((0xA000 - FROM) / 8) as usize];
+    for (from, to) in pairs {
+        let c = from as u32;
+        encoded.push_str(&radix36(c - last));
+        encoded.push(to);
+        last = c;
+        if let Some(byte) = c
+            .checked_sub(FROM)
+            .and_then(|i| bits.get_mut((i / 8) as usize))
+        {
+            *byte |= 1 << ((c - FROM) % 8);
+        }
+    }
+    let json = serde_json::to_string(&FoldTable { pairs: encoded }).map_err(terr)?;
+    let hash: String = Sha256::digest(json.as_bytes())
+        .iter()
+        .take(4)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let file = format!("fold-{hash}.js");
+    sink(OutputFile {
+        bytes: script(&file, &json),
+        path: format!("search/{file}"),
+    })?;
+    Ok(Fold {
+        file,
+        from: FROM,
+        chars: base64(&bits),
+    })
 }
 
-/// The term shards and the manifest, from the one segment of the tantivy index.
-fn export(
-    site: &Site,
-    s: &IndexSchema,
-    reader: &IndexReader,
-    dir: &str,
-    sink: &Sink<'_>,
-) -> Result<()> {
-    let searcher = reader.searcher();
-    let segments = searcher.segment_readers();
-    let seg = match segments {
-        [one] if one.max_doc() > 0 => one,
-        [] | [_] => {
-            for f in empty_export(site)? {
-                sink(f)?;
+fn radix36(mut n: u32) -> String {
+    let mut digits = Vec::new();
+    loop {
+        digits.push(char::from_digit(n % 36, 36).unwrap_or('0'));
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    digits.iter().rev().collect()
+}
+
+/// Standard base64 with padding (what the browser's `atob` reads).
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
             }
-            return Ok(());
         }
-        _ => {
-            return Err(Error::Index(format!(
-                "expected one segment, found {}",
-                segments.len()
-            )))
-        }
-    };
-    let fields = s
-        .text
+    }
+    out
+}
+
+/// The fields of an index without documents.
+fn empty_fields() -> Vec<format::FieldStat<'static>> {
+    FIELDS
         .iter()
-        .map(|f| {
-            Ok((
-                seg.inverted_index(*f).map_err(terr)?,
-                seg.get_fieldnorms_reader(*f).map_err(terr)?,
-            ))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let stats: Vec<FieldStat> = fields
-        .iter()
-        .zip(FIELDS)
-        .map(|((inv, _), (name, boost))| FieldStat {
+        .map(|(name, boost)| format::FieldStat {
             name,
             boost: *boost,
-            tokens: inv.total_num_tokens(),
+            tokens: 0,
         })
-        .collect();
-
-    // The term space is cut at terms of the largest dictionary into ranges that export in
-    // parallel; each range's shards stream to the sink as they fill, named by range and
-    // number, and the manifest lists them in term order.
-    let largest = fields
-        .iter()
-        .map(|(inv, _)| inv.terms())
-        .max_by_key(|d| d.num_terms())
-        .ok_or_else(|| Error::Index("no fields".into()))?;
-    let ranges = range_count(largest.num_terms());
-    let mut cuts: Vec<Vec<u8>> = Vec::new();
-    for r in 1..ranges {
-        let mut key = Vec::new();
-        let ord = (largest.num_terms() * r / ranges) as u64;
-        if largest.ord_to_term(ord, &mut key).map_err(terr)? && cuts.last() != Some(&key) {
-            cuts.push(key);
-        }
-    }
-    let bounds: Vec<Bounds> = (0..=cuts.len())
-        .map(|r| {
-            (
-                r.checked_sub(1).map(|p| cuts[p].as_slice()),
-                cuts.get(r).map(Vec::as_slice),
-            )
-        })
-        .collect();
-    let shards: Vec<Vec<(String, String)>> = bounds
-        .par_iter()
-        .enumerate()
-        .map(|(r, &(lo, hi))| {
-            export_range(&fields, lo, hi, |k, first, json| {
-                let name = format!("{r}-{k}");
-                put(sink, dir, &format!("t{name}.js"), json)?;
-                Ok((first, name))
-            })
-        })
-        .collect::<Result<_>>()?;
-    let (firsts, files): (Vec<String>, Vec<String>) = shards.into_iter().flatten().unzip();
-
-    let manifest = json!({
-        "v": FORMAT,
-        "n": seg.max_doc(),
-        "dir": dir,
-        "fields": stats,
-        "shards": firsts,
-        "files": files,
-        "facets": "f.js",
-        "norms": fieldnorm_table(),
-    });
-    sink(OutputFile {
-        bytes: script("manifest.js", &manifest),
-        path: "search/manifest.js".into(),
-    })
-}
-
-/// The files a result list needs besides the postings: `f.js` in the index folder `dir` (facet
-/// values per document, and each document's content hash) and the documents themselves.
-/// Independent of tantivy, so it runs beside the indexing.
-fn documents(site: &Site, dir: &str, sink: &Sink<'_>) -> Result<()> {
-    let city_names: Vec<&str> = site.cities.iter().map(|c| c.group.name.as_str()).collect();
-    let section_names: Vec<&str> = site
-        .sections
-        .iter()
-        .map(|x| x.group.name.as_str())
-        .collect();
-    let tactic_names: Vec<&str> = site.tactics.iter().map(|t| t.name.as_str()).collect();
-    let facet_docs: Vec<Value> = site
-        .reports
-        .iter()
-        .map(|r| {
-            let ci = city_names.iter().position(|c| *c == r.meta.city);
-            let si = r
-                .meta
-                .section
-                .as_deref()
-                .and_then(|x| section_names.iter().position(|c| *c == x));
-            let ti: Vec<usize> = r
-                .meta
-                .tactics
-                .iter()
-                .filter_map(|t| tactic_names.iter().position(|x| x == t))
-                .collect();
-            json!([ci, si, ti])
-        })
-        .collect();
-    // Result documents live outside the hashed folder, named by doc id and a hash of their
-    // content, listed in f.js: a changed report renames only its own file, where renaming the
-    // folder re-created all of them (12,000 files at 100x, on every rebuild after an edit).
-    let doc_hashes = site
-        .reports
-        .par_iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let m = &r.meta;
-            let doc = DocView {
-                s: &r.slug,
-                t: &m.title,
-                u: crate::urls::Route::Report(&r.slug).path(),
-                w: &m.town,
-                k: m.county.as_deref(),
-                c: &m.city,
-                x: m.section.as_deref(),
-                m: m.summary.as_deref(),
-                b: &r.body.text,
-            };
-            let json = serde_json::to_string(&doc).map_err(terr)?;
-            // Four hex digits: the name only has to change when this document does (the doc id
-            // is in it too), and every reader's first query loads the whole list: 16 bits a
-            // document, ~24 KB gzipped at 100x the digest. A changed document keeps its old name
-            // once in 65,536 edits, and a browser may then show its cached copy until it expires.
-            let hash: String = Sha256::digest(json.as_bytes())
-                .iter()
-                .take(2)
-                .map(|b| format!("{b:02x}"))
-                .collect();
-            let path = format!("d/{i}-{hash}.js");
-            sink(OutputFile {
-                bytes: script_raw(&path, &json),
-                path: format!("search/{path}"),
-            })?;
-            Ok(hash)
-        })
-        .collect::<Result<Vec<String>>>()?;
-    let facets = json!({
-        "city": city_names, "section": section_names, "tactics": tactic_names, "d": facet_docs,
-        "h": doc_hashes.concat(),
-    });
-    put(sink, dir, "f.js", &facets.to_string())?;
-    Ok(())
-}
-
-/// Hands `json` to the sink as the script `search/<dir>/<rel>`.
-fn put(sink: &Sink<'_>, dir: &str, rel: &str, json: &str) -> Result<()> {
-    let path = format!("{dir}/{rel}");
-    sink(OutputFile {
-        bytes: script_raw(&path, json),
-        path: format!("search/{path}"),
-    })
-}
-
-/// A term range: from (inclusive), to (exclusive); `None` is open.
-type Bounds<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
-
-type FieldReaders = (
-    std::sync::Arc<tantivy::InvertedIndexReader>,
-    tantivy::fieldnorm::FieldNormReader,
-);
-
-/// Exports the terms in `[lo, hi)` of every field as shards of about [`SHARD_BYTES`]: a JSON
-/// array of `[term, field, [postings], field, [postings]...]`, where postings are, per
-/// document, the doc id delta, the field norm id, the term frequency and the position deltas.
-/// The fields' term streams are merged so each term appears once with all its fields. Each
-/// full shard goes to `emit(number, first term, json)`; returns what `emit` returned, in order.
-fn export_range<T>(
-    fields: &[FieldReaders],
-    lo: Option<&[u8]>,
-    hi: Option<&[u8]>,
-    mut emit: impl FnMut(usize, String, &str) -> Result<T>,
-) -> Result<Vec<T>> {
-    let mut streams = fields
-        .iter()
-        .map(|(inv, _)| {
-            let mut b = inv.terms().range();
-            if let Some(lo) = lo {
-                b = b.ge(lo);
-            }
-            if let Some(hi) = hi {
-                b = b.lt(hi);
-            }
-            b.into_stream().map_err(terr)
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let mut live: Vec<bool> = streams.iter_mut().map(|s| s.advance()).collect();
-    let mut out = Vec::new();
-    let mut shard = String::with_capacity(SHARD_BYTES * 2);
-    let mut first = String::new();
-    let mut key: Vec<u8> = Vec::new();
-    let mut positions = Vec::new();
-    let mut num = itoa::Buffer::new();
-    while let Some(min) = (0..streams.len())
-        .filter(|&f| live[f])
-        .min_by(|&a, &b| streams[a].key().cmp(streams[b].key()))
-    {
-        key.clear();
-        key.extend_from_slice(streams[min].key());
-        let term = String::from_utf8_lossy(&key);
-        if shard.is_empty() {
-            shard.push('[');
-            first = term.to_string();
-        } else {
-            shard.push(',');
-        }
-        shard.push('[');
-        shard.push_str(&serde_json::to_string(&term).map_err(terr)?);
-        for (f, (inv, norms)) in fields.iter().enumerate() {
-            if !live[f] || streams[f].key() != key.as_slice() {
-                continue;
-            }
-            shard.push(',');
-            shard.push_str(num.format(f));
-            shard.push_str(",[");
-            let mut postings = inv
-                .read_postings_from_terminfo(
-                    streams[f].value(),
-                    IndexRecordOption::WithFreqsAndPositions,
-                )
-                .map_err(terr)?;
-            let mut last_doc = 0;
-            let mut doc = postings.doc();
-            let mut sep = "";
-            while doc != TERMINATED {
-                positions.clear();
-                postings.positions(&mut positions);
-                for v in [
-                    doc - last_doc,
-                    u32::from(norms.fieldnorm_id(doc)),
-                    postings.term_freq(),
-                ] {
-                    shard.push_str(sep);
-                    shard.push_str(num.format(v));
-                    sep = ",";
-                }
-                let mut last = 0;
-                for &p in &positions {
-                    shard.push(',');
-                    shard.push_str(num.format(p - last));
-                    last = p;
-                }
-                last_doc = doc;
-                doc = postings.advance();
-            }
-            shard.push(']');
-            live[f] = streams[f].advance();
-        }
-        shard.push(']');
-        if shard.len() >= SHARD_BYTES {
-            shard.push(']');
-            out.push(emit(out.len(), std::mem::take(&mut first), &shard)?);
-            shard.clear();
-        }
-    }
-    if !shard.is_empty() {
-        shard.push(']');
-        out.push(emit(out.len(), first, &shard)?);
-    }
-    Ok(out)
-}
-
-fn empty_export(site: &Site) -> Result<Vec<OutputFile>> {
-    let _ = site;
-    let manifest = json!({
-        "v": FORMAT, "n": 0, "dir": "idx-empty", "shards": [], "files": [], "facets": "f.js",
-        "fields": FIELDS.iter().map(|(n, b)| json!({"name": n, "boost": b, "tokens": 0})).collect::<Vec<_>>(),
-        "norms": fieldnorm_table(),
-    });
-    let facets = json!({"city": [], "section": [], "tactics": [], "d": [], "h": ""});
-    Ok(vec![
-        OutputFile {
-            bytes: script("manifest.js", &manifest),
-            path: "search/manifest.js".into(),
-        },
-        OutputFile {
-            bytes: script("idx-empty/f.js", &facets),
-            path: "search/idx-empty/f.js".into(),
-        },
-    ])
+        .collect()
 }
 
 /// tantivy stores a field's length as a one-byte id; the client needs the id -> length table to
@@ -668,7 +400,3 @@ fn fieldnorm_table() -> Vec<u32> {
         .map(tantivy::fieldnorm::FieldNormReader::id_to_fieldnorm)
         .collect()
 }
-
-#[cfg(test)]
-#[path = "export_tests.rs"]
-mod tests;

@@ -2,13 +2,19 @@
 //! the browser client (`themes/default/static/search/search.js`); `tests/fixtures/tokenizer.json`
 //! holds the cases both implementations are tested against.
 //!
-//! Text is normalised (NFKC, so full-width letters and digits fold, then lower-cased). Runs of
-//! CJK characters become overlapping bigrams plus single characters at the same positions, so a
+//! Text is normalised (NFKC, so full-width letters and digits fold, then lower-cased, then
+//! traditional characters folded to simplified ones, see [`super::fold`]). Runs of CJK
+//! characters become overlapping bigrams plus single characters at the same positions, so a
 //! query of n characters is a phrase of n-1 consecutive bigrams and one character still matches.
-//! Other letters and digits form words. Everything else separates tokens and takes no position.
+//! White space between two CJK characters does not end a run (a heading's visual space, a line
+//! broken mid-phrase), unless it holds a paragraph break (a blank line): Chinese is written
+//! without spaces, so a space there is layout, not a word boundary. Other letters and digits
+//! form words. Everything else separates tokens and takes no position.
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use unicode_normalization::UnicodeNormalization;
+
+use super::fold::fold;
 
 /// Name under which the tokenizer is registered in tantivy.
 pub const NAME: &str = "casebook";
@@ -47,9 +53,47 @@ pub fn is_cjk(c: char) -> bool {
         | 0x20000..=0x2FA1F) // CJK Extensions B.. and Compatibility Supplement
 }
 
-/// NFKC, then lower case.
+/// NFKC, then lower case, then folded to simplified characters.
 pub fn normalize(text: &str) -> String {
     normalized_chars(text).collect()
+}
+
+/// Whether `c` ends a line (a paragraph break is two of them, or U+2029).
+fn is_line_break(c: char) -> bool {
+    matches!(c, '\n' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}')
+}
+
+/// The characters to tokenize: `chars` without the white space that sits between two CJK
+/// characters and holds no paragraph break.
+fn bridge(chars: Vec<char>) -> Vec<char> {
+    if !chars.iter().any(|c| c.is_whitespace()) {
+        return chars;
+    }
+    let mut out = Vec::with_capacity(chars.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if !c.is_whitespace() || !out.last().copied().is_some_and(is_cjk) {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut breaks = 0;
+        while i < chars.len() && chars[i].is_whitespace() {
+            breaks += match chars[i] {
+                '\u{2029}' => 2,
+                c if is_line_break(c) => 1,
+                _ => 0,
+            };
+            i += 1;
+        }
+        let joins = breaks < 2 && chars.get(i).copied().is_some_and(is_cjk);
+        if !joins {
+            out.extend_from_slice(&chars[start..i]);
+        }
+    }
+    out
 }
 
 fn normalized_chars(text: &str) -> impl Iterator<Item = char> + '_ {
@@ -61,7 +105,7 @@ fn normalized_chars(text: &str) -> impl Iterator<Item = char> + '_ {
     } else {
         Box::new(text.nfkc())
     };
-    chars.flat_map(char::to_lowercase)
+    chars.flat_map(char::to_lowercase).map(fold)
 }
 
 /// The tokens of a text, one after another, written into a caller's buffer: the build indexes
@@ -82,7 +126,7 @@ struct Tokens {
 impl Tokens {
     fn new(text: &str) -> Self {
         Tokens {
-            chars: normalized_chars(text).collect(),
+            chars: bridge(normalized_chars(text).collect()),
             i: 0,
             run_end: 0,
             uni_due: false,
@@ -152,7 +196,24 @@ pub fn tokenize(text: &str) -> Vec<Tok> {
 /// single character when the run has one), and words. Unigrams inside longer runs add nothing:
 /// the bigrams already pin every character.
 pub fn query_terms(word: &str) -> Vec<(usize, String)> {
+    query_word(word).terms
+}
+
+/// A query word: the terms it must match (see [`query_terms`]), and whether its last term is a
+/// Latin or digit word, which is matched as a prefix when the word is the last one typed (the
+/// reader may be in the middle of it: `率达9` while typing `率达93%`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryWord {
+    /// Offset and text of each term.
+    pub terms: Vec<(usize, String)>,
+    /// Whether the last term is a word of letters or digits (not CJK).
+    pub open: bool,
+}
+
+/// The [`QueryWord`] of `word`.
+pub fn query_word(word: &str) -> QueryWord {
     let toks = tokenize(word);
+    let open = toks.last().is_some_and(|t| t.kind == Kind::Word);
     // A bigram at p covers the characters at p and p + 1.
     let covered: std::collections::HashSet<usize> = toks
         .iter()
@@ -165,7 +226,10 @@ pub fn query_terms(word: &str) -> Vec<(usize, String)> {
         .map(|t| (t.position, t.text))
         .collect();
     let base = out.first().map_or(0, |(p, _)| *p);
-    out.into_iter().map(|(p, t)| (p - base, t)).collect()
+    QueryWord {
+        terms: out.into_iter().map(|(p, t)| (p - base, t)).collect(),
+        open,
+    }
 }
 
 /// The tokenizer as tantivy sees it.

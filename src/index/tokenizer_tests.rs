@@ -35,7 +35,13 @@ fn shared_tokenizer_table() {
             streamed.push((stream.token().text.clone(), stream.token().position));
         }
         assert_eq!(streamed, want, "token stream of {input:?}");
-        let got_q = query_terms(input);
+        let got_q = query_word(input);
+        assert_eq!(
+            got_q.open,
+            case["open"].as_bool().unwrap(),
+            "open of {input:?}"
+        );
+        let got_q = got_q.terms;
         let want_q: Vec<(usize, String)> = case["query"]
             .as_array()
             .unwrap()
@@ -49,4 +55,21 @@ fn shared_tokenizer_table() {
             .collect();
         assert_eq!(got_q, want_q, "query terms of {input:?}");
     }
+}
+
+#[test]
+fn folding_is_idempotent_and_keeps_simplified_text() {
+    for (from, to) in crate::index::fold::table() {
+        assert_ne!(from, to);
+        assert_eq!(
+            crate::index::fold::fold(to),
+            to,
+            "{from} -> {to} folds again"
+        );
+    }
+    assert_eq!(
+        normalize("工會 羣衆 裏 衞 志願服務"),
+        "工会 群众 里 卫 志愿服务"
+    );
+    assert_eq!(normalize("工会志愿服务"), "工会志愿服务");
 }

@@ -41,9 +41,13 @@ before(async () => {
 
 test("tokenizer matches the table shared with the Rust tokenizer", async () => {
   const table = JSON.parse(await readFile(join(repo, "tests/fixtures/tokenizer.json"), "utf8"));
+  const fold = await fx.s.foldTable(); // the table the index exports, as a query loads it
+  assert.ok(fold.size > 3000, `fold table of ${fold.size} pairs`);
   for (const c of table.cases) {
-    assert.deepEqual(fx.mod.tokenize(c.text).map((t) => [t.text, t.position]), c.tokens, `tokens of ${c.text}`);
-    assert.deepEqual(fx.mod.queryTerms(c.text), c.query, `query terms of ${c.text}`);
+    assert.deepEqual(fx.mod.tokenize(c.text, fold).map((t) => [t.text, t.position]), c.tokens, `tokens of ${c.text}`);
+    const w = fx.mod.queryWord(c.text, fold);
+    assert.deepEqual(w.terms, c.query, `query terms of ${c.text}`);
+    assert.equal(w.open, c.open, `open of ${c.text}`);
   }
 });
 
@@ -76,11 +80,12 @@ test("every word must match", async () => {
 });
 
 test("filters and facet counts", async () => {
-  const all = await fx.s.search("镇");
+  const all = await fx.s.search("镇", { facets: true });
   assert.equal(all.total, 4);
   assert.deepEqual(all.facets.city, { 杭州市: 3, 宁波市: 1 });
   assert.deepEqual(all.facets.section, { 重点报道: 1, 速写: 3 });
   assert.deepEqual(all.facets.tactics, { 志愿服务: 3, 智慧工会: 2, 职工议事: 1 });
+  assert.deepEqual((await fx.s.search("镇")).facets.city, {}, "facets only when asked");
   const hz = await fx.s.search("镇", { filters: { city: ["杭州市"] } });
   assert.equal(hz.total, 3);
   assert.ok(hz.results.every((x) => x.city === "杭州市"));
@@ -119,7 +124,8 @@ test("no results and empty queries", async () => {
 test("ranking equals casebook search --json on the digest", async () => {
   // Queries derived from the digest: every town, every tactic, and windows of its text.
   const reports = JSON.parse(await readFile(join(digest.out, "data/reports.json"), "utf8"));
-  const queries = new Set(["小板凳", "网格化管理", "杭工e家", "5·1服务卡", "工会 志愿", "职工之家", "镇", "APP", "93%"]);
+  const queries = new Set(["小板凳", "网格化管理", "杭工e家", "5·1服务卡", "工会 志愿", "职工之家", "镇", "APP", "93%",
+    "工會", "志願服務", "羣團", "工會 志願", "超过9", "1+1", "1+", "2", "20", "app", "a", "5+", "58.", "工会 2"]);
   for (const r of reports) {
     queries.add(r.town);
     for (const t of r.tactics) queries.add(t);
@@ -135,8 +141,8 @@ test("ranking equals casebook search --json on the digest", async () => {
     const rs = rustSearch(digest, q, 10);
     // Same order, and the same f32 score (Rust prints the shortest decimal of its f32).
     assert.deepEqual(
-      js.results.map((h) => [h.slug, h.score]),
-      rs.map((h) => [h.slug, Math.fround(h.score)]),
+      js.results.map((h) => [h.slug, h.score, h.exact]),
+      rs.map((h) => [h.slug, Math.fround(h.score), h.exact]),
       `ranking for ${q}`,
     );
     compared++;

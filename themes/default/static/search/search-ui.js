@@ -1,4 +1,5 @@
-// casebook search UI: the header box on every page (results as you type) and the search page.
+// casebook search UI: the header box on every page (results as you type) and the search page,
+// where the same box holds the query and the results fill the page.
 // Classic script: it must also run on pages opened from file://, where module scripts are
 // refused. The engine (search-classic.js) loads only when a reader starts to search.
 (function () {
@@ -12,11 +13,18 @@
     if (!enginePromise) {
       enginePromise = new Promise(function (resolve, reject) {
         if (window.casebook) return resolve(window.casebook.createSearch());
-        var s = document.createElement("script");
-        s.src = root + "search/search-classic.js";
-        s.onload = function () { resolve(window.casebook.createSearch()); };
-        s.onerror = function () { enginePromise = null; reject(new Error("搜索暂不可用")); };
-        document.head.appendChild(s);
+        // search-text.js (tokenizer, snippets) first: the engine picks it up when it runs.
+        var fail = function () { enginePromise = null; reject(new Error("搜索暂不可用")); };
+        var add = function (file, then) {
+          var s = document.createElement("script");
+          s.src = root + "search/" + file;
+          s.onload = then;
+          s.onerror = fail;
+          document.head.appendChild(s);
+        };
+        add("search-text.js", function () {
+          add("search-classic.js", function () { resolve(window.casebook.createSearch()); });
+        });
       });
     }
     return enginePromise;
@@ -68,9 +76,10 @@
   }
   function renderPopup(q, res) {
     popup.textContent = "";
+    popup.setAttribute("data-query", q); // which query the results are for (typing runs ahead)
     active = -1;
     if (!res.total) {
-      popup.appendChild(el("p", { class: "empty" }, "没有找到包含“" + q + "”的试点。换个说法，或少打几个字试试。"));
+      popup.appendChild(el("p", { class: "empty" }, res.hint || "没有找到包含“" + q + "”的报告。"));
     }
     res.results.forEach(function (r, i) {
       var a = el("a", { href: root + r.url, role: "option", id: "search-opt-" + i, "aria-selected": "false" });
@@ -91,12 +100,14 @@
     popup.hidden = false;
     input.setAttribute("aria-expanded", "true");
   }
+  var app = document.getElementById("search-app");
   var run = debounce(function () {
     var q = input.value.trim();
     var my = ++seq;
     if (!q) return close();
     engine()
-      .then(function (s) { return s.search(q, { limit: 6, snippetLength: 60 }); })
+      // untrimmed at the end: a trailing space says the last word is complete
+      .then(function (s) { return s.search(input.value.replace(/^\s+/, ""), { limit: 6, snippetLength: 60 }); })
       .then(function (res) { if (my === seq) renderPopup(q, res); })
       .catch(function (e) {
         if (my !== seq) return;
@@ -105,9 +116,12 @@
         popup.hidden = false;
       });
   }, 90);
-  input.addEventListener("input", run);
-  input.addEventListener("focus", function () { engine().catch(function () {}); if (input.value.trim()) run(); });
+  if (!app) {
+    input.addEventListener("input", run);
+    input.addEventListener("focus", function () { engine().catch(function () {}); if (input.value.trim()) run(); });
+  }
   input.addEventListener("keydown", function (e) {
+    if (app) return; // on the search page the box drives the page, not the popup
     if (e.key === "ArrowDown") { e.preventDefault(); if (popup.hidden) run(); else setActive(active + 1); }
     else if (e.key === "ArrowUp") { e.preventDefault(); setActive(active - 1); }
     else if (e.key === "Escape") { close(); }
@@ -122,16 +136,14 @@
     var typing = t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.isContentEditable);
     if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
       e.preventDefault();
-      var target = document.getElementById("search-page-q") || input;
-      target.focus();
-      target.select();
+      input.focus();
+      input.select();
     }
   });
 
   // ------------------------------------------------------------ search page
-  var app = document.getElementById("search-app");
   if (!app) return;
-  var pageInput = document.getElementById("search-page-q");
+  var pageInput = input; // one box: the header's
   var status = document.getElementById("search-status");
   var list = document.getElementById("search-results");
   var filtersBox = document.getElementById("search-filters");
@@ -200,7 +212,7 @@
     }
     status.textContent = res.total
       ? "找到 " + res.total + " 个包含“" + state.q + "”的试点"
-      : "没有找到包含“" + state.q + "”的试点。试试更短的词，或去掉筛选条件。";
+      : res.hint || "没有找到包含“" + state.q + "”的报告。";
     res.results.forEach(function (r) {
       var li = el("li");
       var a = el("a", { href: root + r.url });
@@ -229,19 +241,26 @@
     status.textContent = "搜索中…";
     engine()
       .then(function (s) {
-        return s.search(state.q, {
+        return s.search(state.raw || state.q, {
           limit: state.limit,
+          facets: true,
           filters: { city: state.city, tactics: state.tactics, section: state.section },
         });
       })
       .then(function (res) { if (my === pageSeq) renderResults(res); })
       .catch(function (e) { status.textContent = String(e.message || e); });
   }
-  var pageRun = debounce(function () { state.q = pageInput.value.trim(); state.limit = 20; runPage(); }, 120);
+  var pageRun = debounce(function () {
+    state.q = pageInput.value.trim();
+    state.raw = pageInput.value.replace(/^\s+/, "");
+    state.limit = 20;
+    runPage();
+  }, 120);
   pageInput.addEventListener("input", pageRun);
-  app.querySelector("form").addEventListener("submit", function (e) {
+  form.addEventListener("submit", function (e) {
     e.preventDefault();
     state.q = pageInput.value.trim();
+    state.raw = state.q;
     runPage();
   });
   runPage();

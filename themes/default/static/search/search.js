@@ -1,14 +1,16 @@
 // casebook search client: one dependency-free ES module (a classic-script copy,
 // search-classic.js, is generated at build time for pages opened from file://).
 //
-// It reads the static index that `casebook build` exports from its tantivy index and ranks with
-// tantivy's BM25 (same statistics, same f32 arithmetic), so results and order match
-// `casebook search`. The tokenizer mirrors src/index/tokenizer.rs; both are tested against
-// tests/fixtures/tokenizer.json.
+// It reads the static index that `casebook build` exports from its tantivy index (format 5, see
+// src/index/format.rs) and ranks with tantivy's BM25 (same statistics, same f32 arithmetic), so
+// results and order match `casebook search`. The tokenizer mirrors src/index/tokenizer.rs; both
+// are tested against tests/fixtures/tokenizer.json.
 //
 //   const s = createSearch({ load: (path) => Promise<string> });   // load is optional
-//   const { total, results, facets } = await s.search("小板凳", { limit: 10, filters: { city: ["宁波市"] } });
+//   const { total, results, facets, hint } = await s.search("小板凳", { limit: 10, facets: true });
 
+const FORMAT = 5;
+const MAX_EXPANSIONS = 50; // src/search.rs
 const f = Math.fround;
 const K1 = f(1.2);
 const B = 0.75;
@@ -19,87 +21,10 @@ function __setBase(url) {
   BASE = url || "";
 }
 
-// ---------------------------------------------------------------- tokenizer
-
-function isCJK(cp) {
-  return (
-    (cp >= 0x3040 && cp <= 0x30ff) ||
-    (cp >= 0x3400 && cp <= 0x4dbf) ||
-    (cp >= 0x4e00 && cp <= 0x9fff) ||
-    (cp >= 0xac00 && cp <= 0xd7af) ||
-    (cp >= 0xf900 && cp <= 0xfaff) ||
-    (cp >= 0x20000 && cp <= 0x2fa1f)
-  );
-}
-
-const WORD = /[\p{Alphabetic}\p{N}]/u;
-
-/** NFKC, then lower case (as Rust's char::to_lowercase). */
-function normalize(text) {
-  return String(text).normalize("NFKC").toLowerCase();
-}
-
-/** All tokens of `text`: [{ text, position, kind: "uni" | "bi" | "word" }]. */
-function tokenize(text) {
-  const chars = Array.from(normalize(text));
-  const out = [];
-  let pos = 0;
-  let i = 0;
-  while (i < chars.length) {
-    const c = chars[i];
-    if (isCJK(c.codePointAt(0))) {
-      const start = i;
-      while (i < chars.length && isCJK(chars[i].codePointAt(0))) i++;
-      for (let k = start; k < i; k++) {
-        if (k + 1 < i) out.push({ text: chars[k] + chars[k + 1], position: pos, kind: "bi" });
-        out.push({ text: chars[k], position: pos, kind: "uni" });
-        pos++;
-      }
-    } else if (WORD.test(c)) {
-      const start = i;
-      while (i < chars.length && WORD.test(chars[i]) && !isCJK(chars[i].codePointAt(0))) i++;
-      out.push({ text: chars.slice(start, i).join(""), position: pos, kind: "word" });
-      pos++;
-    } else {
-      i++;
-    }
-  }
-  return out;
-}
-
-/** The tokens a query word must match: [[offset, text]]. */
-function queryTerms(word) {
-  const toks = tokenize(word);
-  const covered = new Set();
-  for (const t of toks) {
-    if (t.kind === "bi") {
-      covered.add(t.position);
-      covered.add(t.position + 1);
-    }
-  }
-  const out = toks.filter((t) => t.kind !== "uni" || !covered.has(t.position)).map((t) => [t.position, t.text]);
-  const base = out.length ? out[0][0] : 0;
-  return out.map(([p, t]) => [p - base, t]);
-}
-
-function queryWords(query) {
-  return String(query)
-    .split(/[\s"“”「」]+/u)
-    .map(queryTerms)
-    .filter((w) => w.length > 0);
-}
-
-/** Compares strings by code point (the order of the Rust term dictionary). */
-function cmpCodePoints(a, b) {
-  const x = Array.from(a);
-  const y = Array.from(b);
-  const n = Math.min(x.length, y.length);
-  for (let i = 0; i < n; i++) {
-    const d = x[i].codePointAt(0) - y[i].codePointAt(0);
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
-}
+// The tokenizer and snippets live in search-text.js (imported at the bottom of this module; the
+// page loads it before search-classic.js).
+const TEXT = globalThis.__casebookText;
+const { isCJK, normalize, tokenize, queryWord, queryTerms, queryWords, cmpCodePoints, parseFold, snippet, SEPARATORS } = TEXT || {};
 
 // ---------------------------------------------------------------- loading
 
@@ -126,11 +51,11 @@ function parseIndexFile(path, text) {
   return JSON.parse(text.slice(prefix.length, end));
 }
 
-function scriptLoad(base, path) {
+function scriptLoad(base, path, query) {
   return new Promise((resolve, reject) => {
     pending.set(path, { resolve, reject });
     const s = document.createElement("script");
-    s.src = new URL(path, base).href;
+    s.src = new URL(path, base).href + query;
     s.async = true;
     s.onerror = () => {
       pending.delete(path);
@@ -141,21 +66,23 @@ function scriptLoad(base, path) {
   });
 }
 
+/** (path, version) -> data. A version is appended as `?v=` to files named by number only. */
 function makeLoader(options) {
   const base = options.base || BASE;
   if (typeof options.load === "function") {
     return (path) => Promise.resolve(options.load(path)).then((text) => parseIndexFile(path, String(text)));
   }
+  const q = (v) => (v ? "?v=" + encodeURIComponent(v) : "");
   const fromDisk = typeof location !== "undefined" && location.protocol === "file:" && typeof document !== "undefined";
-  if (fromDisk) return (path) => scriptLoad(base, path);
-  return (path) =>
-    fetch(new URL(path, base)).then((r) => {
+  if (fromDisk) return (path, v) => scriptLoad(base, path, q(v));
+  return (path, v) =>
+    fetch(new URL(path, base).href + q(v)).then((r) => {
       if (!r.ok) throw new Error("casebook search: " + path + ": HTTP " + r.status);
       return r.text().then((text) => parseIndexFile(path, text));
     });
 }
 
-// ---------------------------------------------------------------- scoring
+// ---------------------------------------------------------------- postings
 
 function idf(df, n) {
   const x = f(f(f(n - df) + 0.5) / f(f(df) + 0.5));
@@ -163,46 +90,51 @@ function idf(df, n) {
 }
 
 /**
- * Decodes a flat posting list (docDelta, fieldnormId, tf, delta-coded positions per document)
- * into typed arrays: docs ascending, and each document's positions at pos[start[i]..start[i+1]].
+ * Decodes flat posting lists (docDelta, fieldnormId, tf, delta-coded positions per document;
+ * each part's first delta is absolute) into one list in typed arrays: docs ascending, and each
+ * document's positions at pos[start[i]..start[i+1]].
  */
-function decode(flat) {
+function decode(parts, df) {
   let count = 0;
   let total = 0;
-  for (let i = 0; i < flat.length; count++) {
-    total += flat[i + 2];
-    i += 3 + flat[i + 2];
+  for (const flat of parts) {
+    for (let i = 0; i < flat.length; count++) {
+      total += flat[i + 2];
+      i += 3 + flat[i + 2];
+    }
   }
   const docs = new Int32Array(count);
   const norms = new Uint8Array(count);
   const tfs = new Int32Array(count);
   const start = new Int32Array(count + 1);
   const pos = new Int32Array(total);
-  let doc = 0;
+  let k = 0;
   let p = 0;
-  for (let i = 0, k = 0; k < count; k++) {
-    doc += flat[i];
-    docs[k] = doc;
-    norms[k] = flat[i + 1];
-    const tf = flat[i + 2];
-    tfs[k] = tf;
-    start[k] = p;
-    let at = 0;
-    for (let j = 0; j < tf; j++) {
-      at += flat[i + 3 + j];
-      pos[p++] = at;
+  for (const flat of parts) {
+    let doc = 0;
+    for (let i = 0; i < flat.length; k++) {
+      doc += flat[i];
+      docs[k] = doc;
+      norms[k] = flat[i + 1];
+      const tf = flat[i + 2];
+      tfs[k] = tf;
+      start[k] = p;
+      let at = 0;
+      for (let j = 0; j < tf; j++) {
+        at += flat[i + 3 + j];
+        pos[p++] = at;
+      }
+      i += 3 + tf;
     }
-    i += 3 + tf;
   }
   start[count] = p;
-  return { size: count, docs, norms, tfs, start, pos };
+  return { size: count, df, docs, norms, tfs, start, pos };
 }
 
-/** Index of `doc` in a posting list at or after `from` (docs ascending), or -1. */
+/** Index of `doc` in a posting list at or after `from` (docs ascending), or -(resume) - 2. */
 function seek(list, doc, from) {
   let lo = from;
   let hi = list.size - 1;
-  // gallop, then binary search: cheap when the lists walk forward together
   let step = 1;
   while (lo + step <= hi && list.docs[lo + step] < doc) {
     lo += step;
@@ -216,73 +148,7 @@ function seek(list, doc, from) {
     if (d < doc) lo = mid + 1;
     else hi = mid - 1;
   }
-  return -(lo + 1) - 1; // encodes where to resume: -(resume) - 2
-}
-
-function escapeHtml(s) {
-  return String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-}
-
-/** Text without separators, with each kept character's index in the original string. */
-function squeeze(text) {
-  const chars = [];
-  const index = [];
-  let i = 0;
-  for (const ch of String(text)) {
-    for (const n of Array.from(normalize(ch))) {
-      if (isCJK(n.codePointAt(0)) || WORD.test(n)) {
-        chars.push(n);
-        index.push(i);
-      }
-    }
-    i += ch.length;
-  }
-  return { s: chars.join(""), chars, index };
-}
-
-/** A snippet around the first match of any word, matches wrapped in <mark>, everything escaped. */
-function snippet(text, words, width) {
-  const src = String(text || "");
-  const sq = squeeze(src);
-  const needles = words.map((w) => squeeze(w).chars).filter((n) => n.length > 0);
-  const ranges = [];
-  for (const n of needles) {
-    const needle = n.join("");
-    let from = 0;
-    for (;;) {
-      const at = sq.s.indexOf(needle, from);
-      if (at < 0) break;
-      // at is a UTF-16 index into sq.s; map to character index in sq.chars
-      const ci = Array.from(sq.s.slice(0, at)).length;
-      const start = sq.index[ci];
-      const last = sq.index[ci + n.length - 1];
-      const end = last + (src.codePointAt(last) > 0xffff ? 2 : 1);
-      ranges.push([start, end]);
-      from = at + needle.length;
-    }
-  }
-  ranges.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
-  const merged = [];
-  for (const r of ranges) {
-    const last = merged[merged.length - 1];
-    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
-    else merged.push(r.slice());
-  }
-  let start = 0;
-  if (merged.length) start = Math.max(0, merged[0][0] - Math.floor(width / 3));
-  let end = Math.min(src.length, start + width);
-  if (end - start < width) start = Math.max(0, end - width);
-  let html = start > 0 ? "…" : "";
-  let cur = start;
-  for (const [a, b] of merged) {
-    if (b <= start || a >= end) continue;
-    const s = Math.max(a, start);
-    const e = Math.min(b, end);
-    html += escapeHtml(src.slice(cur, s)) + "<mark>" + escapeHtml(src.slice(s, e)) + "</mark>";
-    cur = e;
-  }
-  html += escapeHtml(src.slice(cur, end)) + (end < src.length ? "…" : "");
-  return { html, matched: merged.length > 0 };
+  return -(lo + 1) - 1;
 }
 
 // ---------------------------------------------------------------- the engine
@@ -290,9 +156,9 @@ function snippet(text, words, width) {
 function createSearch(options = {}) {
   const load = makeLoader(options);
   const cache = new Map();
-  const get = (path) => {
+  const get = (path, version) => {
     if (!cache.has(path)) {
-      const p = load(path);
+      const p = load(path, version);
       cache.set(path, p);
       p.catch(() => cache.delete(path));
     }
@@ -300,15 +166,38 @@ function createSearch(options = {}) {
   };
   let manifestP = null;
   const manifest = () => (manifestP = manifestP || get("manifest.js").then(prepare));
-  const shardTerms = new Map(); // shard index -> Map(term -> entry)
+  const shards = new Map(); // shard index -> { list: entries in order, map: term -> entry }
+  let foldP = null;
 
   function prepare(m) {
-    const table = m.norms;
+    if (m.format !== FORMAT) {
+      const msg = `casebook search: the index has format ${m.format}, this client reads format ${FORMAT}; rebuild the site with the casebook that made this client`;
+      if (typeof console !== "undefined") console.error(msg);
+      throw new Error(msg);
+    }
     m.caches = m.fields.map((fld) => {
-      const avg = f(f(fld.tokens) / f(m.n));
-      return table.map((fn) => f(K1 * f(f(1 - B) + f(f(B * f(fn)) / avg))));
+      const avg = f(f(fld.tokens) / f(m.docs));
+      return m.norms.map((fn) => f(K1 * f(f(1 - B) + f(f(B * f(fn)) / avg))));
     });
+    const bin = atob(m.fold.chars);
+    m.foldBits = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) m.foldBits[i] = bin.charCodeAt(i);
     return m;
+  }
+
+  /** The fold map when `query` has a character that folds (loading the table once), else null. */
+  async function foldFor(m, query) {
+    let needed = false;
+    for (const c of String(query).normalize("NFKC")) {
+      const i = c.codePointAt(0) - m.fold.from;
+      if (i >= 0 && i < m.foldBits.length * 8 && m.foldBits[i >> 3] & (1 << (i & 7))) {
+        needed = true;
+        break;
+      }
+    }
+    if (!needed) return null;
+    foldP = foldP || get(m.fold.file).then((t) => parseFold(t.pairs));
+    return foldP;
   }
 
   function shardOf(m, term) {
@@ -317,7 +206,7 @@ function createSearch(options = {}) {
     let ans = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (cmpCodePoints(m.shards[mid], term) <= 0) {
+      if (cmpCodePoints(m.shards[mid].first, term) <= 0) {
         ans = mid;
         lo = mid + 1;
       } else hi = mid - 1;
@@ -325,45 +214,73 @@ function createSearch(options = {}) {
     return ans;
   }
 
-  async function postingsFor(m, terms) {
-    const need = new Set(terms.map((t) => shardOf(m, t)).filter((i) => i >= 0));
+  async function shard(m, i) {
+    if (!shards.has(i)) {
+      const data = await get(m.dir + "/t" + m.shards[i].file + ".js");
+      if (!shards.has(i)) shards.set(i, { list: data.terms, map: new Map(data.terms.map((e) => [e.term, e])) });
+    }
+    return shards.get(i);
+  }
+
+  async function entries(m, terms) {
+    const out = new Map();
     await Promise.all(
-      Array.from(need).map(async (i) => {
-        if (shardTerms.has(i)) return;
-        const entries = await get(m.dir + "/t" + m.files[i] + ".js");
-        const map = new Map();
-        for (const e of entries) map.set(e[0], e);
-        shardTerms.set(i, map);
+      terms.map(async (t) => {
+        const i = shardOf(m, t);
+        if (i >= 0) out.set(t, (await shard(m, i)).map.get(t) || null);
       }),
     );
-    // term -> [Map(doc -> posting) per field] (decoded lazily, once)
-    const out = new Map();
-    for (const t of terms) {
-      const shard = shardTerms.get(shardOf(m, t));
-      const entry = shard && shard.get(t);
-      const perField = new Array(m.fields.length).fill(null);
-      if (entry) {
-        if (!entry.decoded) {
-          entry.decoded = new Array(m.fields.length).fill(null);
-          for (let k = 1; k < entry.length; k += 2) entry.decoded[entry[k]] = decode(entry[k + 1]);
-        }
-        for (let fi = 0; fi < m.fields.length; fi++) perField[fi] = entry.decoded[fi];
+    return out;
+  }
+
+  /** The first MAX_EXPANSIONS terms after `prefix` that start with it (as src/search.rs). */
+  async function expand(m, prefix) {
+    const out = [];
+    for (let i = Math.max(0, shardOf(m, prefix)); i < m.shards.length && out.length < MAX_EXPANSIONS; i++) {
+      const { list } = await shard(m, i);
+      for (const e of list) {
+        if (cmpCodePoints(e.term, prefix) <= 0) continue;
+        if (!e.term.startsWith(prefix)) return out;
+        out.push(e.term);
+        if (out.length === MAX_EXPANSIONS) return out;
       }
-      out.set(t, perField);
     }
     return out;
   }
 
   /**
-   * Scores one word in one field, as tantivy's TermQuery / PhraseQuery under a BoostQuery,
-   * adding into `acc` (a Float32Array, so every sum rounds to f32 as tantivy's do) and
-   * recording first-touched documents in `touched`.
+   * The lists of `entry` per field, decoded: inline postings whole; blocks only where they may
+   * hold a document of `within` (sorted candidate documents; null: all of them).
    */
-  function scoreField(m, word, fi, postings, acc, seen, touched) {
-    const lists = word.map(([, t]) => postings.get(t)[fi]);
-    for (const l of lists) if (!l || l.size === 0) return;
+  async function lists(m, entry, within) {
+    const perField = new Array(m.fields.length).fill(null);
+    if (!entry) return perField;
+    entry.decoded = entry.decoded || new Map();
+    await Promise.all(
+      entry.fields.map(async (fp) => {
+        if (!fp.blocks) {
+          if (!entry.decoded.has(fp.field)) entry.decoded.set(fp.field, decode([fp.postings], fp.docs));
+          perField[fp.field] = entry.decoded.get(fp.field);
+          return;
+        }
+        const want = fp.blocks.filter((b) => !within || overlaps(within, b.first, b.last));
+        const parts = await Promise.all(want.map((b) => get(m.dir + "/p" + b.file + ".js").then((x) => x.postings)));
+        perField[fp.field] = decode(parts, fp.docs);
+      }),
+    );
+    return perField;
+  }
+
+  /**
+   * Scores one word's variant (its terms) in one field, as tantivy's TermQuery / PhraseQuery
+   * under a BoostQuery, adding into `acc` (a Float32Array, so every sum rounds to f32 as
+   * tantivy's do) and recording first-touched documents in `touched`; `mark` (optional) flags
+   * the documents it matched.
+   */
+  function scoreField(m, word, lists, fi, acc, seen, touched, mark) {
+    for (const l of lists) if (!l || l.df === 0) return;
     let idfSum = f(0);
-    for (const l of lists) idfSum = f(idfSum + idf(l.size, m.n));
+    for (const l of lists) idfSum = f(idfSum + idf(l.df, m.docs));
     let weight = f(idfSum * K1_PLUS_1);
     const boost = f(m.fields[fi].boost);
     if (boost !== 1) weight = f(weight * boost);
@@ -376,6 +293,7 @@ function createSearch(options = {}) {
         touched.push(doc);
         acc[doc] = s;
       } else acc[doc] = acc[doc] + s;
+      if (mark) mark[doc] = 1;
     };
     if (word.length === 1) {
       const l = lists[0];
@@ -423,26 +341,111 @@ function createSearch(options = {}) {
     }
   }
 
+  /** A word's variants: its terms, then (open) with the last term replaced by each expansion. */
+  function variants(word, expanded) {
+    const out = [word.terms];
+    if (word.open) {
+      for (const e of expanded) out.push(word.terms.slice(0, -1).concat([[word.terms[word.terms.length - 1][0], e]]));
+    }
+    return out;
+  }
+
+  /**
+   * Scores every word (each restricted to `within` when given): returns per word its scores,
+   * membership and, for the open word, which documents matched it exactly.
+   */
+  async function scoreWords(m, words, expanded, ents, within) {
+    const out = [];
+    for (const word of words) {
+      const acc = new Float32Array(m.docs);
+      const seen = new Uint8Array(m.docs);
+      const exact = word.open ? new Uint8Array(m.docs) : null;
+      const touched = [];
+      const vs = variants(word, expanded);
+      const decoded = await Promise.all(vs.map((v) => Promise.all(v.map(([, t]) => lists(m, ents.get(t), within)))));
+      vs.forEach((v, vi) => {
+        for (let fi = 0; fi < m.fields.length; fi++) {
+          scoreField(m, v, decoded[vi].map((perField) => perField[fi]), fi, acc, seen, touched, vi === 0 ? exact : null);
+        }
+      });
+      out.push({ word, acc, seen, exact, touched });
+    }
+    return out;
+  }
+
+  /**
+   * Documents of the rarest term that every match must have (any term of a closed word; of an
+   * open word, the terms before its prefix): every match lies among them.
+   */
+  async function candidates(m, words, ents) {
+    let best = null;
+    for (const w of words) {
+      for (const [, t] of w.open ? w.terms.slice(0, -1) : w.terms) {
+        const e = ents.get(t);
+        if (!e) return new Int32Array(0);
+        if (!best || e.matches < best.matches) best = e;
+      }
+    }
+    if (!best || !Array.from(ents.values()).some((e) => e && e.fields.some((fp) => fp.blocks))) return null;
+    const perField = await lists(m, best, null);
+    const set = new Set();
+    for (const l of perField) if (l) for (let k = 0; k < l.size; k++) set.add(l.docs[k]);
+    return Int32Array.from(set).sort();
+  }
+
+  async function facetChunks(m, docs) {
+    const ks = Array.from(new Set(docs.map((d) => Math.floor(d / m.facets.chunk))));
+    const chunks = await Promise.all(ks.map((k) => get(m.dir + "/f" + k + ".js").then((c) => [k, c])));
+    const per = new Map();
+    for (const [k, c] of chunks) {
+      // per document of the chunk: [city, section, [tactics]] value indexes
+      const vals = new Map();
+      const base = k * m.facets.chunk;
+      ["city", "section", "tactics"].forEach((key, ki) => {
+        c[key].forEach((runs, v) => {
+          let d = base;
+          for (let i = 0; i < runs.length; i += 2) {
+            d += runs[i];
+            for (let r = 0; r < runs[i + 1]; r++, d++) {
+              if (!vals.has(d)) vals.set(d, [null, null, []]);
+              if (ki === 2) vals.get(d)[2].push(v);
+              else vals.get(d)[ki] = v;
+            }
+          }
+        });
+      });
+      per.set(k, vals);
+    }
+    return (doc) => per.get(Math.floor(doc / m.facets.chunk)).get(doc) || [null, null, []];
+  }
+
   async function search(query, opts = {}) {
     const limit = opts.limit == null ? 10 : opts.limit;
     const filters = opts.filters || {};
+    const want = [filters.city, filters.section, filters.tactics || filters.tactic].map((x) => x || []);
+    const filtered = want.some((x) => x.length > 0);
     const m = await manifest();
-    const words = queryWords(query);
-    const facetsData = await get(m.dir + "/" + m.facets);
+    const fold = await foldFor(m, query);
+    const words = queryWords(query, fold);
     const emptyFacets = () => ({ city: {}, tactics: {}, section: {} });
-    if (words.length === 0 || m.n === 0) return { total: 0, results: [], facets: emptyFacets() };
+    if (words.length === 0 || m.docs === 0) return { total: 0, results: [], facets: emptyFacets(), hint: null };
 
-    const terms = Array.from(new Set(words.flatMap((w) => w.map(([, t]) => t))));
-    const postings = await postingsFor(m, terms);
+    const open = words.find((w) => w.open);
+    const expanded = open ? await expand(m, open.terms[open.terms.length - 1][1]) : [];
+    const terms = Array.from(new Set(words.flatMap((w) => variants(w, expanded).flatMap((v) => v.map(([, t]) => t)))));
+    const ents = await entries(m, terms);
 
-    // Word by word: sum the fields in order (tantivy's should-clauses), then keep the documents
-    // every word matched, summing word scores (its must-clauses).
+    let hits; // [doc, score, exact]
+    const only = words.length === 1 && words[0].terms.length === 1 && !words[0].open ? ents.get(words[0].terms[0][1]) : null;
+    if (only && only.top && !filtered && !opts.facets && (limit <= only.top.length || only.top.length === only.matches)) {
+      // A one-term query of a term with blocks: its best documents come with it.
+      hits = only.top.map((t) => [t.doc, f(t.score), true]);
+      return finish(m, query, fold, hits.slice(0, limit), only.matches, null, opts);
+    }
+    const within = await candidates(m, words, ents);
+    const scored = await scoreWords(m, words, expanded, ents, within);
     let scores = null;
-    for (const word of words) {
-      const acc = new Float32Array(m.n);
-      const seen = new Uint8Array(m.n);
-      const touched = [];
-      for (let fi = 0; fi < m.fields.length; fi++) scoreField(m, word, fi, postings, acc, seen, touched);
+    for (const { acc, seen, touched } of scored) {
       if (scores === null) {
         scores = new Map();
         for (const doc of touched) scores.set(doc, acc[doc]);
@@ -451,85 +454,139 @@ function createSearch(options = {}) {
         for (const [doc, s] of scores) if (seen[doc]) next.set(doc, f(s + acc[doc]));
         scores = next;
       }
-      if (scores.size === 0) break;
     }
+    const exactOf = scored.find((x) => x.exact);
+    hits = Array.from(scores, ([doc, s]) => [doc, s, !exactOf || exactOf.exact[doc] === 1]);
 
-    // Filters: OR inside a facet, AND across facets; facet counts are disjunctive (each facet
-    // counts as if its own filter were off), as readers of faceted search expect.
-    // Work on facet value indexes, not names: this loop runs once per matching document.
-    const keys = ["city", "section", "tactics"];
-    const names = { city: facetsData.city, section: facetsData.section, tactics: facetsData.tactics };
-    const wanted = (k, list) => {
-      const set = new Set();
-      for (const v of list || []) {
-        const i = names[k].indexOf(v);
-        set.add(i); // an unknown value (-1) matches nothing, as a filter should
-      }
-      return set;
-    };
-    const want = [
-      wanted("city", filters.city),
-      wanted("section", filters.section),
-      wanted("tactics", filters.tactics || filters.tactic),
-    ];
-    const counts = [new Int32Array(names.city.length), new Int32Array(names.section.length), new Int32Array(names.tactics.length)];
-    const vals = [[], [], []];
+    let facets = null;
+    if (filtered || opts.facets) ({ hits, facets } = await facetFilter(m, hits, want));
+    hits.sort((a, b) => b[2] - a[2] || b[1] - a[1] || a[0] - b[0]);
+    const hint = hits.length ? null : await explain(m, query, words, expanded, filtered, fold);
+    return finish(m, query, fold, hits.slice(0, limit), hits.length, facets, opts, hint);
+  }
+
+  /**
+   * Filters: OR inside a facet, AND across facets; facet counts are disjunctive (each facet
+   * counts as if its own filter were off), as readers of faceted search expect.
+   */
+  async function facetFilter(m, hits, want) {
+    const names = [m.facets.city, m.facets.section, m.facets.tactics];
+    const sets = want.map((list, k) => new Set(list.map((v) => names[k].indexOf(v))));
+    const valuesOf = await facetChunks(m, hits.map((h) => h[0]));
+    const counts = names.map((n) => new Int32Array(n.length));
     const ok = [true, true, true];
-    const hits = [];
-    for (const [doc, score] of scores) {
-      const d = facetsData.d[doc];
-      vals[0] = d[0] == null ? [] : [d[0]];
-      vals[1] = d[1] == null ? [] : [d[1]];
-      vals[2] = d[2];
+    const kept = [];
+    for (const h of hits) {
+      const d = valuesOf(h[0]);
+      const vals = [d[0] == null ? [] : [d[0]], d[1] == null ? [] : [d[1]], d[2]];
+      for (let k = 0; k < 3; k++) ok[k] = sets[k].size === 0 || vals[k].some((v) => sets[k].has(v));
       for (let k = 0; k < 3; k++) {
-        ok[k] = want[k].size === 0 || vals[k].some((v) => want[k].has(v));
-      }
-      for (let k = 0; k < 3; k++) {
-        // a facet counts as if its own filter were off
         let others = true;
         for (let j = 0; j < 3; j++) if (j !== k && !ok[j]) others = false;
         if (others) for (const v of vals[k]) counts[k][v]++;
       }
-      if (ok[0] && ok[1] && ok[2]) hits.push([doc, score]);
+      if (ok[0] && ok[1] && ok[2]) kept.push(h);
     }
-    const facets = emptyFacets();
-    keys.forEach((k, ki) => {
+    const facets = { city: {}, section: {}, tactics: {} };
+    ["city", "section", "tactics"].forEach((key, k) => {
       names[k].forEach((v, i) => {
-        if (counts[ki][i] > 0) facets[k][v] = counts[ki][i];
+        if (counts[k][i] > 0) facets[key][v] = counts[k][i];
       });
     });
-    // Only the shown results need sorting in full: select them first.
-    hits.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-    const top = hits.slice(0, limit);
-    const docs = await Promise.all(top.map(([doc]) => get("d/" + doc + "-" + facetsData.h.substr(doc * 4, 4) + ".js")));
-    const raw = String(query).split(/[\s"“”「」]+/u).filter(Boolean);
+    return { hits: kept, facets };
+  }
+
+  /**
+   * Why nothing matched, truthfully: which words match on their own (and how often), or, for
+   * one word, the longest leading part of it that does; or that the filters hide matches.
+   */
+  async function explain(m, query, words, expanded, filtered, fold) {
+    const q = (s) => "“" + s + "”";
+    if (filtered) {
+      const all = await search(query, { limit: 0 });
+      if (all.total > 0) return `筛选条件下没有结果；去掉筛选条件后有 ${all.total} 篇。`;
+    }
+    if (words.length > 1) {
+      const counts = await Promise.all(words.map((w) => countWord(m, w, expanded)));
+      const found = words.map((w, i) => [w.text, counts[i]]).filter(([, n]) => n > 0);
+      const missing = words.filter((w, i) => counts[i] === 0).map((w) => q(w.text));
+      if (missing.length) {
+        return `没有包含${missing.join("、")}的报告` + (found.length ? "；" + found.map(([t, n]) => `含${q(t)}的有 ${n} 篇`).join("，") : "") + "。";
+      }
+      return `没有同时包含${words.map((w) => q(w.text)).join("和")}的报告；` + found.map(([t, n]) => `含${q(t)}的有 ${n} 篇`).join("，") + "。";
+    }
+    const text = words[0].text;
+    const chars = Array.from(text);
+    for (let n = chars.length - 1; n >= 2; n--) {
+      const part = chars.slice(0, n).join("");
+      const w = queryWord(part, fold);
+      if (!w.terms.length) continue;
+      const c = await countWord(m, { ...w, open: false, text: part }, []);
+      if (c > 0) return `没有包含${q(text)}的报告；含${q(part)}的有 ${c} 篇。`;
+    }
+    return `没有包含${q(text)}的报告。`;
+  }
+
+  /** How many documents one word matches on its own (an open one with its expansions too). */
+  async function countWord(m, w, expanded) {
+    const ents = await entries(m, variants(w, expanded).flatMap((v) => v.map(([, t]) => t)));
+    if (w.terms.length === 1 && !w.open) return ents.get(w.terms[0][1])?.matches || 0;
+    const within = await candidates(m, [w], ents);
+    const [{ touched }] = await scoreWords(m, [w], expanded, ents, within);
+    return touched.length;
+  }
+
+  async function finish(m, query, fold, top, total, facets, opts, hint = null) {
+    const docs = await Promise.all(top.map(([doc]) => get("d/" + doc + ".js", m.dir)));
+    const raw = String(query).split(SEPARATORS).filter(Boolean);
     const width = opts.snippetLength || 90;
-    const results = top.map(([doc, score], i) => {
+    const results = top.map(([doc, score, exact], i) => {
       const d = docs[i];
-      let snip = snippet(d.b, raw, width);
-      if (!snip.matched && d.m) {
-        const s2 = snippet(d.m, raw, width);
+      let snip = snippet(d.body, raw, width, fold);
+      if (!snip.matched && d.summary) {
+        const s2 = snippet(d.summary, raw, width, fold);
         if (s2.matched) snip = s2;
       }
       return {
-        slug: d.s,
-        url: d.u,
-        title: d.t,
-        titleHtml: snippet(d.t, raw, 200).html,
+        slug: d.slug,
+        url: d.url,
+        title: d.title,
+        titleHtml: snippet(d.title, raw, 200, fold).html,
         snippet: snip.html,
         score,
-        town: d.w,
-        county: d.k,
-        city: d.c,
-        section: d.x,
+        exact,
+        town: d.town,
+        county: d.county,
+        city: d.city,
+        section: d.section,
       };
     });
-    return { total: hits.length, results, facets };
+    return { total, results, facets: facets || { city: {}, tactics: {}, section: {} }, hint };
   }
 
-  return { search, tokenize, queryTerms };
+  /** The fold map the index uses (loads the table): for tokenizing as the index does. */
+  async function foldTable() {
+    const m = await manifest();
+    foldP = foldP || get(m.fold.file).then((t) => parseFold(t.pairs));
+    return foldP;
+  }
+
+  return { search, tokenize, queryTerms, foldTable };
+}
+
+/** Whether sorted `docs` has a document in [lo, hi]. */
+function overlaps(docs, lo, hi) {
+  let a = 0;
+  let b = docs.length;
+  while (a < b) {
+    const mid = (a + b) >> 1;
+    if (docs[mid] < lo) a = mid + 1;
+    else b = mid;
+  }
+  return a < docs.length && docs[a] <= hi;
 }
 
 // @module-footer (the classic-script copy replaces everything from here)
+import "./search-text.js"; // evaluated before this module's body, as every import is
 __setBase(import.meta.url);
-export { createSearch, tokenize, queryTerms, normalize };
+export { createSearch, tokenize, queryTerms, queryWord, queryWords, normalize };

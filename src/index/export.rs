@@ -1,0 +1,375 @@
+//! The browser's term shards, posting blocks and manifest, exported from the one segment of the
+//! tantivy index (formats in [`super::format`]).
+//!
+//! Entry point: [`export`]. The term space is cut into ranges that export in parallel; each
+//! range's files stream to the sink as they fill.
+
+use rayon::prelude::*;
+use tantivy::postings::Postings;
+use tantivy::query::Bm25Weight;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocSet, IndexReader, TERMINATED};
+
+use super::format::{
+    script, BlockRef, FieldPostings, FieldStat, PostingBlock, ShardRef, TermEntry, TopDoc,
+};
+use super::{terr, IndexSchema, FIELDS};
+use crate::error::{Error, Result};
+use crate::output::{OutputFile, Sink};
+
+/// Target size of one term shard before gzip: small enough that a query loads little, large
+/// enough that the shard table in the manifest stays short.
+pub(super) const SHARD_BYTES: usize = 12 * 1024;
+
+/// A field's posting list with more numbers than this goes to blocks (~8 KB of JSON): a common
+/// bigram at 1000x the digest has megabytes of postings, and a query needs only the documents
+/// its rarest word can match.
+const SPLIT_NUMBERS: usize = 2048;
+
+/// Numbers per block (~16 KB of JSON).
+const BLOCK_NUMBERS: usize = 4096;
+
+/// How many best documents a term with blocks carries for one-word queries: a results page.
+const TOP: usize = 20;
+
+/// What the export needs of the index besides the postings: BM25's statistics per field.
+pub(super) struct Stats {
+    /// Documents in the index.
+    pub docs: u32,
+    /// Per field: average field length.
+    pub avg: Vec<f32>,
+}
+
+type FieldReaders = (
+    std::sync::Arc<tantivy::InvertedIndexReader>,
+    tantivy::fieldnorm::FieldNormReader,
+);
+
+/// A term range: from (inclusive), to (exclusive); `None` is open.
+type Bounds<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
+
+/// What [`export`] found: the shard table and field statistics for the manifest.
+pub(super) struct Exported {
+    /// Shards in term order.
+    pub shards: Vec<ShardRef>,
+    /// Per field: name, boost, token total.
+    pub fields: Vec<FieldStat<'static>>,
+    /// Documents.
+    pub docs: u32,
+}
+
+/// Exports the term shards and blocks of the index into `search/<dir>/`; `None` when the index
+/// has no documents.
+pub(super) fn export(
+    s: &IndexSchema,
+    reader: &IndexReader,
+    dir: &str,
+    sink: &Sink<'_>,
+) -> Result<Option<Exported>> {
+    let searcher = reader.searcher();
+    let seg = match searcher.segment_readers() {
+        [one] if one.max_doc() > 0 => one,
+        [] | [_] => return Ok(None),
+        more => {
+            return Err(Error::Index(format!(
+                "expected one segment, found {}",
+                more.len()
+            )))
+        }
+    };
+    let fields = s
+        .text
+        .iter()
+        .map(|f| {
+            Ok((
+                seg.inverted_index(*f).map_err(terr)?,
+                seg.get_fieldnorms_reader(*f).map_err(terr)?,
+            ))
+        })
+        .collect::<Result<Vec<FieldReaders>>>()?;
+    let docs = seg.max_doc();
+    let stats = Stats {
+        docs,
+        avg: fields
+            .iter()
+            .map(|(inv, _)| inv.total_num_tokens() as f32 / docs as f32)
+            .collect(),
+    };
+    let field_stats = fields
+        .iter()
+        .zip(FIELDS)
+        .map(|((inv, _), (name, boost))| FieldStat {
+            name,
+            boost: *boost,
+            tokens: inv.total_num_tokens(),
+        })
+        .collect();
+    let bounds = cuts(&fields)?;
+    let bounds: Vec<Bounds> = (0..=bounds.len())
+        .map(|r| {
+            (
+                r.checked_sub(1).map(|p| bounds[p].as_slice()),
+                bounds.get(r).map(Vec::as_slice),
+            )
+        })
+        .collect();
+    let shards: Vec<Vec<ShardRef>> = bounds
+        .par_iter()
+        .enumerate()
+        .map(|(r, &(lo, hi))| {
+            let mut range = Range {
+                fields: &fields,
+                stats: &stats,
+                r,
+                blocks: 0,
+                dir,
+                sink,
+            };
+            range.export(lo, hi, |k, first, json| {
+                let file = format!("{r}-{k}");
+                put(sink, dir, &format!("t{file}.js"), json)?;
+                Ok(ShardRef { first, file })
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(Some(Exported {
+        shards: shards.into_iter().flatten().collect(),
+        fields: field_stats,
+        docs,
+    }))
+}
+
+/// Terms of the largest dictionary that cut the term space into ranges: enough to keep both
+/// cores busy on a large site, few on a small one (each range closes a shard of its own).
+fn cuts(fields: &[FieldReaders]) -> Result<Vec<Vec<u8>>> {
+    let largest = fields
+        .iter()
+        .map(|(inv, _)| inv.terms())
+        .max_by_key(|d| d.num_terms())
+        .ok_or_else(|| Error::Index("no fields".into()))?;
+    let ranges = (largest.num_terms() / 8192).clamp(1, 16);
+    let mut cuts: Vec<Vec<u8>> = Vec::new();
+    for r in 1..ranges {
+        let mut key = Vec::new();
+        let ord = (largest.num_terms() * r / ranges) as u64;
+        if largest.ord_to_term(ord, &mut key).map_err(terr)? && cuts.last() != Some(&key) {
+            cuts.push(key);
+        }
+    }
+    Ok(cuts)
+}
+
+/// Hands `json` to the sink as the script `search/<dir>/<rel>`.
+pub(super) fn put(sink: &Sink<'_>, dir: &str, rel: &str, json: &str) -> Result<()> {
+    let path = format!("{dir}/{rel}");
+    sink(OutputFile {
+        bytes: script(&path, json),
+        path: format!("search/{path}"),
+    })
+}
+
+/// One term range being exported.
+pub(super) struct Range<'a> {
+    pub(super) fields: &'a [FieldReaders],
+    pub(super) stats: &'a Stats,
+    /// Range number (names its files).
+    pub(super) r: usize,
+    /// Blocks written so far.
+    pub(super) blocks: usize,
+    pub(super) dir: &'a str,
+    pub(super) sink: &'a Sink<'a>,
+}
+
+/// One field's postings of a term, read: (doc, norm id, tf) per document, and the flat list.
+struct Read {
+    docs: Vec<(u32, u8, u32)>,
+    flat: Vec<u32>,
+    /// Index in `flat` where each document starts.
+    starts: Vec<usize>,
+}
+
+impl Range<'_> {
+    /// Exports the terms in `[lo, hi)` of every field as shards of about [`SHARD_BYTES`]. The
+    /// fields' term streams are merged so each term appears once with all its fields. Each
+    /// full shard goes to `emit(number, first term, json)`; returns what `emit` returned.
+    pub(super) fn export<T>(
+        &mut self,
+        lo: Option<&[u8]>,
+        hi: Option<&[u8]>,
+        mut emit: impl FnMut(usize, String, &str) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut streams = self
+            .fields
+            .iter()
+            .map(|(inv, _)| {
+                let mut b = inv.terms().range();
+                if let Some(lo) = lo {
+                    b = b.ge(lo);
+                }
+                if let Some(hi) = hi {
+                    b = b.lt(hi);
+                }
+                b.into_stream().map_err(terr)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut live: Vec<bool> = streams.iter_mut().map(|s| s.advance()).collect();
+        let mut out = Vec::new();
+        let mut shard = String::with_capacity(SHARD_BYTES * 2);
+        let mut first = String::new();
+        while let Some(min) = (0..streams.len())
+            .filter(|&f| live[f])
+            .min_by(|&a, &b| streams[a].key().cmp(streams[b].key()))
+        {
+            let key = streams[min].key().to_vec();
+            let term = String::from_utf8_lossy(&key).into_owned();
+            let mut reads = Vec::new();
+            for (f, stream) in streams.iter_mut().enumerate() {
+                if live[f] && stream.key() == key.as_slice() {
+                    reads.push((f, self.read(f, stream.value())?));
+                    live[f] = stream.advance();
+                }
+            }
+            let entry = self.entry(term, reads)?;
+            if shard.is_empty() {
+                shard.push_str("{\"terms\":[");
+                first.clone_from(&entry.term);
+            } else {
+                shard.push(',');
+            }
+            shard.push_str(&serde_json::to_string(&entry).map_err(terr)?);
+            if shard.len() >= SHARD_BYTES {
+                shard.push_str("]}");
+                out.push(emit(out.len(), std::mem::take(&mut first), &shard)?);
+                shard.clear();
+            }
+        }
+        if !shard.is_empty() {
+            shard.push_str("]}");
+            out.push(emit(out.len(), first, &shard)?);
+        }
+        Ok(out)
+    }
+
+    /// Reads one field's postings of a term.
+    fn read(&self, f: usize, info: &tantivy::postings::TermInfo) -> Result<Read> {
+        let (inv, norms) = &self.fields[f];
+        let mut postings = inv
+            .read_postings_from_terminfo(info, IndexRecordOption::WithFreqsAndPositions)
+            .map_err(terr)?;
+        let mut read = Read {
+            docs: Vec::new(),
+            flat: Vec::new(),
+            starts: Vec::new(),
+        };
+        let mut positions = Vec::new();
+        let mut last_doc = 0;
+        let mut doc = postings.doc();
+        while doc != TERMINATED {
+            positions.clear();
+            postings.positions(&mut positions);
+            let norm = norms.fieldnorm_id(doc);
+            let tf = postings.term_freq();
+            read.starts.push(read.flat.len());
+            read.docs.push((doc, norm, tf));
+            read.flat.extend([doc - last_doc, u32::from(norm), tf]);
+            let mut last = 0;
+            for &p in &positions {
+                read.flat.push(p - last);
+                last = p;
+            }
+            last_doc = doc;
+            doc = postings.advance();
+        }
+        Ok(read)
+    }
+
+    /// A term's entry; large posting lists go to blocks, and then the term carries its best
+    /// documents.
+    fn entry(&mut self, term: String, reads: Vec<(usize, Read)>) -> Result<TermEntry> {
+        let mut all: Vec<u32> = reads
+            .iter()
+            .flat_map(|(_, r)| r.docs.iter().map(|d| d.0))
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        let split = reads.iter().any(|(_, r)| r.flat.len() > SPLIT_NUMBERS);
+        let top = if split { self.top(&reads) } else { Vec::new() };
+        let mut fields = Vec::with_capacity(reads.len());
+        for (f, read) in reads {
+            let docs = read.docs.len() as u32;
+            let (postings, blocks) = if split {
+                (Vec::new(), self.blocks(&read)?)
+            } else {
+                (read.flat, Vec::new())
+            };
+            fields.push(FieldPostings {
+                field: f as u8,
+                docs,
+                postings,
+                blocks,
+            });
+        }
+        Ok(TermEntry {
+            term,
+            fields,
+            matches: all.len() as u32,
+            top,
+        })
+    }
+
+    /// The [`TOP`] best documents of a one-word query of this term: per document, the sum in
+    /// field order of each field's boosted BM25, as tantivy scores the query.
+    fn top(&self, reads: &[(usize, Read)]) -> Vec<TopDoc> {
+        let mut scores: std::collections::HashMap<u32, f32> = std::collections::HashMap::new();
+        for (f, read) in reads {
+            let w = Bm25Weight::for_one_term(
+                read.docs.len() as u64,
+                u64::from(self.stats.docs),
+                self.stats.avg[*f],
+            )
+            .boost_by(FIELDS[*f].1);
+            for &(doc, norm, tf) in &read.docs {
+                let s = w.score(norm, tf);
+                scores.entry(doc).and_modify(|x| *x += s).or_insert(s);
+            }
+        }
+        let mut ranked: Vec<TopDoc> = scores
+            .into_iter()
+            .map(|(doc, score)| TopDoc { doc, score })
+            .collect();
+        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
+        ranked.truncate(TOP);
+        ranked
+    }
+
+    /// Writes a posting list as blocks of about [`BLOCK_NUMBERS`] numbers, whole documents
+    /// each, the first document's delta made absolute.
+    fn blocks(&mut self, read: &Read) -> Result<Vec<BlockRef>> {
+        let mut refs = Vec::new();
+        let mut i = 0;
+        while i < read.docs.len() {
+            let mut j = i + 1;
+            while j < read.docs.len() && read.starts[j] - read.starts[i] < BLOCK_NUMBERS {
+                j += 1;
+            }
+            let end = read.starts.get(j).copied().unwrap_or(read.flat.len());
+            let mut part = read.flat[read.starts[i]..end].to_vec();
+            part[0] = read.docs[i].0;
+            let file = format!("{}-{}", self.r, self.blocks);
+            self.blocks += 1;
+            let json = serde_json::to_string(&PostingBlock { postings: &part }).map_err(terr)?;
+            put(self.sink, self.dir, &format!("p{file}.js"), &json)?;
+            refs.push(BlockRef {
+                file,
+                first: read.docs[i].0,
+                last: read.docs[j - 1].0,
+            });
+            i = j;
+        }
+        Ok(refs)
+    }
+}
+
+#[cfg(test)]
+#[path = "export_tests.rs"]
+mod tests;

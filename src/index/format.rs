@@ -1,0 +1,240 @@
+//! The browser index format, version [`FORMAT`]: the serde types of every file under `search/`
+//! that the client (`themes/default/static/search/search.js`) reads. The client refuses a
+//! manifest whose `format` it does not know.
+//!
+//! Every file is a script, `__casebook_search("<path>", <JSON>);`, so that it loads through
+//! `fetch` and through a `<script>` tag (pages opened from `file://`). Layout:
+//!
+//! - `manifest.js` ([`Manifest`]): statistics, the term shard table (one entry per shard, so it
+//!   grows with the index's vocabulary, not with its documents), facet names, the fold table.
+//! - `idx-<hash>/t<R>-<N>.js` ([`TermShard`]): a contiguous range of the sorted term dictionary.
+//!   A term's postings sit in its entry, or, when large, in blocks `idx-<hash>/p<R>-<N>.js`
+//!   ([`PostingBlock`]) by document range, so a query loads only the blocks of the documents it
+//!   can match; such a term also carries its best documents as a one-word query ranks them.
+//! - `idx-<hash>/f<K>.js` ([`FacetChunk`]): facet values of documents `K * facet_chunk ..`, as
+//!   one document list per value; loaded only to filter or count.
+//! - `d/<doc>.js` ([`DocView`]): what a result shows. Named by document number only (an edit
+//!   rewrites one file); the client asks for `d/<doc>.js?v=<dir>` so a cached copy never
+//!   outlives the index it belongs to.
+//! - `fold-<hash>.js` ([`FoldTable`]): traditional -> simplified characters, loaded only for a
+//!   query that has a character listed in [`Fold::chars`].
+//!
+//! Posting lists are flat number arrays, per document: document delta (from the previous
+//! document of the list; the first is absolute), field-norm id, term frequency, then that many
+//! position deltas. Compact on purpose: they are most of the bytes.
+
+use serde::Serialize;
+
+/// Version of the format; bump it on any change the client must know about (it is also part of
+/// the hash that names the index folder).
+pub const FORMAT: u32 = 5;
+
+/// `search/manifest.js`.
+#[derive(Debug, Serialize)]
+pub struct Manifest<'a> {
+    /// [`FORMAT`].
+    pub format: u32,
+    /// Number of documents (reports); document numbers are `0..docs` in the site's order.
+    pub docs: u32,
+    /// The index folder, `idx-<hash>`.
+    pub dir: &'a str,
+    /// The text fields in index order.
+    pub fields: Vec<FieldStat<'a>>,
+    /// tantivy's field-norm id -> field length table, for BM25's length normalisation.
+    pub norms: Vec<u32>,
+    /// The term shards in term order.
+    pub shards: Vec<ShardRef>,
+    /// Facet names and chunking.
+    pub facets: Facets,
+    /// Script folding.
+    pub fold: Fold,
+}
+
+/// One text field's name, boost and token total (BM25's average field length).
+#[derive(Debug, Serialize)]
+pub struct FieldStat<'a> {
+    /// Field name.
+    pub name: &'a str,
+    /// Multiplier of its scores.
+    pub boost: f32,
+    /// Tokens in this field over all documents.
+    pub tokens: u64,
+}
+
+/// A term shard: its first term and file (`idx-<hash>/t<file>.js`).
+#[derive(Debug, Serialize)]
+pub struct ShardRef {
+    /// The smallest term in the shard.
+    pub first: String,
+    /// File name stem.
+    pub file: String,
+}
+
+/// Facet values (indexes into these lists are what the chunks hold) and chunk size.
+#[derive(Debug, Serialize)]
+pub struct Facets {
+    /// City names.
+    pub city: Vec<String>,
+    /// Section names.
+    pub section: Vec<String>,
+    /// Tactic names.
+    pub tactics: Vec<String>,
+    /// Documents per facet chunk file.
+    pub chunk: u32,
+}
+
+/// What the client needs to fold a query.
+#[derive(Debug, Serialize)]
+pub struct Fold {
+    /// The table's file, `fold-<hash>.js` beside the manifest.
+    pub file: String,
+    /// First code point of [`Fold::chars`].
+    pub from: u32,
+    /// Base64 bitmap of the characters that fold, bit `c - from` (least significant bit first):
+    /// a query loads the table only when it has one of them.
+    pub chars: String,
+}
+
+/// `fold-<hash>.js`.
+#[derive(Debug, Serialize)]
+pub struct FoldTable {
+    /// Every pair, sorted by the traditional character, as one string: the traditional code
+    /// point as a base-36 delta from the previous pair's, then the simplified character.
+    pub pairs: String,
+}
+
+/// `idx-<hash>/t<R>-<N>.js`.
+#[derive(Debug, Serialize)]
+pub struct TermShard {
+    /// Entries in term order.
+    pub terms: Vec<TermEntry>,
+}
+
+/// One term, with its postings in every field it occurs in.
+#[derive(Debug, Serialize)]
+pub struct TermEntry {
+    /// The term (normalised text).
+    pub term: String,
+    /// Per field, in field order.
+    pub fields: Vec<FieldPostings>,
+    /// Documents that contain the term in any field.
+    pub matches: u32,
+    /// For a term with blocks: its best documents as a query of this term alone ranks them
+    /// (tantivy's scores, best first, ties by document), so such a query needs no postings.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub top: Vec<TopDoc>,
+}
+
+/// A document and its score.
+#[derive(Debug, Serialize)]
+pub struct TopDoc {
+    /// Document number.
+    pub doc: u32,
+    /// Score.
+    pub score: f32,
+}
+
+/// A term's postings in one field: inline, or in blocks.
+#[derive(Debug, Serialize)]
+pub struct FieldPostings {
+    /// Field index.
+    pub field: u8,
+    /// Documents with the term in this field (BM25's document frequency).
+    pub docs: u32,
+    /// The posting list (format in the module docs), empty when in blocks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub postings: Vec<u32>,
+    /// The posting list in document ranges, in document order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocks: Vec<BlockRef>,
+}
+
+/// Where a block of postings is and which documents it covers.
+#[derive(Debug, Serialize)]
+pub struct BlockRef {
+    /// File name stem (`idx-<hash>/p<file>.js`).
+    pub file: String,
+    /// First document in the block.
+    pub first: u32,
+    /// Last document in the block.
+    pub last: u32,
+}
+
+/// `idx-<hash>/p<R>-<N>.js`: part of one term's posting list in one field.
+#[derive(Debug, Serialize)]
+pub struct PostingBlock<'a> {
+    /// The posting list of the block's documents (the first delta is the document number).
+    pub postings: &'a [u32],
+}
+
+/// `idx-<hash>/f<K>.js`: facet values of the chunk's documents, as one document list per value,
+/// run-length coded by [`runs`] relative to the chunk's first document.
+#[derive(Debug, Serialize)]
+pub struct FacetChunk {
+    /// Per city (in [`Facets::city`] order), its documents in the chunk.
+    pub city: Vec<Vec<u32>>,
+    /// Per section.
+    pub section: Vec<Vec<u32>>,
+    /// Per tactic.
+    pub tactics: Vec<Vec<u32>>,
+}
+
+/// `d/<doc>.js`: what a result shows.
+#[derive(Debug, Serialize)]
+pub struct DocView<'a> {
+    /// Report slug.
+    pub slug: &'a str,
+    /// Title.
+    pub title: &'a str,
+    /// URL relative to the site root.
+    pub url: String,
+    /// Town.
+    pub town: &'a str,
+    /// County.
+    pub county: Option<&'a str>,
+    /// City.
+    pub city: &'a str,
+    /// Section.
+    pub section: Option<&'a str>,
+    /// Summary.
+    pub summary: Option<&'a str>,
+    /// Body text (blocks separated by a blank line, see `Body::text`), for snippets.
+    pub body: &'a str,
+}
+
+/// Wraps JSON as a script that hands it to the client: works with `fetch` and with `<script>`.
+pub fn script(path: &str, json: &str) -> Vec<u8> {
+    // `<` only occurs inside JSON strings; escaping it keeps `</script>` in content from ever
+    // closing a script element, should the data be inlined.
+    let json = if json.contains('<') {
+        std::borrow::Cow::Owned(json.replace('<', "\\u003c"))
+    } else {
+        std::borrow::Cow::Borrowed(json)
+    };
+    format!(
+        "__casebook_search({},{json});\n",
+        serde_json::to_string(path).unwrap_or_default()
+    )
+    .into_bytes()
+}
+
+/// Facet document lists are run-length coded: pairs of (gap from the end of the previous run,
+/// run length), relative to the chunk's first document. Runs are long where documents of one
+/// value sit together (a city's reports do).
+pub fn runs(docs: &[u32]) -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut next = 0;
+    let mut i = 0;
+    while i < docs.len() {
+        let start = docs[i];
+        let mut j = i + 1;
+        while j < docs.len() && docs[j] == docs[j - 1] + 1 {
+            j += 1;
+        }
+        out.push(start - next);
+        out.push((j - i) as u32);
+        next = docs[j - 1] + 1;
+        i = j;
+    }
+    out
+}
