@@ -70,6 +70,9 @@ pub(crate) struct BuildArgs {
     /// but no `.casebook` marker). Folders of the site itself are refused even so.
     #[arg(long)]
     pub(crate) force: bool,
+    /// No progress display, only the summary line (as when stderr is not a terminal).
+    #[arg(long, short)]
+    pub(crate) quiet: bool,
 }
 
 impl SiteArgs {
@@ -152,8 +155,11 @@ fn run_build(args: BuildArgs) -> Result<i32> {
         force: args.force,
     };
     let started = std::time::Instant::now();
-    let timings = Timings::new();
-    match pipeline::build(&options, &timings) {
+    let progress = BuildProgress::new(args.quiet);
+    let timings = Timings::around(&progress);
+    let built = pipeline::build(&options, &timings);
+    progress.bar.finish_and_clear();
+    match built {
         Ok(report) => {
             print_diagnostics(&report.warnings, &options.project.root);
             eprintln!(
@@ -188,6 +194,58 @@ fn run_build(args: BuildArgs) -> Result<i32> {
 /// `root`) and a caret, coloured on a terminal.
 pub(crate) fn print_diagnostics(diags: &[Diagnostic], root: &Path) {
     diagnostics_print::print(diags, root, Format::Human);
+}
+
+/// A build's progress on a terminal: the stages running and the files made so far, on one
+/// line that is cleared before the summary. Hidden when stderr is not a terminal or `--quiet`.
+struct BuildProgress {
+    bar: indicatif::ProgressBar,
+    running: Mutex<Vec<&'static str>>,
+}
+
+impl BuildProgress {
+    fn new(quiet: bool) -> Self {
+        let bar = if quiet {
+            indicatif::ProgressBar::hidden()
+        } else {
+            indicatif::ProgressBar::new_spinner()
+        };
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} building: {msg} · {pos} files · {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        BuildProgress {
+            bar,
+            running: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn show(&self, running: &[&'static str]) {
+        self.bar.set_message(running.join(" · "));
+    }
+}
+
+impl Observer for BuildProgress {
+    fn started(&self, stage: Stage) {
+        if let Ok(mut r) = self.running.lock() {
+            r.push(stage.name());
+            self.show(&r);
+        }
+    }
+
+    fn finished(&self, stage: Stage, _took: std::time::Duration) {
+        if let Ok(mut r) = self.running.lock() {
+            r.retain(|s| *s != stage.name());
+            self.show(&r);
+        }
+    }
+
+    fn produced(&self, files: usize) {
+        self.bar.set_position(files as u64);
+    }
 }
 
 /// The terminal's progress line as a pipeline observer: each stage's name as it starts.

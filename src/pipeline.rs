@@ -54,6 +54,8 @@ pub trait Observer: Sync {
     fn started(&self, _stage: Stage) {}
     /// `stage` ended after `took`.
     fn finished(&self, _stage: Stage, _took: Duration) {}
+    /// `files` files of the site are made so far (told now and then, not for every file).
+    fn produced(&self, _files: usize) {}
 }
 
 /// An observer that hears nothing.
@@ -110,6 +112,10 @@ impl<O: Observer + ?Sized> Observer for Timings<'_, O> {
             s.push((stage.name(), took));
         }
         self.inner.finished(stage, took);
+    }
+
+    fn produced(&self, files: usize) {
+        self.inner.produced(files);
     }
 }
 
@@ -170,7 +176,10 @@ pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildRep
 
     let files = AtomicUsize::new(0);
     let sink = |f: OutputFile| {
-        files.fetch_add(1, Ordering::Relaxed);
+        let n = files.fetch_add(1, Ordering::Relaxed) + 1;
+        if n.is_multiple_of(256) {
+            observer.produced(n);
+        }
         staging.put(&f)
     };
     // Render and index run side by side: the index's tantivy writer is one thread, and render
