@@ -65,6 +65,10 @@ pub enum Route<'a> {
     Search,
     /// The page a host serves for a missing path.
     NotFound,
+    /// The index of news items.
+    NewsIndex,
+    /// A news item, by slug.
+    News(&'a str),
     /// The Atom feed.
     Feed,
     /// The sitemap.
@@ -133,6 +137,8 @@ impl Route<'_> {
             Route::MetricsCity(city, n) => format!("metrics/{city}/{}", numbered("page", n)),
             Route::Search => "search/index.html".into(),
             Route::NotFound => "404.html".into(),
+            Route::NewsIndex => "news/index.html".into(),
+            Route::News(slug) => format!("news/{slug}/index.html"),
             Route::Feed => "atom.xml".into(),
             Route::Sitemap => "sitemap.xml".into(),
             Route::ExportJson => "data/reports.json".into(),
@@ -177,6 +183,8 @@ pub struct SiteUrls {
     pub search: String,
     /// The print edition.
     pub print: String,
+    /// The news index.
+    pub news: String,
     /// The Atom feed.
     pub feed: String,
     /// The JSON export.
@@ -197,6 +205,7 @@ impl Default for SiteUrls {
             metrics: Route::Metrics.path(),
             search: Route::Search.path(),
             print: Route::Print.path(),
+            news: Route::NewsIndex.path(),
             feed: Route::Feed.path(),
             export_json: Route::ExportJson.path(),
             export_csv: Route::ExportCsv.path(),

@@ -111,6 +111,11 @@ pub fn check(site: &Site, sources: &Sources, files: &[OutputFile]) -> Vec<Diagno
                 .iter()
                 .map(|p| (p.path.as_path(), Route::Page(&p.slug).path(), &*p.body)),
         )
+        .chain(
+            site.news
+                .iter()
+                .map(|n| (n.path.as_path(), Route::News(&n.slug).path(), &*n.body)),
+        )
         .collect();
     let known = Known::new(site);
     for (path, page, body) in &bodies {

@@ -63,6 +63,8 @@ pub struct Sources {
     pub reports: Vec<Arc<ReportSource>>,
     /// Pages in path order.
     pub pages: Vec<Arc<PageSource>>,
+    /// News items (`content/news/*.md`) in path order.
+    pub news: Vec<Arc<NewsSource>>,
     /// The theme: embedded defaults with the site's overrides applied.
     pub theme: Theme,
     /// Warnings found while loading (errors fail the stage instead).
@@ -139,6 +141,30 @@ pub struct PageMeta {
     pub extra: serde_json::Value,
 }
 
+/// Front matter of a news item: a follow-up from the press about reports of the site.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct NewsMeta {
+    /// Headline.
+    pub title: String,
+    /// When it appeared, as precisely as known: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    pub date: Option<String>,
+    /// Where it appeared (paper, page).
+    pub source: Option<String>,
+    /// Slugs of the reports it concerns (may be empty).
+    pub reports: Vec<String>,
+    /// One paragraph for listings and search results.
+    pub summary: Option<String>,
+    /// Tactics as written (aliases resolved by the model).
+    pub tactics: Vec<String>,
+    /// Slug as written (not serialized: `News` has the effective one).
+    #[serde(skip_serializing)]
+    pub slug: Option<String>,
+    /// Excluded unless drafts are asked for.
+    pub draft: bool,
+    /// Free data for templates.
+    pub extra: serde_json::Value,
+}
+
 /// Where a page appears in the printed order.
 #[derive(
     Debug, Clone, Copy, Serialize, Default, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize,
@@ -177,6 +203,8 @@ pub struct Source<M> {
 pub type ReportSource = Source<ReportMeta>;
 /// A page file.
 pub type PageSource = Source<PageMeta>;
+/// A news file.
+pub type NewsSource = Source<NewsMeta>;
 
 /// Reads the whole project. Fails with every content error at once.
 pub fn load(project: &Project) -> Result<Sources> {
@@ -200,6 +228,7 @@ pub fn read_all(project: &Project) -> Sources {
 pub struct LoadCache {
     reports: HashMap<PathBuf, Cached<ReportSource>>,
     pages: HashMap<PathBuf, Cached<PageSource>>,
+    news: HashMap<PathBuf, Cached<NewsSource>>,
     /// Files read (not taken from the cache) by the last run.
     pub read: usize,
 }
@@ -246,6 +275,7 @@ pub fn read_cached(project: &Project, cache: &mut LoadCache) -> Sources {
 
     let report_files = read::discover(project, &project.content.join("reports"), &mut diags);
     let page_files = read::discover(project, &project.content.join("pages"), &mut diags);
+    let news_files = read::discover(project, &project.content.join("news"), &mut diags);
     if report_files.is_empty() && !project.content.join("reports").is_dir() {
         diags.push(Diagnostic::warning(
             &project.display_path(&project.content),
@@ -269,6 +299,13 @@ pub fn read_cached(project: &Project, cache: &mut LoadCache) -> Sources {
         &mut diags,
         |p, d| read::read_page(project, p, d),
     );
+    let news = read_each(
+        &news_files,
+        &mut cache.news,
+        &mut read,
+        &mut diags,
+        |p, d| read::read_news(project, p, d),
+    );
     cache.read = read;
     let reports: Vec<_> = reports
         .into_iter()
@@ -279,7 +316,12 @@ pub fn read_cached(project: &Project, cache: &mut LoadCache) -> Sources {
         .filter(|p| project.drafts || !p.meta.draft)
         .collect();
     read::check_duplicate_slugs(&reports, "", &mut diags);
+    let news: Vec<_> = news
+        .into_iter()
+        .filter(|n| project.drafts || !n.meta.draft)
+        .collect();
     read::check_duplicate_slugs(&pages, "page ", &mut diags);
+    read::check_duplicate_slugs(&news, "news ", &mut diags);
     diags.sort();
     if let Some(url) = &project.base_url {
         config.base_url = Some(url.clone());
@@ -293,6 +335,7 @@ pub fn read_cached(project: &Project, cache: &mut LoadCache) -> Sources {
         config,
         reports,
         pages,
+        news,
         theme,
         diagnostics: diags,
     }
@@ -368,6 +411,24 @@ pub fn report_files(project: &Project) -> Vec<PathBuf> {
 /// Whether `text` is a real date written `YYYY-MM-DD`: the one date rule of the site.
 pub fn is_date(text: &str) -> bool {
     text.len() == 10 && chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok()
+}
+
+/// Whether `text` is a date as precise as a source gives it: `YYYY`, `YYYY-MM` or a real
+/// `YYYY-MM-DD` (news items often name only the year or month).
+pub fn is_partial_date(text: &str) -> bool {
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    match text.len() {
+        4 => digits(text, 4),
+        7 => {
+            digits(&text[..4], 4)
+                && text.as_bytes()[4] == b'-'
+                && text[5..]
+                    .parse::<u32>()
+                    .is_ok_and(|m| (1..=12).contains(&m))
+                && digits(&text[5..], 2)
+        }
+        _ => is_date(text),
+    }
 }
 
 fn load_config(project: &Project, diags: &mut Vec<Diagnostic>) -> SiteConfig {

@@ -9,7 +9,10 @@ use indexmap::IndexMap;
 use walkdir::WalkDir;
 
 use super::front_matter::{parse_fields, split, Fields};
-use super::{PageMeta, PageSource, Project, ReportMeta, ReportSource, Source, MAX_FILE_BYTES};
+use super::{
+    NewsMeta, NewsSource, PageMeta, PageSource, Project, ReportMeta, ReportSource, Source,
+    MAX_FILE_BYTES,
+};
 use crate::error::{line_col, Diagnostic};
 use crate::slug;
 
@@ -44,6 +47,10 @@ pub(super) const PAGE_KEYS: &[&str] = &[
     "date",
     "draft",
     "extra",
+];
+
+pub(super) const NEWS_KEYS: &[&str] = &[
+    "title", "date", "source", "reports", "summary", "tactics", "slug", "draft", "extra",
 ];
 
 /// Lists `*.md` files under `dir` in path order. Walk errors and names that are not UTF-8 are
@@ -276,6 +283,66 @@ pub(super) fn read_page(
     };
     let (date, slug) = (meta.date.clone(), meta.slug.clone());
     finish(file, PAGE_KEYS, meta, (date, slug), before, diags)
+}
+
+/// A date written as a year (`2018`, which YAML reads as a number) or as text.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum DateValue {
+    Year(u32),
+    Text(String),
+}
+
+pub(super) fn read_news(
+    project: &Project,
+    path: &Path,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<NewsSource> {
+    let file = read_fields(project, path, NEWS_KEYS, diags)?;
+    let (shown, f) = (&file.shown, &file.fields);
+    let before = diags.len();
+    let p = shown.as_path();
+    let date = f
+        .get::<DateValue>(p, "date", "a date `YYYY`, `YYYY-MM` or `YYYY-MM-DD`", diags)
+        .map(|d| match d {
+            DateValue::Year(y) => y.to_string(),
+            DateValue::Text(t) => t,
+        });
+    if let Some(d) = date.as_deref().filter(|d| !super::is_partial_date(d)) {
+        let (l, c) = f.position("date");
+        diags.push(Diagnostic::error(
+            p,
+            l,
+            c,
+            format!("`date` must be written `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, found `{d}`"),
+        ));
+    }
+    let meta = NewsMeta {
+        title: f.require(p, "title", "a string", diags).unwrap_or_default(),
+        date,
+        source: f.get(p, "source", "a string", diags),
+        reports: f
+            .get(
+                p,
+                "reports",
+                "a list of report slugs, e.g. `[sandun]`",
+                diags,
+            )
+            .unwrap_or_default(),
+        summary: f.get(p, "summary", "a string", diags),
+        tactics: f
+            .get(p, "tactics", "a list of strings", diags)
+            .unwrap_or_default(),
+        slug: f.get(p, "slug", "a string", diags),
+        draft: f
+            .get(p, "draft", "`true` or `false`", diags)
+            .unwrap_or(false),
+        extra: f
+            .get(p, "extra", "a map", diags)
+            .unwrap_or(serde_json::Value::Null),
+    };
+    let slug = meta.slug.clone();
+    finish(file, NEWS_KEYS, meta, (None, slug), before, diags)
 }
 
 /// The checks every content file shares (date, slug), then the [`Source`], unless this file

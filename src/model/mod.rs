@@ -5,8 +5,11 @@
 
 mod groups;
 mod metrics;
+mod news;
 mod related;
 mod warnings;
+
+pub use news::News;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -32,6 +35,8 @@ pub struct Site {
     pub reports: Vec<Report>,
     /// Pages in contents order (front, back, then unlisted).
     pub pages: Vec<Page>,
+    /// News items, newest first.
+    pub news: Vec<News>,
     /// Cities in configured order, then by name.
     pub cities: Vec<City>,
     /// Tactics, most used first, then by vocabulary order and name.
@@ -68,6 +73,8 @@ pub struct Report {
     pub next: Option<usize>,
     /// Up to five related reports.
     pub related: Vec<Related>,
+    /// News items about this report (indices into [`Site::news`]), newest first.
+    pub news: Vec<usize>,
 }
 
 /// One page (foreword, overview, about...).
@@ -217,12 +224,20 @@ pub fn build_cached(sources: &Sources, cache: &mut ModelCache) -> Result<Site> {
     let sections = groups::sections(&reports, &config, &names, &cities);
     let tactics = groups::tactics(&reports, &config, &names);
     related::assign(&mut reports);
+    let mut errors = Vec::new();
+    let news = news::resolve(sources, &config, &mut reports, &mut errors, &mut diags);
+    if !errors.is_empty() {
+        errors.extend(diags);
+        errors.sort();
+        return Err(crate::error::Error::Content(errors));
+    }
     diags.sort();
     diags.dedup();
     Ok(Site {
         config,
         reports,
         pages,
+        news,
         cities,
         tactics,
         sections,

@@ -69,6 +69,7 @@ pub(crate) fn site_view<'a>(site: &'a Site, theme: &'a crate::theme::Theme) -> S
         base_url: site.config.base_url.as_deref(),
         counts: Counts {
             reports: site.reports.len(),
+            news: site.news.len(),
             cities: site.cities.len(),
             counties: counties.len(),
             towns: towns.len(),
@@ -176,6 +177,7 @@ pub(crate) fn page_view(p: &Page, body: String) -> PageView<'_> {
 #[derive(Debug, Serialize)]
 pub(crate) struct Counts {
     pub(crate) reports: usize,
+    pub(crate) news: usize,
     pub(crate) cities: usize,
     pub(crate) counties: usize,
     pub(crate) towns: usize,
@@ -321,5 +323,32 @@ pub(crate) fn fmt_num(v: f64) -> String {
     } else {
         let s = format!("{v:.2}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// A news item where a page names it (a report's follow-ups, the news index, the feed).
+#[derive(Debug, Serialize)]
+pub(crate) struct NewsRef<'a> {
+    pub(crate) slug: &'a str,
+    pub(crate) url: String,
+    pub(crate) title: &'a str,
+    pub(crate) date: Option<&'a str>,
+    pub(crate) source: Option<&'a str>,
+    pub(crate) summary: Option<&'a str>,
+    /// The date as a feed needs it (a full `YYYY-MM-DD`), when the item has one.
+    pub(crate) updated: Option<&'a str>,
+}
+
+impl<'a> NewsRef<'a> {
+    pub(crate) fn new(n: &'a crate::model::News) -> Self {
+        NewsRef {
+            slug: &n.slug,
+            url: Route::News(&n.slug).path(),
+            title: &n.meta.title,
+            date: n.meta.date.as_deref(),
+            source: n.meta.source.as_deref(),
+            summary: n.meta.summary.as_deref(),
+            updated: n.meta.date.as_deref().filter(|d| crate::load::is_date(d)),
+        }
     }
 }

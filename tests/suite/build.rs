@@ -5,6 +5,7 @@
 mod errors;
 mod escaping;
 mod links;
+mod news;
 mod output;
 mod pages;
 mod pagination;

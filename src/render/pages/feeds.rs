@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::paginate::page_count;
 use super::Cx;
 use crate::render::job::{job, Job};
-use crate::render::views::ReportView;
+use crate::render::views::{NewsRef, ReportView};
 use crate::urls::{Listing, Route};
 
 /// Reports in the feed, newest first.
@@ -14,6 +14,8 @@ const FEED_LENGTH: usize = 50;
 #[derive(Serialize)]
 struct FeedPage<'a> {
     reports: Vec<ReportView<'a>>,
+    /// News items, newest first (the feed has them all: a site has few).
+    news: Vec<NewsRef<'a>>,
     updated: String,
     urls: Vec<String>,
 }
@@ -41,6 +43,10 @@ pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
         }
     }
     urls.extend(site.pages.iter().map(|p| Route::Page(&p.slug).path()));
+    if !site.news.is_empty() {
+        urls.push(Route::NewsIndex.path());
+        urls.extend(site.news.iter().map(|n| Route::News(&n.slug).path()));
+    }
     for route in [
         Route::Contents,
         Route::Metrics,
@@ -70,6 +76,7 @@ pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
             .take(FEED_LENGTH)
             .map(|i| cx.full(i))
             .collect(),
+        news: site.news.iter().map(NewsRef::new).collect(),
         updated,
         urls,
     };

@@ -10,6 +10,7 @@ mod home;
 mod lists;
 mod map;
 mod metrics;
+mod news;
 pub(crate) mod paginate;
 mod print;
 mod report;
@@ -81,6 +82,7 @@ pub(crate) fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>, pages: &'a Pages<'a
     jobs.extend(contents::jobs(cx));
     jobs.extend(print::jobs(cx));
     jobs.extend(metrics::jobs(cx));
+    jobs.extend(news::jobs(cx));
     jobs.extend(special::jobs(cx));
     jobs.extend(feeds::jobs(cx));
     jobs

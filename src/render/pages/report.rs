@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::Cx;
 use crate::render::job::{keyed_job, lazy_job, Job};
-use crate::render::views::{BodyRef, ReportRef, ReportView};
+use crate::render::views::{BodyRef, NewsRef, ReportRef, ReportView};
 use crate::urls::Route;
 
 /// A body this long (in characters) or with this many headings gets a table of contents.
@@ -33,6 +33,8 @@ struct ReportPage<'a> {
     prev: Option<ReportRef<'a>>,
     next: Option<ReportRef<'a>>,
     related: Vec<RelatedView<'a>>,
+    /// News items about the report, newest first.
+    news: Vec<NewsRef<'a>>,
 }
 
 /// The key of report `i`'s page (see `job::keyed_job`) from fingerprints of what it shows:
@@ -49,6 +51,17 @@ fn page_key(cx: Cx<'_>, i: usize) -> Option<u64> {
     }
     for rel in &r.related {
         (cx.fingerprint(rel.index), &rel.shared).hash(&mut h);
+    }
+    for &k in &r.news {
+        let n = &cx.site.news[k];
+        (
+            &n.slug,
+            &n.meta.title,
+            &n.meta.date,
+            &n.meta.source,
+            &n.meta.summary,
+        )
+            .hash(&mut h);
     }
     Some(h.finish())
 }
@@ -93,6 +106,11 @@ pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
                             report: cx.named(rel.index),
                             shared: &rel.shared,
                         })
+                        .collect(),
+                    news: r
+                        .news
+                        .iter()
+                        .map(|&k| NewsRef::new(&cx.site.news[k]))
                         .collect(),
                 }
             };
