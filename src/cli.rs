@@ -73,6 +73,9 @@ pub(crate) struct BuildArgs {
     /// No progress display, only the summary line (as when stderr is not a terminal).
     #[arg(long, short)]
     pub(crate) quiet: bool,
+    /// Treat warnings as errors: publish nothing while there is any (as `check --strict`).
+    #[arg(long)]
+    pub(crate) strict: bool,
 }
 
 impl SiteArgs {
@@ -153,6 +156,7 @@ fn run_build(args: BuildArgs) -> Result<i32> {
         project,
         output,
         force: args.force,
+        strict: args.strict,
     };
     let started = std::time::Instant::now();
     let progress = BuildProgress::new(args.quiet);
@@ -467,7 +471,7 @@ fn run_check(args: CheckArgs) -> Result<i32> {
         ),
         Some(stage) => eprintln!(
             "check stopped at {stage} after {ms:.0} ms: {errors} error(s), {warnings} warning(s); \
-             these stop a build too, and links are checked once they are fixed"
+             these stop a build too, and the rest is checked once they are fixed"
         ),
     }
     Ok(i32::from(errors > 0))

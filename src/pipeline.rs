@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::error::{Diagnostic, Result};
+use crate::error::{Diagnostic, Error, Level, Result};
 use crate::index;
 use crate::load::{self, Project, Sources};
 use crate::model::{self, Site};
@@ -145,6 +145,8 @@ pub struct BuildOptions {
     pub output: PathBuf,
     /// Replace the contents of an output folder that casebook did not create.
     pub force: bool,
+    /// Refuse to publish a site with warnings, as with errors.
+    pub strict: bool,
 }
 
 /// What a build did.
@@ -170,17 +172,38 @@ pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildRep
     let policy = write::OutputPolicy::for_site(&project.root, &project.content, options.force);
     let staging = write::Staging::new(&options.output, &policy)?;
     let (sources, site) = model(project, observer)?;
+    let refuse = |mut diags: Vec<Diagnostic>| {
+        if options.strict {
+            for d in &mut diags {
+                d.level = Level::Error;
+            }
+        }
+        if diags.iter().any(|d| d.level == Level::Error) {
+            diags.sort();
+            return Err(Error::Content(diags));
+        }
+        Ok(diags)
+    };
+    // Under --strict the model's warnings stop the build before anything is rendered.
+    let warnings = refuse(site.diagnostics.clone())?;
     // The model holds every body, parsed; the sources' raw Markdown is not needed past here
     // (at 100x the digest some 60 MB).
     let Sources { theme, .. } = sources;
 
     let files = AtomicUsize::new(0);
+    // Every path written, for the link check (a path per page: at 1000x the digest some 10 MB).
+    let written = Mutex::new(Vec::new());
     let sink = |f: OutputFile| {
         let n = files.fetch_add(1, Ordering::Relaxed) + 1;
         if n.is_multiple_of(256) {
             observer.produced(n);
         }
-        staging.put(&f)
+        staging.put(&f)?;
+        written
+            .lock()
+            .map_err(|_| Error::Poisoned("written paths"))?
+            .push(f.path);
+        Ok(())
     };
     // Render and index run side by side: the index's tantivy writer is one thread, and render
     // leaves part of a core idle on its few big pages, so together they take less wall time.
@@ -194,10 +217,21 @@ pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildRep
     );
     rendered?;
     indexed?;
+    // Dead links fail the build, as in Zola: a reader would meet them. The staging folder is
+    // dropped and the published site stays as it was.
+    let written = written
+        .into_inner()
+        .map_err(|_| Error::Poisoned("written paths"))?;
+    let mut all = warnings;
+    all.extend(crate::check::dead_links(
+        &site,
+        written.iter().map(String::as_str),
+    ));
+    let warnings = refuse(all)?;
     timed(observer, Stage::Write, || staging.commit())?;
     Ok(BuildReport {
         reports: site.reports.len(),
         files: files.into_inner(),
-        warnings: site.diagnostics,
+        warnings,
     })
 }

@@ -1,7 +1,7 @@
 //! Links in report and page bodies: internal `@/` links to unknown slugs and anchors, relative
 //! links to files the site does not have, and links starting with `/`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use super::site_output::Output;
@@ -14,11 +14,15 @@ use crate::urls::Route;
 pub(super) struct Known<'a> {
     reports: BTreeMap<&'a str, &'a Body>,
     pages: BTreeMap<&'a str, &'a Body>,
+    /// Slugs of report and page files that did not load: a link to one is not reported (the
+    /// file's own errors are), so that one broken file does not bury the rest in echoes.
+    pub(super) unloaded: BTreeSet<String>,
 }
 
 impl<'a> Known<'a> {
     pub(super) fn new(site: &'a Site) -> Self {
         Known {
+            unloaded: BTreeSet::new(),
             reports: site
                 .reports
                 .iter()
@@ -183,6 +187,9 @@ pub(super) fn check_link(
             let slugs = known.slugs(&kind);
             let what = if kind == "pages" { "page" } else { "report" };
             let Some(body) = slugs.get(slug.as_str()) else {
+                if known.unloaded.contains(&slug) {
+                    return None;
+                }
                 let hint = suggest(&slug, slugs.keys().copied())
                     .map(|s| format!("; did you mean `@/{kind}/{s}`?"))
                     .unwrap_or_default();
@@ -204,7 +211,7 @@ pub(super) fn check_link(
                 )
             })
         }
-        Target::Fragment(fragment) if fragment.is_empty() => None,
+        Target::Fragment(fragment) if fragment.is_empty() || !out.scanned => None,
         Target::Fragment(fragment) => check_fragment(&fragment, page, Some(own), out).map(|m| {
             Diagnostic::error(
                 path,
@@ -251,7 +258,7 @@ pub(super) fn check_link(
             let fragment = dest
                 .split_once('#')
                 .map(|(_, f)| f)
-                .filter(|f| !f.is_empty())?;
+                .filter(|f| !f.is_empty() && out.scanned)?;
             check_fragment(fragment, &target, None, out).map(|m| {
                 Diagnostic::error(path, link.line, link.col, format!("link `{dest}`: {m}"))
             })

@@ -50,10 +50,20 @@ pub struct Checked {
 pub fn check_project(project: &Project, observer: &dyn Observer) -> Result<Checked> {
     let timings = Timings::around(observer);
     let mut checked = Checked::default();
-    let sources = match timed(&timings, Stage::Load, || load::load(project)) {
-        Ok(s) => s,
-        Err(e) => return failed(project, "", e, "load", checked),
-    };
+    // Read leniently: a file with errors is left out and its errors kept, and the rest of the
+    // site is still modelled, rendered and checked, so that one run reports every problem. Only
+    // a broken site.yaml stops here: without its vocabulary every report would echo it.
+    let sources = timed(&timings, Stage::Load, || load::read_all(project));
+    let config_broken = sources
+        .diagnostics
+        .iter()
+        .any(|d| d.level == Level::Error && d.path == Path::new("site.yaml"));
+    if config_broken {
+        checked.diagnostics = sources.diagnostics;
+        checked.stopped_at = Some("load");
+        checked.timings = timings.take();
+        return Ok(checked);
+    }
     let site = match timed(&timings, Stage::Model, || model::build(&sources)) {
         Ok(s) => s,
         Err(e) => return failed(project, "", e, "model", checked),
@@ -97,13 +107,9 @@ fn failed(
     }
 }
 
-/// Checks a modelled and rendered site. Never writes; returns the model's warnings and its own
-/// findings, sorted and without repeats.
-pub fn check(site: &Site, sources: &Sources, files: &[OutputFile]) -> Vec<Diagnostic> {
-    let out = Output::new(files);
-    let mut diags = site.diagnostics.clone();
-    let bodies: Vec<(&Path, String, &Body)> = site
-        .reports
+/// Every Markdown body of the site with its file and its page.
+fn bodies(site: &Site) -> Vec<(&Path, String, &Body)> {
+    site.reports
         .iter()
         .map(|r| (r.path.as_path(), Route::Report(&r.slug).path(), &*r.body))
         .chain(
@@ -116,15 +122,58 @@ pub fn check(site: &Site, sources: &Sources, files: &[OutputFile]) -> Vec<Diagno
                 .iter()
                 .map(|n| (n.path.as_path(), Route::News(&n.slug).path(), &*n.body)),
         )
+        .collect()
+}
+
+/// The links of every body, checked against `out`. A link in a draft is only a warning: a
+/// draft may point at what is not written yet.
+fn check_links(site: &Site, known: &Known<'_>, out: &Output<'_>, diags: &mut Vec<Diagnostic>) {
+    let drafts: std::collections::HashSet<&Path> = site
+        .reports
+        .iter()
+        .filter(|r| r.meta.draft)
+        .map(|r| r.path.as_path())
+        .chain(
+            site.pages
+                .iter()
+                .filter(|p| p.meta.draft)
+                .map(|p| p.path.as_path()),
+        )
         .collect();
-    let known = Known::new(site);
-    for (path, page, body) in &bodies {
+    for (path, page, body) in bodies(site) {
         for link in &body.links {
-            if let Some(d) = check_link(path, page, body, link, &known, &out) {
+            if let Some(mut d) = check_link(path, &page, body, link, known, out) {
+                if drafts.contains(path) {
+                    d.level = Level::Warning;
+                }
                 diags.push(d);
             }
         }
     }
+}
+
+/// The dead links a build refuses: internal links to reports and pages that do not exist or
+/// to headings they do not have, and relative links to files the build did not write
+/// (`written`: every output path). Anchors on template-made ids and same-page anchors are left
+/// to `check`, which reads the rendered pages.
+pub fn dead_links<'a>(site: &Site, written: impl IntoIterator<Item = &'a str>) -> Vec<Diagnostic> {
+    let out = Output::paths(written);
+    let mut diags = Vec::new();
+    check_links(site, &Known::new(site), &out, &mut diags);
+    diags.sort();
+    diags.dedup();
+    diags
+}
+
+/// Checks a modelled and rendered site. Never writes; returns the model's warnings and its own
+/// findings, sorted and without repeats.
+pub fn check(site: &Site, sources: &Sources, files: &[OutputFile]) -> Vec<Diagnostic> {
+    let out = Output::new(files);
+    let mut diags = site.diagnostics.clone();
+    let mut known = Known::new(site);
+    known.unloaded = unloaded_slugs(&diags);
+    check_links(site, &known, &out, &mut diags);
+    let bodies = bodies(site);
     towns::same_town(site, sources, &mut diags);
     for (path, page, _) in &bodies {
         if !out.linked.contains(page.as_str()) {
@@ -143,6 +192,24 @@ pub fn check(site: &Site, sources: &Sources, files: &[OutputFile]) -> Vec<Diagno
     diags.sort();
     diags.dedup();
     diags
+}
+
+/// The slugs of content files that have errors of their own (and may not have loaded): their
+/// file stems, or folder names for `index.md`.
+fn unloaded_slugs(diags: &[Diagnostic]) -> std::collections::BTreeSet<String> {
+    diags
+        .iter()
+        .filter(|d| d.level == Level::Error)
+        .filter_map(|d| {
+            let stem = d.path.file_stem()?.to_str()?;
+            let stem = if stem == "index" {
+                d.path.parent()?.file_name()?.to_str()?
+            } else {
+                stem
+            };
+            Some(stem.to_string())
+        })
+        .collect()
 }
 
 /// Any failure of a stage as diagnostics, so a terminal and the browser overlay can show every

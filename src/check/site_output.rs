@@ -12,14 +12,28 @@ pub(super) struct Output<'a> {
     pub(super) paths: HashSet<&'a str>,
     pub(super) ids: HashMap<&'a str, HashSet<String>>,
     pub(super) linked: HashSet<String>,
+    /// Whether `ids` holds the ids of every page: false for a build, which knows the paths it
+    /// wrote but does not read its pages back (anchors then count only in Markdown headings).
+    pub(super) scanned: bool,
 }
 
 impl<'a> Output<'a> {
+    /// The paths alone, as a build knows them.
+    pub(super) fn paths(paths: impl IntoIterator<Item = &'a str>) -> Self {
+        Output {
+            paths: paths.into_iter().collect(),
+            ids: HashMap::new(),
+            linked: HashSet::new(),
+            scanned: false,
+        }
+    }
+
     pub(super) fn new(files: &'a [OutputFile]) -> Self {
         let mut out = Output {
             paths: files.iter().map(|f| f.path.as_str()).collect(),
             ids: HashMap::new(),
             linked: HashSet::new(),
+            scanned: true,
         };
         for f in files.iter().filter(|f| f.path.ends_with(".html")) {
             let html = String::from_utf8_lossy(&f.bytes);

@@ -88,6 +88,9 @@ pub(crate) struct Fields {
     pub(crate) start_line: usize,
     /// The YAML block itself, to find the positions of nested keys (metrics).
     yaml: String,
+    /// Keys suggested for unknown ones (`tactic:` suggests `tactics`): their absence is already
+    /// reported as the misspelling, not again as a missing field.
+    suggested: Vec<String>,
 }
 
 /// Parses the YAML block of `split` into [`Fields`], checking the keys against `allowed`.
@@ -135,6 +138,7 @@ pub(crate) fn parse_fields(
         fields: IndexMap::new(),
         start_line: split.yaml_line,
         yaml: split.yaml.to_string(),
+        suggested: Vec::new(),
     };
     for (k, v) in map {
         let Some(key) = k.as_str().map(str::to_owned) else {
@@ -149,7 +153,9 @@ pub(crate) fn parse_fields(
         let (line, col) = key_position(split.yaml, &key, None)
             .map_or((split.yaml_line, 1), |(l, c)| (l + split.yaml_line - 1, c));
         if !allowed.contains(&key.as_str()) {
-            let hint = suggest(&key, allowed.iter().copied())
+            let near = suggest(&key, allowed.iter().copied());
+            fields.suggested.extend(near.map(str::to_owned));
+            let hint = near
                 .map(|s| format!("; did you mean `{s}`?"))
                 .unwrap_or_else(|| format!("; expected one of: {}", allowed.join(", ")));
             diags.push(Diagnostic::error(
@@ -212,6 +218,9 @@ impl Fields {
         diags: &mut Vec<Diagnostic>,
     ) -> Option<T> {
         if self.fields.get(key).is_none_or(|f| f.value.is_null()) {
+            if self.suggested.iter().any(|k| k == key) && !self.fields.contains_key(key) {
+                return None;
+            }
             diags.push(Diagnostic::error(
                 path,
                 self.start_line,
@@ -228,6 +237,44 @@ impl Fields {
         self.fields
             .get(key)
             .map_or((self.start_line, 1), |f| (f.line, f.col))
+    }
+
+    /// The strings of list `key` (nothing when it is not a list).
+    pub(crate) fn strings(&self, key: &str) -> Vec<String> {
+        match self.fields.get(key).map(|f| &f.value) {
+            Some(Value::Sequence(items)) => items
+                .iter()
+                .filter_map(|v| v.as_str().map(|s| s.trim().to_string()))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The string keys of map `key` (nothing when it is not a map).
+    pub(crate) fn keys(&self, key: &str) -> Vec<String> {
+        match self.fields.get(key).map(|f| &f.value) {
+            Some(Value::Mapping(m)) => m
+                .keys()
+                .filter_map(|k| k.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Where `key` stands under the map `parent` (a metric's key under `metrics:`), or the
+    /// parent's own position when it cannot be found.
+    pub(crate) fn nested_position(&self, parent: &str, key: &str) -> (usize, usize) {
+        key_position(&self.yaml, key, Some(parent))
+            .map(|(l, c)| (l + self.start_line - 1, c))
+            .unwrap_or_else(|| self.position(parent))
+    }
+
+    /// Where `item` stands in the list `parent` (a tactic in `tactics: [a, b]` or in a block
+    /// list of `- a` lines), or the parent's own position when it cannot be found.
+    pub(crate) fn item_position(&self, parent: &str, item: &str) -> (usize, usize) {
+        item_position(&self.yaml, parent, item)
+            .map(|(l, c)| (l + self.start_line - 1, c))
+            .unwrap_or_else(|| self.position(parent))
     }
 
     /// Takes a map of metric key to optional number, checking each entry.
@@ -326,6 +373,43 @@ fn key_position(yaml: &str, key: &str, parent: Option<&str>) -> Option<(usize, u
                 }
             }
             None => {}
+        }
+    }
+    None
+}
+
+/// Finds the 1-based (line, col) of list item `item` under the top-level key `parent`, in flow
+/// style on the key's line or in block style on the indented `- ` lines after it.
+fn item_position(yaml: &str, parent: &str, item: &str) -> Option<(usize, usize)> {
+    let (start, _) = key_position(yaml, parent, None)?;
+    let col_of = |line: &str, from: usize| {
+        let bytes = line.as_bytes();
+        line[from..]
+            .match_indices(item)
+            .map(|(i, _)| i + from)
+            .find(|&at| {
+                // A whole item: bounded by a list delimiter, a quote or the line's ends.
+                let before = line[..at].trim_end_matches(['"', '\'']).chars().next_back();
+                let end = at + item.len();
+                let after = line[end..].trim_start_matches(['"', '\'']).chars().next();
+                matches!(before, None | Some('[' | ',' | ' ' | '-'))
+                    && matches!(after, None | Some(']' | ',' | ' ' | '#'))
+                    && bytes.get(at).is_some()
+            })
+    };
+    let mut lines = yaml.lines().enumerate().skip(start - 1);
+    let (i, first) = lines.next()?;
+    let colon = first.find(':')? + 1;
+    if let Some(at) = col_of(first, colon) {
+        return Some((i + 1, first[..at].chars().count() + 1));
+    }
+    for (i, line) in lines {
+        let indent = line.len() - line.trim_start().len();
+        if indent == 0 && !line.trim_start().starts_with('-') && !line.trim().is_empty() {
+            break;
+        }
+        if let Some(at) = col_of(line, 0) {
+            return Some((i + 1, line[..at].chars().count() + 1));
         }
     }
     None

@@ -199,6 +199,22 @@ pub struct Source<M> {
     pub body_line: usize,
 }
 
+impl<M> Source<M> {
+    /// Where `key` is written: a front-matter key (`tactics`) or an item of one
+    /// (`tactics.<name>`, `metrics.<key>`, `reports.<slug>`), falling back to the item's key;
+    /// (0, 0) when the file does not have it.
+    pub fn position(&self, key: &str) -> (usize, usize) {
+        self.positions
+            .get(key)
+            .or_else(|| {
+                self.positions
+                    .get(key.split_once('.').map_or(key, |(k, _)| k))
+            })
+            .copied()
+            .unwrap_or((0, 0))
+    }
+}
+
 /// A report file.
 pub type ReportSource = Source<ReportMeta>;
 /// A page file.

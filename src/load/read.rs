@@ -371,10 +371,24 @@ fn finish<M>(
     })
 }
 
+/// Each key's position, and each item's in the lists and maps later stages name items of
+/// (`tactics.<name>`, `metrics.<key>`, `reports.<slug>`), so a caret points at the item.
 fn positions(f: &Fields, keys: &[&str]) -> IndexMap<String, (usize, usize)> {
-    keys.iter()
+    let mut out: IndexMap<String, (usize, usize)> = keys
+        .iter()
         .map(|k| (k.to_string(), f.position(k)))
-        .collect()
+        .collect();
+    for list in ["tactics", "reports"] {
+        for item in f.strings(list) {
+            let pos = f.item_position(list, &item);
+            out.entry(format!("{list}.{item}")).or_insert(pos);
+        }
+    }
+    for key in f.keys("metrics") {
+        let pos = f.nested_position("metrics", &key);
+        out.entry(format!("metrics.{key}")).or_insert(pos);
+    }
+    out
 }
 
 /// A slug written by the editor must be one safe path segment; reported with every other

@@ -48,12 +48,12 @@ pub(super) fn resolve(
         .news
         .iter()
         .map(|src| {
-            let pos = src.positions.get("reports").copied().unwrap_or((0, 0));
             let mut indices = Vec::new();
             for slug in &src.meta.reports {
                 match by_slug.get(slug.as_str()) {
                     Some(&i) => indices.push(i),
                     None => {
+                        let pos = src.position(&format!("reports.{slug}"));
                         let hint = suggest(slug, by_slug.keys().copied())
                             .map(|s| format!("; did you mean `{s}`?"))
                             .unwrap_or_default();
@@ -74,7 +74,7 @@ pub(super) fn resolve(
                 .collect();
             for t in &src.meta.tactics {
                 if let Some(message) = config.unknown_tactic(t) {
-                    let (l, c) = src.positions.get("tactics").copied().unwrap_or((0, 0));
+                    let (l, c) = src.position(&format!("tactics.{}", t.trim()));
                     warnings.push(Diagnostic::warning(&src.path, l, c, message));
                 }
             }

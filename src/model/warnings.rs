@@ -10,15 +10,15 @@ pub(super) fn warn_unknown(config: &SiteConfig, sources: &Sources, diags: &mut V
     for src in &sources.reports {
         let mut warn = |key: &str, message: Option<String>| {
             if let Some(message) = message {
-                let (l, c) = src.positions.get(key).copied().unwrap_or((0, 0));
+                let (l, c) = src.position(key);
                 diags.push(Diagnostic::warning(&src.path, l, c, message));
             }
         };
         for t in &src.meta.tactics {
-            warn("tactics", config.unknown_tactic(t));
+            warn(&format!("tactics.{}", t.trim()), config.unknown_tactic(t));
         }
         for k in src.meta.metrics.keys() {
-            warn("metrics", config.unknown_metric(k));
+            warn(&format!("metrics.{k}"), config.unknown_metric(k));
         }
         warn("city", config.unknown_city(&src.meta.city));
         if let Some(sec) = &src.meta.section {

@@ -9,6 +9,7 @@ mod news;
 mod output;
 mod pages;
 mod pagination;
+mod refuse;
 mod split;
 mod themes;
 mod util;

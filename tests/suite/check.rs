@@ -122,9 +122,9 @@ fn unknown_tactics_and_metrics_are_warnings_with_the_closest_name() {
     assert_eq!(
         headers(&stderr),
         [
-            "content/reports/sandun.md:5:1: warning: tactic `志愿服物` is not in the vocabulary of \
+            "content/reports/sandun.md:5:16: warning: tactic `志愿服物` is not in the vocabulary of \
              site.yaml; did you mean `志愿服务`?",
-            "content/reports/sandun.md:6:1: warning: metric `membrs` is not in the registry of \
+            "content/reports/sandun.md:8:3: warning: metric `membrs` is not in the registry of \
              site.yaml; did you mean `members`?",
         ]
     );
@@ -163,7 +163,8 @@ fn a_date_that_does_not_exist_is_an_error() {
         ["content/reports/sandun.md:5:1: error: `date` must be a real date written `YYYY-MM-DD`, \
           found `2018-02-30`"]
     );
-    assert!(stderr.contains("check stopped at load"), "{stderr}");
+    // The rest of the site is still checked (here: nothing else).
+    assert!(stderr.contains("checked 0 reports"), "{stderr}");
 }
 
 #[test]
@@ -229,4 +230,35 @@ fn the_digest_checks_without_errors() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("checked 119 reports"), "{stderr}");
+}
+
+#[test]
+fn one_check_reports_load_errors_and_the_links_of_the_files_that_loaded() {
+    let site = crate::harness::Site::new();
+    site.write("site.yaml", "title: 全部\n");
+    site.report("a", "甲", "甲镇", "杭州市", &["志愿服务"]);
+    // A file that does not load, and one that loads with a dead link and a link to the broken
+    // file (not reported: the broken file's own error is).
+    site.write(
+        "content/reports/broken.md",
+        "---\ntitle: 坏\ntown: 坏镇\ncity: 杭州市\ntactics: [x]\ndate: 2018-02-30\n---\n",
+    );
+    site.write(
+        "content/reports/c.md",
+        "---\ntitle: 丙\ntown: 丙镇\ncity: 杭州市\ntactics: [志愿服务]\n---\n\n[死](@/reports/nope.md) [坏](@/reports/broken.md) [甲](@/reports/a.md)\n",
+    );
+    let out = site.run(&["check"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.contains(": error: ")).collect();
+    assert_eq!(errors.len(), 2, "{stderr}");
+    assert!(
+        errors[0].starts_with("content/reports/broken.md:6:1: error: `date`"),
+        "{stderr}"
+    );
+    assert!(
+        errors[1].starts_with("content/reports/c.md:8:1: error: link to unknown report `nope`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("checked 2 reports"), "{stderr}");
 }

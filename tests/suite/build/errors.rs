@@ -374,7 +374,7 @@ fn warnings_do_not_fail_the_build() {
     let stderr = site.build_ok();
     assert!(
         stderr.contains(
-            "content/reports/other.md:5:1: warning: tactic `网格化管里` is not in the vocabulary"
+            "content/reports/other.md:5:11: warning: tactic `网格化管里` is not in the vocabulary"
         ),
         "{stderr}"
     );
