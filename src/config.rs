@@ -35,6 +35,9 @@ pub struct SiteConfig {
     pub paginate_by: usize,
     /// How much one page holds before the contents, the print edition and the metrics split.
     pub limits: Limits,
+    /// The domain's nouns, over the theme's defaults for the language: `report`, `town`,
+    /// `county`, `city` (e.g. `{ report: 案例, county: 区县 }`); see `src/i18n.rs`.
+    pub nouns: IndexMap<String, String>,
 }
 
 /// Sizes past which a page that shows every report splits (see `render/pages/book.rs`).
@@ -79,6 +82,7 @@ impl Default for SiteConfig {
             tactics: IndexMap::new(),
             paginate_by: DEFAULT_PAGINATE_BY,
             limits: Limits::default(),
+            nouns: IndexMap::new(),
         }
     }
 }
@@ -189,12 +193,12 @@ impl Aggregate {
         })
     }
 
-    /// Chinese label for tables (合计 / 平均 / 最高).
-    pub fn label(self) -> &'static str {
+    /// The key of its label among the interface strings (`aggregate.sum`: 合计, total).
+    pub fn key(self) -> &'static str {
         match self {
-            Aggregate::Sum => "合计",
-            Aggregate::Mean => "平均",
-            Aggregate::Max => "最高",
+            Aggregate::Sum => "aggregate.sum",
+            Aggregate::Mean => "aggregate.mean",
+            Aggregate::Max => "aggregate.max",
         }
     }
 }

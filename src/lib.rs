@@ -19,6 +19,7 @@
 pub mod check;
 pub mod config;
 pub mod error;
+pub mod i18n;
 pub mod index;
 pub mod load;
 pub mod markdown;

@@ -185,6 +185,7 @@ pub(super) fn sections(
     config: &SiteConfig,
     names: &Names,
     cities: &[City],
+    strings: &crate::i18n::Strings,
 ) -> Vec<Section> {
     let city_index: BTreeMap<&str, usize> = cities
         .iter()
@@ -243,11 +244,11 @@ pub(super) fn sections(
             slug = format!("other-{n}");
             n += 1;
         }
-        let name = if sections.is_empty() {
-            "报告"
+        let name = strings.get(if sections.is_empty() {
+            "group.reports"
         } else {
-            "其他"
-        };
+            "group.other"
+        });
         sections.push(Section {
             group: Group {
                 name: name.to_string(),

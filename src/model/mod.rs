@@ -47,6 +47,8 @@ pub struct Site {
     pub metrics: Vec<Metric>,
     /// Warnings (unknown tactics, metrics, cities...).
     pub diagnostics: Vec<Diagnostic>,
+    /// The interface strings in the site's language (theme, then `nouns:` of site.yaml).
+    pub strings: Arc<crate::i18n::Strings>,
 }
 
 /// One report.
@@ -221,7 +223,8 @@ pub fn build_cached(sources: &Sources, cache: &mut ModelCache) -> Result<Site> {
     let metrics = metrics::columns(&config, &reports);
     let cities = groups::cities(&reports, &names, &metrics);
     neighbours(&mut reports, &cities);
-    let sections = groups::sections(&reports, &config, &names, &cities);
+    let strings = Arc::new(crate::i18n::Strings::new(&sources.theme, &config));
+    let sections = groups::sections(&reports, &config, &names, &cities, &strings);
     let tactics = groups::tactics(&reports, &config, &names);
     related::assign(&mut reports);
     let mut errors = Vec::new();
@@ -243,6 +246,7 @@ pub fn build_cached(sources: &Sources, cache: &mut ModelCache) -> Result<Site> {
         sections,
         metrics,
         diagnostics: diags,
+        strings,
     })
 }
 

@@ -62,6 +62,7 @@ pub fn render_cached(
     let fingerprint = {
         let mut h = DefaultHasher::new();
         (&theme.templates, &theme.builtin_templates, &options.inject).hash(&mut h);
+        site.strings.fingerprint().hash(&mut h);
         h.finish()
     };
     let tera = match &mut cache.tera {
@@ -72,11 +73,13 @@ pub fn render_cached(
             cache.pages.clear();
             cache.fragments = FragmentCache::default();
             *slot = None;
-            &slot.insert((fingerprint, engine::compile(theme)?)).1
+            &slot
+                .insert((fingerprint, engine::compile(theme, &site.strings)?))
+                .1
         }
     };
     let mut old = std::mem::take(&mut cache.pages);
-    let site_view = views::site_view(site, theme);
+    let site_view = views::site_view(site);
     let renderer = Pages::new(site, tera, options, Some(&cache.fragments))?;
     let mut jobs = pages::jobs(site, &site_view, &renderer);
     // Biggest pages last time first, one task each: the print edition alone takes as long as

@@ -19,11 +19,11 @@ const VALUE_WIDTH: usize = 72;
 
 /// One chart: a metric across several rows.
 #[derive(Debug, Serialize)]
-pub(crate) struct ChartView {
+pub(crate) struct ChartView<'a> {
     pub(crate) id: String,
     pub(crate) title: String,
     pub(crate) unit: String,
-    pub(crate) aggregate: &'static str,
+    pub(crate) aggregate: &'a str,
     pub(crate) label_width: usize,
     pub(crate) width: usize,
     pub(crate) height: usize,
@@ -40,13 +40,13 @@ pub(crate) struct Bar {
     pub(crate) width: f64,
 }
 
-fn chart(
+fn chart<'a>(
     id: String,
     title: String,
     unit: &str,
-    aggregate: &'static str,
+    aggregate: &'a str,
     rows: Vec<(String, f64)>,
-) -> ChartView {
+) -> ChartView<'a> {
     let max = rows.iter().map(|r| r.1).fold(0.0, f64::max);
     ChartView {
         id,
@@ -75,7 +75,8 @@ fn chart(
 }
 
 /// One chart per metric: the per-city aggregate, for cities that give a value.
-pub(crate) fn site_charts(site: &Site) -> Vec<ChartView> {
+pub(crate) fn site_charts(site: &Site) -> Vec<ChartView<'_>> {
+    let s = &site.strings;
     site.metrics
         .iter()
         .enumerate()
@@ -88,9 +89,16 @@ pub(crate) fn site_charts(site: &Site) -> Vec<ChartView> {
             (!rows.is_empty()).then(|| {
                 chart(
                     format!("chart-{}", m.key),
-                    format!("{}（各地市{}）", m.label, m.aggregate.label()),
+                    s.format(
+                        "chart.by_city",
+                        None,
+                        &[
+                            ("label", m.label.clone()),
+                            ("aggregate", s.get(m.aggregate.key()).into()),
+                        ],
+                    ),
                     &m.unit,
-                    m.aggregate.label(),
+                    s.get(m.aggregate.key()),
                     rows,
                 )
             })
@@ -104,7 +112,8 @@ const MAX_BARS: usize = 30;
 
 /// One chart per metric for a city's reports, for metrics at least one of them gives; the
 /// [`MAX_BARS`] largest when more reports give one.
-pub(crate) fn city_charts(site: &Site, city: &City) -> Vec<ChartView> {
+pub(crate) fn city_charts<'a>(site: &'a Site, city: &City) -> Vec<ChartView<'a>> {
+    let s = &site.strings;
     site.metrics
         .iter()
         .filter_map(|m| {
@@ -121,12 +130,23 @@ pub(crate) fn city_charts(site: &Site, city: &City) -> Vec<ChartView> {
                 // Stable: equal figures keep contents order.
                 rows.sort_by(|a, b| b.1.total_cmp(&a.1));
                 rows.truncate(MAX_BARS);
-                format!(
-                    "{}（{}数值最大的{MAX_BARS}个试点）",
-                    m.label, city.group.name
+                s.format(
+                    "chart.top",
+                    Some(MAX_BARS as u64),
+                    &[
+                        ("label", m.label.clone()),
+                        ("city", city.group.name.clone()),
+                    ],
                 )
             } else {
-                format!("{}（{}各试点）", m.label, city.group.name)
+                s.format(
+                    "chart.city",
+                    None,
+                    &[
+                        ("label", m.label.clone()),
+                        ("city", city.group.name.clone()),
+                    ],
+                )
             };
             (!rows.is_empty()).then(|| {
                 chart(
@@ -134,7 +154,7 @@ pub(crate) fn city_charts(site: &Site, city: &City) -> Vec<ChartView> {
                     title,
                     &m.unit,
                     // Each bar is one report's own figure, not an aggregate.
-                    "数值",
+                    s.get("chart.value"),
                     rows,
                 )
             })

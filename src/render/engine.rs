@@ -4,11 +4,13 @@
 use tera::{Context, Tera};
 
 use crate::error::{Error, Result};
+use crate::i18n::{Strings, Translate};
 use crate::theme::Theme;
 
 /// Compiles the theme's templates (overrides by name, built-ins also as `builtin/<name>`).
-pub fn compile(theme: &Theme) -> Result<Tera> {
+pub fn compile(theme: &Theme, strings: &std::sync::Arc<Strings>) -> Result<Tera> {
     let mut tera = Tera::default();
+    tera.register_function("t", Translate(std::sync::Arc::clone(strings)));
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape_html);
     tera.register_filter("css_string", css_string_filter);

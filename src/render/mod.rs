@@ -59,8 +59,8 @@ pub fn render_into(
     options: &RenderOptions,
     sink: &Sink<'_>,
 ) -> Result<()> {
-    let tera = engine::compile(theme)?;
-    let site_view = views::site_view(site, theme);
+    let tera = engine::compile(theme, &site.strings)?;
+    let site_view = views::site_view(site);
     let renderer = Pages::new(site, &tera, options, None)?;
     let jobs = pages::jobs(site, &site_view, &renderer);
     let paths: BTreeSet<String> = jobs.iter().map(|j| j.path.clone()).collect();

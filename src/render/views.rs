@@ -1,8 +1,6 @@
 //! Serializable views of the model for templates: borrowed where possible, with URLs relative
 //! to the site root (templates prefix them with `root`, the way up from the current page).
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use crate::markdown::Body;
@@ -22,31 +20,16 @@ pub(crate) struct SiteView<'a> {
     pub(crate) footer_pages: Vec<Link<'a>>,
     /// The fixed pages' paths (`{{ root }}{{ site.urls.contents }}`).
     pub(crate) urls: SiteUrls,
-    /// The theme's interface strings in the site's language.
+    /// The interface strings in the site's language.
     #[serde(skip)]
-    pub(crate) strings: Strings<'a>,
+    pub(crate) strings: &'a crate::i18n::Strings,
     /// A hash of all of the above: what every page shares, for keyed pages (`job::keyed_job`).
     #[serde(skip)]
     pub(crate) key: u64,
 }
 
-/// The theme's interface strings for the site's language (see [`crate::theme::Theme::strings`]).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Strings<'a> {
-    map: Option<&'a BTreeMap<String, String>>,
-}
-
-impl<'a> Strings<'a> {
-    /// The title of a page kind (`title.<key>`), or the key where the theme has none.
-    pub(crate) fn title(&self, key: &'a str) -> &'a str {
-        self.map
-            .and_then(|m| m.get(&format!("title.{key}")))
-            .map_or(key, String::as_str)
-    }
-}
-
 /// The site-wide view every page shares.
-pub(crate) fn site_view<'a>(site: &'a Site, theme: &'a crate::theme::Theme) -> SiteView<'a> {
+pub(crate) fn site_view(site: &Site) -> SiteView<'_> {
     let mut towns: Vec<(&str, &str)> = site
         .reports
         .iter()
@@ -94,12 +77,10 @@ pub(crate) fn site_view<'a>(site: &'a Site, theme: &'a crate::theme::Theme) -> S
             })
             .collect(),
         urls: SiteUrls::default(),
-        strings: Strings {
-            map: theme.strings(&site.config.language),
-        },
+        strings: &site.strings,
         key: 0,
     };
-    view.key = super::job::key_of("site", &view);
+    view.key = super::job::key_of("site", &(&view, site.strings.fingerprint()));
     view
 }
 

@@ -4,6 +4,7 @@
 
 mod errors;
 mod escaping;
+mod language;
 mod links;
 mod news;
 mod output;

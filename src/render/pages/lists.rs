@@ -31,7 +31,7 @@ struct ListPage<'a> {
     /// another): the tactic page's "by city" line.
     jump: Vec<Jump>,
     /// Charts (a city's first page).
-    charts: Vec<ChartView>,
+    charts: Vec<ChartView<'a>>,
     /// The way around a listing of several pages; absent when it has one.
     paginator: Option<Paginator>,
 }

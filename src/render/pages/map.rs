@@ -99,7 +99,7 @@ fn map_page(site: &Site) -> MapPage<'_> {
                             .take(NAMED_PER_CELL)
                             .map(|&i| site.reports[i].meta.town.as_str())
                             .collect::<Vec<_>>()
-                            .join("、"),
+                            .join(site.strings.get("punct.enum")),
                         more: list.len().saturating_sub(NAMED_PER_CELL),
                     })
                     .collect(),

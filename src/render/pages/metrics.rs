@@ -21,7 +21,7 @@ struct MetricColumn<'a> {
     key: &'a str,
     label: &'a str,
     unit: &'a str,
-    aggregate: &'static str,
+    aggregate: &'a str,
 }
 
 /// The context of `metrics_row.html`.
@@ -44,7 +44,7 @@ struct MetricsPage<'a> {
     /// One marker per report, for its `metrics_row.html` fragment (empty on a large site).
     rows: Vec<String>,
     cities: Vec<CityAggregateRow<'a>>,
-    charts: Vec<ChartView>,
+    charts: Vec<ChartView<'a>>,
     /// On a large site: each city's table.
     tables: Vec<Link<'a>>,
 }
@@ -87,7 +87,7 @@ fn columns(site: &Site) -> Vec<MetricColumn<'_>> {
             key: &m.key,
             label: &m.label,
             unit: &m.unit,
-            aggregate: m.aggregate.label(),
+            aggregate: site.strings.get(m.aggregate.key()),
         })
         .collect()
 }
