@@ -67,6 +67,15 @@ impl Strings {
             .map_or(kind, String::as_str)
     }
 
+    /// The strings whose keys start with `prefix` (the search client's `js.*`).
+    pub fn with_prefix(&self, prefix: &str) -> BTreeMap<&str, &str> {
+        self.map
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
+    }
+
     /// Whether the theme has `key`.
     pub fn has(&self, key: &str) -> bool {
         self.map.contains_key(key) || self.map.contains_key(&format!("{key}.other"))

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::i18n::Strings;
 use crate::output::OutputFile;
 use crate::theme::Theme;
 
@@ -11,9 +12,14 @@ use crate::theme::Theme;
 pub(crate) fn assets(
     exports: Vec<OutputFile>,
     theme: &Theme,
+    strings: &Strings,
     pages: &BTreeSet<String>,
 ) -> Vec<OutputFile> {
     let mut files = exports;
+    files.push(OutputFile {
+        path: "search/strings.js".into(),
+        bytes: strings_script(strings).into_bytes(),
+    });
     for (path, bytes) in &theme.statics {
         files.push(OutputFile {
             path: path.clone(),
@@ -42,4 +48,16 @@ fn classic_script(module: &str) -> String {
         "(function () {{\n{body}\n__setBase(document.currentScript && document.currentScript.src);\n\
          globalThis.casebook = {{ createSearch, tokenize, queryTerms, normalize }};\n}})();\n"
     )
+}
+
+/// The search client's interface strings (`js.*`) as a classic script, so that pages opened from
+/// `file://` can load it too: `window.casebookStrings = {...}`. The JSON is made safe for a
+/// script: `<` is escaped (no `</script>`), and so are U+2028 and U+2029.
+fn strings_script(strings: &Strings) -> String {
+    let json = serde_json::to_string(&strings.with_prefix("js.")).unwrap_or_else(|_| "{}".into());
+    let json = json
+        .replace('<', "\\u003c")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029");
+    format!("window.casebookStrings = {json};\n")
 }

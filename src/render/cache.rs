@@ -135,7 +135,7 @@ pub fn render_cached(
         _ => exports::exports(site)?,
     };
     cache.exports = exports_key.map(|k| (k, exports.clone()));
-    files.extend(assets::assets(exports, theme, &paths));
+    files.extend(assets::assets(exports, theme, &site.strings, &paths));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }

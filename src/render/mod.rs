@@ -74,7 +74,7 @@ pub fn render_into(
             })
         })
         .collect::<Result<()>>()?;
-    for file in assets::assets(exports::exports(site)?, theme, &paths) {
+    for file in assets::assets(exports::exports(site)?, theme, &site.strings, &paths) {
         sink(file)?;
     }
     Ok(())

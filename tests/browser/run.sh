@@ -38,6 +38,7 @@ case "$target" in /*) ;; *) target="$repo/$target" ;; esac
 out="$(mktemp -d "${TMPDIR:-/tmp}/casebook-browser.XXXXXX")"
 trap 'rm -rf "$out"' EXIT
 "$target/release/casebook" build --root "$repo" --output "$out/site"
+export CASEBOOK_BIN="$target/release/casebook"
 
 export CASEBOOK_SITE="$out/site"
 export CASEBOOK_SHOTS="${CASEBOOK_SHOTS:-$here/shots}"

@@ -9,12 +9,34 @@
   var root = form.getAttribute("data-root") || "";
   var enginePromise = null;
 
+  // Interface strings in the site's language, from search/strings.js (written by the build from
+  // the theme's locale file); loaded with the engine, or at once on the search page. Until then
+  // (or if it fails) the built-in Chinese text stands.
+  function tr(key, fallback, vars) {
+    var s = (window.casebookStrings && window.casebookStrings[key]) || fallback;
+    for (var k in vars || {}) s = s.split("{" + k + "}").join(String(vars[k]));
+    return s;
+  }
+  var stringsPromise = null;
+  function loadStrings() {
+    if (!stringsPromise) {
+      stringsPromise = new Promise(function (resolve) {
+        if (window.casebookStrings) return resolve();
+        var s = document.createElement("script");
+        s.src = root + "search/strings.js";
+        s.onload = s.onerror = function () { resolve(); };
+        document.head.appendChild(s);
+      });
+    }
+    return stringsPromise;
+  }
+
   function engine() {
     if (!enginePromise) {
       enginePromise = new Promise(function (resolve, reject) {
         if (window.casebook) return resolve(window.casebook.createSearch());
         // search-text.js (tokenizer, snippets) first: the engine picks it up when it runs.
-        var fail = function () { enginePromise = null; reject(new Error("搜索暂不可用")); };
+        var fail = function () { enginePromise = null; reject(new Error(tr("js.unavailable", "搜索暂不可用"))); };
         var add = function (file, then) {
           var s = document.createElement("script");
           s.src = root + "search/" + file;
@@ -22,8 +44,10 @@
           s.onerror = fail;
           document.head.appendChild(s);
         };
-        add("search-text.js", function () {
-          add("search-classic.js", function () { resolve(window.casebook.createSearch()); });
+        loadStrings().then(function () {
+          add("search-text.js", function () {
+            add("search-classic.js", function () { resolve(window.casebook.createSearch()); });
+          });
         });
       });
     }
@@ -79,7 +103,7 @@
     popup.setAttribute("data-query", q); // which query the results are for (typing runs ahead)
     active = -1;
     if (!res.total) {
-      popup.appendChild(el("p", { class: "empty" }, res.hint || "没有找到包含“" + q + "”的报告。"));
+      popup.appendChild(el("p", { class: "empty" }, res.hint || tr("js.none", "没有找到包含“{q}”的报告。", { q: q })));
     }
     res.results.forEach(function (r, i) {
       var a = el("a", { href: root + r.url, role: "option", id: "search-opt-" + i, "aria-selected": "false" });
@@ -94,7 +118,7 @@
     });
     if (res.total > res.results.length) {
       var more = el("a", { href: searchUrl(q), role: "option", id: "search-opt-more", class: "more", "aria-selected": "false" },
-        "查看全部 " + res.total + " 个结果");
+        tr("js.all_results", "查看全部 {n} 个结果", { n: res.total }));
       popup.appendChild(more);
     }
     popup.hidden = false;
@@ -176,7 +200,7 @@
     if (!panel) {
       panel = el("details", { class: "filter-panel" });
       panel.open = !window.matchMedia || window.matchMedia("(min-width: 60rem)").matches;
-      panel.appendChild(el("summary", null, "筛选"));
+      panel.appendChild(el("summary", null, tr("js.filters", "筛选")));
       filtersBox.appendChild(panel);
     }
     var box = panel;
@@ -186,7 +210,7 @@
       state[k].forEach(function (v) { if (values.indexOf(v) < 0) values.push(v); });
       if (!values.length) return;
       var fs = el("fieldset");
-      fs.appendChild(el("legend", null, LABELS[k]));
+      fs.appendChild(el("legend", null, tr("js.facet_" + k, LABELS[k])));
       values.forEach(function (v) {
         var label = el("label");
         var cb = el("input", { type: "checkbox", value: v });
@@ -206,13 +230,13 @@
   function renderResults(res) {
     list.textContent = "";
     if (!state.q) {
-      status.textContent = "输入镇名、做法或任意词句，例如：小板凳、网格化管理、三墩镇。";
+      status.textContent = tr("js.prompt", "输入镇名、做法或任意词句，例如：小板凳、网格化管理、三墩镇。");
       if (panel) { panel.remove(); panel = null; }
       return;
     }
     status.textContent = res.total
-      ? "找到 " + res.total + " 个包含“" + state.q + "”的试点"
-      : res.hint || "没有找到包含“" + state.q + "”的报告。";
+      ? tr("js.found", "找到 {n} 个包含“{q}”的试点", { n: res.total, q: state.q })
+      : res.hint || tr("js.none", "没有找到包含“{q}”的报告。", { q: state.q });
     res.results.forEach(function (r) {
       var li = el("li");
       var a = el("a", { href: root + r.url });
@@ -226,7 +250,7 @@
     });
     if (res.total > res.results.length) {
       var li = el("li");
-      var btn = el("button", { type: "button", class: "button secondary" }, "显示更多");
+      var btn = el("button", { type: "button", class: "button secondary" }, tr("js.more", "显示更多"));
       btn.addEventListener("click", function () { state.limit += 20; runPage(); });
       li.appendChild(btn);
       list.appendChild(li);
@@ -238,7 +262,7 @@
     syncUrl();
     var my = ++pageSeq;
     if (!state.q) return renderResults({ total: 0, results: [], facets: {} });
-    status.textContent = "搜索中…";
+    status.textContent = tr("js.searching", "搜索中…");
     engine()
       .then(function (s) {
         return s.search(state.raw || state.q, {
@@ -263,5 +287,6 @@
     state.raw = state.q;
     runPage();
   });
-  runPage();
+  // The page's first words are in the site's language: its strings first.
+  loadStrings().then(runPage);
 })();

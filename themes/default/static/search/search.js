@@ -501,19 +501,30 @@ function createSearch(options = {}) {
    * one word, the longest leading part of it that does; or that the filters hide matches.
    */
   async function explain(m, query, words, expanded, filtered, fold) {
-    const q = (s) => "“" + s + "”";
+    // The site's strings (search/strings.js, loaded by the page) when there are any; the
+    // built-in Chinese text otherwise (and in Node, where the tests run).
+    const tr = (key, fallback, vars = {}) => {
+      let s = (globalThis.casebookStrings && globalThis.casebookStrings[key]) || fallback;
+      for (const [k, v] of Object.entries(vars)) s = s.split("{" + k + "}").join(String(v));
+      return s;
+    };
+    const q = (s) => tr("js.quote", "“{w}”", { w: s });
+    const sep = tr("js.sep", "，");
+    const foundText = (found) => found.map(([t, n]) => tr("js.hint_found", "含{w}的有 {n} 篇", { w: q(t), n })).join(sep);
     if (filtered) {
       const all = await search(query, { limit: 0 });
-      if (all.total > 0) return `筛选条件下没有结果；去掉筛选条件后有 ${all.total} 篇。`;
+      if (all.total > 0) return tr("js.hint_filtered", "筛选条件下没有结果；去掉筛选条件后有 {n} 篇。", { n: all.total });
     }
     if (words.length > 1) {
       const counts = await Promise.all(words.map((w) => countWord(m, w, expanded)));
       const found = words.map((w, i) => [w.text, counts[i]]).filter(([, n]) => n > 0);
       const missing = words.filter((w, i) => counts[i] === 0).map((w) => q(w.text));
       if (missing.length) {
-        return `没有包含${missing.join("、")}的报告` + (found.length ? "；" + found.map(([t, n]) => `含${q(t)}的有 ${n} 篇`).join("，") : "") + "。";
+        return tr("js.hint_missing", "没有包含{words}的报告", { words: missing.join(tr("js.enum", "、")) }) +
+          (found.length ? tr("js.semi", "；") + foundText(found) : "") + tr("js.end", "。");
       }
-      return `没有同时包含${words.map((w) => q(w.text)).join("和")}的报告；` + found.map(([t, n]) => `含${q(t)}的有 ${n} 篇`).join("，") + "。";
+      return tr("js.hint_not_all", "没有同时包含{words}的报告；", { words: words.map((w) => q(w.text)).join(tr("js.and", "和")) }) +
+        foundText(found) + tr("js.end", "。");
     }
     const text = words[0].text;
     const chars = Array.from(text);
@@ -522,9 +533,9 @@ function createSearch(options = {}) {
       const w = queryWord(part, fold);
       if (!w.terms.length) continue;
       const c = await countWord(m, { ...w, open: false, text: part }, []);
-      if (c > 0) return `没有包含${q(text)}的报告；含${q(part)}的有 ${c} 篇。`;
+      if (c > 0) return tr("js.hint_part", "没有包含{w}的报告；含{part}的有 {n} 篇。", { w: q(text), part: q(part), n: c });
     }
-    return `没有包含${q(text)}的报告。`;
+    return tr("js.hint_none", "没有包含{w}的报告。", { w: q(text) });
   }
 
   /** How many documents one word matches on its own (an open one with its expansions too). */
