@@ -91,6 +91,8 @@ mod tests {
         assert!(s.contains(r#"var base = "";"#));
         assert!(s.contains(&format!("new EventSource(\"{EVENTS_PATH}\")")));
         assert!(!s.contains("{{") && !s.contains("{#"));
+        // The overlay speaks the page's language: Chinese on a zh page, English elsewhere.
+        assert!(s.contains("最近一次修改未能构建") && s.contains("the last change did not build"));
     }
 
     #[test]
