@@ -213,6 +213,7 @@ pub fn build_cached(sources: &Sources, cache: &mut ModelCache) -> Result<Site> {
     names.assign(&mut reports);
     let metrics = metrics::columns(&config, &reports);
     let cities = groups::cities(&reports, &names, &metrics);
+    metrics::check_aggregates(sources, &reports, &cities, &metrics)?;
     neighbours(&mut reports, &cities);
     let sections = groups::sections(&reports, &config, &names, &cities);
     let tactics = groups::tactics(&reports, &config, &names);
