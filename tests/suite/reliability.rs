@@ -546,3 +546,26 @@ fn regression_windows_reserved_slugs_are_refused_with_a_suggestion() {
         "{err}"
     );
 }
+
+#[test]
+fn regression_group_slugs_from_long_or_reserved_names_stay_portable() {
+    // Names have no `slug:` to fix them, so their slugs are made portable rather than refused.
+    let site = Site::new();
+    let tactic = "网".repeat(80);
+    site.report("a", "报道", "某镇", "Con", &[&tactic]);
+    site.build_ok();
+    let out = site.root().join("output");
+    let mut folders = Vec::new();
+    for entry in walkdir::WalkDir::new(&out) {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_str().unwrap().to_string();
+        assert!(name.len() <= 200, "{}", entry.path().display());
+        assert!(
+            !casebook::slug::is_windows_reserved(&name),
+            "{}",
+            entry.path().display()
+        );
+        folders.push(name);
+    }
+    assert!(folders.iter().any(|f| f == "con-1"), "{folders:?}");
+}
