@@ -112,6 +112,9 @@ pub(crate) fn run(cli: Cli) -> Result<i32> {
     }
 }
 
+/// Most results `casebook search --limit` may ask for.
+const MAX_SEARCH_LIMIT: u64 = 10_000;
+
 /// `casebook search`.
 #[derive(Debug, Args)]
 pub(crate) struct SearchArgs {
@@ -124,9 +127,11 @@ pub(crate) struct SearchArgs {
     /// Print `[{"slug","title","score"}]` as JSON, best first.
     #[arg(long)]
     pub(crate) json: bool,
-    /// How many results.
-    #[arg(long, default_value_t = 10)]
-    pub(crate) limit: usize,
+    /// How many results (1 to 10000).
+    // Bounded: `usize::MAX` overflowed a capacity and 2^32 aborted out of memory in the search
+    // library; no one reads more than a few thousand results on a terminal.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=MAX_SEARCH_LIMIT))]
+    pub(crate) limit: u64,
     /// The query: words separated by spaces; every word must match, Chinese as an exact phrase.
     pub(crate) query: String,
 }
@@ -134,7 +139,7 @@ pub(crate) struct SearchArgs {
 fn run_search(args: SearchArgs) -> Result<i32> {
     let output = args.output.unwrap_or_else(|| args.root.join("output"));
     let dir = output.join(casebook::index::TANTIVY_DIR);
-    let hits = casebook::search::search(&dir, &args.query, args.limit)?;
+    let hits = casebook::search::search(&dir, &args.query, args.limit as usize)?;
     if args.json {
         println!("{}", serde_json::to_string(&hits.hits)?);
     } else {
@@ -186,6 +191,20 @@ fn run_build(args: BuildArgs) -> Result<i32> {
             let errors = diags.iter().filter(|d| d.level == Level::Error).count();
             eprintln!(
                 "build failed: {errors} error(s); {} left unchanged",
+                options.output.display()
+            );
+            Ok(1)
+        }
+        // As `check` reports it: on the template's file, at Tera's position when it gives one.
+        Err(Error::Template { name, message }) => {
+            let theme = casebook::load::config(&options.project)
+                .map(|c| c.theme)
+                .unwrap_or_default();
+            let diag =
+                casebook::check::template_diagnostic(&options.project, &theme, &name, &message);
+            print_diagnostics(&[diag], &options.project.root);
+            eprintln!(
+                "build failed: 1 error(s); {} left unchanged",
                 options.output.display()
             );
             Ok(1)

@@ -51,6 +51,9 @@ pub struct Limits {
     pub contents_page: usize,
     /// Rows of one metrics table: past it every city has its own, paginated.
     pub metrics_table: usize,
+    /// Largest content file read, in MiB (64 by default): a report with a long table or an
+    /// appendix stays far below it, a pasted binary or log does not.
+    pub max_file_mb: u64,
 }
 
 impl Default for Limits {
@@ -59,6 +62,7 @@ impl Default for Limits {
             print_volume: 500,
             contents_page: 2000,
             metrics_table: 500,
+            max_file_mb: crate::load::MAX_FILE_BYTES / (1024 * 1024),
         }
     }
 }

@@ -54,7 +54,7 @@ pub(crate) fn render_all(diags: &[Diagnostic], root: &Path, color: bool) -> Stri
         };
         let text = sources
             .entry(file.clone())
-            .or_insert_with(|| std::fs::read_to_string(&file).ok());
+            .or_insert_with(|| excerpt_source(&file));
         let line = match (d.line, text) {
             (0, _) | (_, None) => None,
             (n, Some(t)) => t.lines().nth(n - 1),
@@ -231,6 +231,16 @@ impl Progress {
             self.shown = false;
         }
     }
+}
+
+/// The text of a file a diagnostic points into, for its excerpt: only a regular file within the
+/// loader's size limit (a diagnostic may be about a FIFO, which would block, or a huge file).
+fn excerpt_source(file: &std::path::Path) -> Option<String> {
+    let meta = std::fs::metadata(file).ok()?;
+    if !meta.is_file() || meta.len() > casebook::load::MAX_FILE_BYTES {
+        return None;
+    }
+    std::fs::read_to_string(file).ok()
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! Entry point: [`render`]. Bodies are parsed once (by `model`); pages and the search index both
 //! read the resulting [`Body`].
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
@@ -191,7 +191,7 @@ pub fn render(source: &str, first_line: usize) -> Body {
         },
         ..Body::default()
     };
-    let mut used = HashSet::new();
+    let mut used = UsedIds::default();
     let mut i = 0;
     while i < events.len() {
         match &events[i].0 {
@@ -334,14 +334,27 @@ pub fn heading_id(text: &str) -> String {
     }
 }
 
-fn unique_id(base: String, used: &mut HashSet<String>) -> String {
-    let mut id = base.clone();
-    let mut n = 1;
-    while !used.insert(id.clone()) {
-        id = format!("{base}-{n}");
-        n += 1;
+/// The ids given so far, and for each base the next suffix to try: every suffix below it is
+/// taken (ids are never released), so `n` equal headings cost O(n), not O(n²) as a search from
+/// `-1` each time did (20,000 `## h` lines took 25 s).
+#[derive(Default)]
+struct UsedIds {
+    ids: HashSet<String>,
+    next: HashMap<String, usize>,
+}
+
+fn unique_id(base: String, used: &mut UsedIds) -> String {
+    if used.ids.insert(base.clone()) {
+        return base;
     }
-    id
+    let n = used.next.entry(base.clone()).or_insert(1);
+    loop {
+        let id = format!("{base}-{n}");
+        *n += 1;
+        if used.ids.insert(id.clone()) {
+            return id;
+        }
+    }
 }
 
 #[cfg(test)]

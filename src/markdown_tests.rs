@@ -72,3 +72,20 @@ fn in_print_report_links_become_anchors_and_page_links_stay_relative() {
          <a href=\"../pages/about/index.html\">c</a></p>\n"
     );
 }
+
+#[test]
+fn regression_twenty_thousand_equal_headings_get_ids_h_to_h_19999() {
+    let body = render(&"## h\n".repeat(20_000), 1);
+    let ids: Vec<&str> = body.headings.iter().map(|h| h.id.as_str()).collect();
+    let expected: Vec<String> = std::iter::once("h".to_string())
+        .chain((1..20_000).map(|n| format!("h-{n}")))
+        .collect();
+    assert_eq!(ids, expected);
+}
+
+#[test]
+fn heading_ids_skip_suffixes_given_explicitly() {
+    let body = render("## h {#h-2}\n\n## h\n\n## h\n\n## h\n\n## h-1\n", 1);
+    let ids: Vec<&str> = body.headings.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!(ids, ["h-2", "h", "h-1", "h-3", "h-1-1"]);
+}

@@ -56,6 +56,61 @@ pub fn validate(slug: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Longest slug accepted, in bytes. A slug is a folder name in the output (and in the staging
+/// folder inside it); most file systems stop at 255 bytes, and a longer slug failed the build
+/// with "File name too long" naming the staging path rather than the Markdown file.
+pub const MAX_SLUG_BYTES: usize = 200;
+
+/// Names Windows reserves for devices, in any case and with any extension: a folder `con/` or
+/// `aux/` cannot be opened there, so a site copied to a USB stick would break.
+const WINDOWS_RESERVED: &[&str] = &["con", "prn", "aux", "nul"];
+
+/// Whether `name` is a Windows device name (`con`, `NUL`, `com1`, `lpt9`, `aux.md`...).
+pub fn is_windows_reserved(name: &str) -> bool {
+    let stem = name
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches(' ');
+    let stem = stem.to_ascii_lowercase();
+    if WINDOWS_RESERVED.contains(&stem.as_str()) {
+        return true;
+    }
+    // `com0`..`com9` and `lpt0`..`lpt9`; Windows also reserves the superscript digits ¹²³.
+    let (prefix, digit) = stem.split_at(stem.len().min(3));
+    matches!(prefix, "com" | "lpt")
+        && matches!(
+            digit,
+            "0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "¹" | "²" | "³"
+        )
+}
+
+/// Checks that a slug makes a folder every system can hold: not too long, not a Windows device
+/// name. `written` says whether it came from `slug:` (else from the file name), for the message.
+pub fn portable(slug: &str, written: bool) -> Result<(), String> {
+    let origin = if written {
+        String::new()
+    } else {
+        " (made from the file name)".to_string()
+    };
+    if slug.len() > MAX_SLUG_BYTES {
+        let short: String = slug.chars().take(60).collect();
+        return Err(format!(
+            "slug{origin} is {} bytes long; the limit is {MAX_SLUG_BYTES} (longer folder names \
+             fail on most file systems): set a shorter `slug:`, e.g. `{}`",
+            slug.len(),
+            short.trim_end_matches('-')
+        ));
+    }
+    if is_windows_reserved(slug) {
+        return Err(format!(
+            "slug `{slug}`{origin} is a device name Windows reserves, and a site copied there \
+             could not open its folder: set another `slug:`, e.g. `{slug}-1`"
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,5 +131,44 @@ mod tests {
         assert!(validate("a/b").is_err());
         assert!(validate("Ab").is_err());
         assert!(validate("san-dun_2").is_ok());
+    }
+
+    #[test]
+    fn windows_device_names_are_recognised_in_any_case_and_with_an_extension() {
+        for name in [
+            "con",
+            "CON",
+            "Aux",
+            "nul",
+            "prn",
+            "com1",
+            "COM9",
+            "lpt1",
+            "lpt9",
+            "con.txt",
+            "nul.tar.gz",
+            "aux ",
+            "com0",
+            "lpt²",
+        ] {
+            assert!(is_windows_reserved(name), "{name}");
+        }
+        for name in [
+            "con-1", "console", "com", "com10", "lpt", "nul_", "icon", "x",
+        ] {
+            assert!(!is_windows_reserved(name), "{name}");
+        }
+        let err = portable("con", true).unwrap_err();
+        assert!(err.contains("`con-1`"), "{err}");
+    }
+
+    #[test]
+    fn slugs_past_the_byte_limit_are_refused() {
+        assert!(portable(&"a".repeat(MAX_SLUG_BYTES), true).is_ok());
+        let err = portable(&"a".repeat(MAX_SLUG_BYTES + 1), false).unwrap_err();
+        assert!(
+            err.contains("201 bytes") && err.contains("file name"),
+            "{err}"
+        );
     }
 }

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use include_dir::{include_dir, Dir};
 use walkdir::WalkDir;
@@ -28,6 +28,9 @@ pub struct Theme {
     pub builtin_templates: BTreeMap<String, String>,
     /// Static file path (relative, `/`-separated) to bytes, overrides applied.
     pub statics: BTreeMap<String, Vec<u8>>,
+    /// Where each template overridden by the site comes from (`themes/<name>/templates/x.html`,
+    /// relative to the site root), so that template errors name the file to fix.
+    pub template_files: BTreeMap<String, PathBuf>,
     /// Interface strings: language (`zh-CN`) to key (`title.cities`) to text, from
     /// `strings/<language>.yaml`, a site's keys laid over the embedded ones.
     pub strings: BTreeMap<String, BTreeMap<String, String>>,
@@ -93,15 +96,31 @@ impl Theme {
             if !dir.is_dir() {
                 continue;
             }
-            for entry in WalkDir::new(&dir).sort_by_file_name() {
+            // Links are followed like the content's: inside the site they are theme files like
+            // any other, leading out of it (or to a FIFO, a device) they are refused by name.
+            for entry in WalkDir::new(&dir).follow_links(true).sort_by_file_name() {
                 let entry = match entry {
-                    Ok(e) if e.file_type().is_file() => e,
-                    Ok(_) => continue,
+                    Ok(e) if e.file_type().is_dir() => continue,
+                    Ok(e) => e,
                     Err(e) => {
                         diags.push(Diagnostic::error(&dir, 0, 0, format!("cannot read: {e}")));
                         continue;
                     }
                 };
+                let shown = entry.path().strip_prefix(root).unwrap_or(entry.path());
+                if let Err(msg) = crate::load::inside_site(root, entry.path()) {
+                    diags.push(Diagnostic::error(shown, 0, 0, msg));
+                    continue;
+                }
+                if !entry.file_type().is_file() {
+                    diags.push(Diagnostic::error(
+                        shown,
+                        0,
+                        0,
+                        "not a regular file (a FIFO, socket or device): replace it with one",
+                    ));
+                    continue;
+                }
                 let Some(rel) = entry
                     .path()
                     .strip_prefix(&dir)
@@ -120,6 +139,10 @@ impl Theme {
                 match fs::read(entry.path()) {
                     Ok(bytes) if is_template => match String::from_utf8(bytes) {
                         Ok(text) => {
+                            theme.template_files.insert(
+                                rel.clone(),
+                                Path::new("themes").join(name).join(sub).join(&rel),
+                            );
                             theme.templates.insert(rel, text);
                         }
                         Err(_) => diags.push(Diagnostic::error(

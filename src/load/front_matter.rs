@@ -13,6 +13,7 @@ use indexmap::IndexMap;
 use serde::de::DeserializeOwned;
 use serde_yaml_ng::{Mapping, Value};
 
+use crate::config::SiteConfig;
 use crate::error::{suggest, Diagnostic};
 
 /// A file split at its front matter.
@@ -72,6 +73,164 @@ pub(crate) fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, Diagnos
     ))
 }
 
+/// Deepest nesting of YAML collections accepted. Front matter and `site.yaml` nest three or four
+/// levels; serde_yaml_ng gives up at 128, but only after its parser has spent time quadratic in
+/// the depth (100,000 brackets in 200 KB took 29 s), so the depth is measured first.
+pub(crate) const MAX_YAML_DEPTH: usize = 64;
+
+/// The byte offset in `yaml` where collections nest deeper than [`MAX_YAML_DEPTH`], found in one
+/// pass. The count over-estimates rather than misses (flow brackets outside quoted scalars and
+/// comments, block indentation levels, compact `- - ` entries on one line); a real document
+/// stays far below the cap either way.
+pub(crate) fn too_deep(yaml: &str) -> Option<usize> {
+    let b = yaml.as_bytes();
+    let mut flow = 0usize;
+    let mut indents: Vec<usize> = Vec::new();
+    let mut quote: Option<u8> = None;
+    // Indentation of the line that opened a `|` or `>` block scalar: deeper lines are its text.
+    let mut block_scalar: Option<usize> = None;
+    let mut start = 0;
+    while start < b.len() {
+        let end = b[start..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(b.len(), |i| start + i);
+        let line = &b[start..end];
+        let next = end + 1;
+        let indent = line.iter().take_while(|&&c| c == b' ').count();
+        let blank = line[indent..].iter().all(|c| c.is_ascii_whitespace());
+        if let Some(parent) = block_scalar {
+            if blank || indent > parent {
+                start = next;
+                continue;
+            }
+            block_scalar = None;
+        }
+        let mut j = indent;
+        let mut compact = 0;
+        if quote.is_none() && flow == 0 && !blank {
+            while indents.last().is_some_and(|&t| t > indent) {
+                indents.pop();
+            }
+            if indents.last() != Some(&indent) {
+                indents.push(indent);
+            }
+            while j + 1 < line.len() && matches!(line[j], b'-' | b'?') && line[j + 1] == b' ' {
+                compact += 1;
+                j += 2;
+                while j < line.len() && line[j] == b' ' {
+                    j += 1;
+                }
+            }
+            if indents.len() + compact > MAX_YAML_DEPTH {
+                return Some(start + j.min(line.len()));
+            }
+        }
+        let mut prev = if j == 0 { b'\n' } else { line[j - 1] };
+        while j < line.len() {
+            let c = line[j];
+            let token_start = matches!(prev, b' ' | b'\t' | b'\n' | b'[' | b'{' | b',' | b':');
+            match quote {
+                Some(b'"') if c == b'\\' => {
+                    j += 2;
+                    prev = b'x';
+                    continue;
+                }
+                Some(q) if c == q => {
+                    if q == b'\'' && line.get(j + 1) == Some(&b'\'') {
+                        j += 2;
+                        continue;
+                    }
+                    quote = None;
+                }
+                Some(_) => {}
+                None => match c {
+                    b'#' if token_start => break,
+                    b'"' | b'\'' if token_start => quote = Some(c),
+                    b'[' | b'{' if flow > 0 || token_start => {
+                        flow += 1;
+                        if flow + indents.len() + compact > MAX_YAML_DEPTH {
+                            return Some(start + j);
+                        }
+                    }
+                    b']' | b'}' => flow = flow.saturating_sub(1),
+                    b'|' | b'>' if flow == 0 && token_start => {
+                        let rest = String::from_utf8_lossy(&line[j + 1..]);
+                        let rest = rest.trim_start_matches(|c: char| {
+                            c.is_ascii_digit() || c == '+' || c == '-'
+                        });
+                        let rest = rest.trim_start();
+                        if rest.is_empty() || rest.starts_with('#') {
+                            block_scalar = Some(indent);
+                            break;
+                        }
+                    }
+                    _ => {}
+                },
+            }
+            prev = c;
+            j += 1;
+        }
+        start = next;
+    }
+    None
+}
+
+/// The diagnostic for a document nested past [`MAX_YAML_DEPTH`] at byte `offset` of `yaml`,
+/// which starts on file line `first_line`.
+fn too_deep_diagnostic(path: &Path, yaml: &str, offset: usize, first_line: usize) -> Diagnostic {
+    let (line, col) = crate::error::line_col(yaml, offset);
+    Diagnostic::error(
+        path,
+        line + first_line - 1,
+        col,
+        format!(
+            "YAML nested more than {MAX_YAML_DEPTH} levels deep: flatten this value (a map of \
+             lists is plenty)"
+        ),
+    )
+}
+
+/// Control characters other than tab and newline have no place in a title or a name: they make
+/// `atom.xml` ill-formed XML (a NUL or a bell is not allowed there at all) and put NUL into
+/// HTML. YAML's escapes (`"\0"`, `"\u0007"`) let them in where the raw text has none, so the
+/// parsed values are checked. Also refuses YAML tags (`!x`), which no field of ours reads and
+/// which made serde's messages contradict themselves ("must be a map, found a map").
+pub(crate) fn check_value(value: &Value, what: &str, problems: &mut Vec<String>) {
+    match value {
+        Value::String(s) => {
+            if let Some(c) = s.chars().find(|&c| is_bad_control(c)) {
+                problems.push(format!(
+                    "{what} contains the control character U+{:04X}: remove it (only tab and \
+                     newline are allowed)",
+                    c as u32
+                ));
+            }
+        }
+        Value::Sequence(items) => {
+            for v in items {
+                check_value(v, what, problems);
+            }
+        }
+        Value::Mapping(m) => {
+            for (k, v) in m {
+                check_value(k, what, problems);
+                check_value(v, what, problems);
+            }
+        }
+        Value::Tagged(t) => problems.push(format!(
+            "{what} has the YAML tag `{}`: tags are not supported, remove it",
+            t.tag
+        )),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+/// A C0 control character other than tab and newline (and DEL).
+pub(crate) fn is_bad_control(c: char) -> bool {
+    (c.is_ascii_control() && c != '\t' && c != '\n') || c == '\u{7f}'
+}
+
 /// A value of the front matter with the position of its key.
 #[derive(Debug, Clone)]
 pub(crate) struct Field {
@@ -100,6 +259,15 @@ pub(crate) fn parse_fields(
     allowed: &[&str],
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Fields> {
+    if let Some(offset) = too_deep(split.yaml) {
+        diags.push(too_deep_diagnostic(
+            path,
+            split.yaml,
+            offset,
+            split.yaml_line,
+        ));
+        return None;
+    }
     let value: Value = match serde_yaml_ng::from_str(split.yaml) {
         Ok(v) => v,
         Err(e) => {
@@ -140,6 +308,9 @@ pub(crate) fn parse_fields(
         yaml: split.yaml.to_string(),
         suggested: Vec::new(),
     };
+    // A value with a control character or a tag is reported and the file left out, so that a
+    // lenient reader (`check`, `serve`) never passes it on.
+    let mut bad_values = false;
     for (k, v) in map {
         let Some(key) = k.as_str().map(str::to_owned) else {
             diags.push(Diagnostic::error(
@@ -166,6 +337,14 @@ pub(crate) fn parse_fields(
             ));
             continue;
         }
+        let mut problems = Vec::new();
+        check_value(&v, &format!("`{key}`"), &mut problems);
+        bad_values |= !problems.is_empty();
+        diags.extend(
+            problems
+                .into_iter()
+                .map(|p| Diagnostic::error(path, line, col, p)),
+        );
         fields.fields.insert(
             key,
             Field {
@@ -175,7 +354,7 @@ pub(crate) fn parse_fields(
             },
         );
     }
-    Some(fields)
+    (!bad_values).then_some(fields)
 }
 
 impl Fields {
@@ -317,6 +496,21 @@ impl Fields {
                 });
             let value = match v {
                 Value::Null => None,
+                // `.inf`, `.nan` and `1e999` are YAML numbers, but no count or rate is infinite;
+                // they reached the charts as "NaN人" and widths a template could not compute.
+                Value::Number(n) if n.as_f64().is_some_and(|x| !x.is_finite()) => {
+                    diags.push(Diagnostic::error(
+                        path,
+                        line,
+                        col,
+                        format!(
+                            "metric `{key}` must be a finite number, found `{}`; write the \
+                             figure as printed, or leave it empty",
+                            serde_yaml_ng::to_string(v).unwrap_or_default().trim()
+                        ),
+                    ));
+                    continue;
+                }
                 Value::Number(n) => n.as_f64(),
                 Value::String(s) if s.trim().is_empty() => None,
                 other => {
@@ -342,7 +536,7 @@ impl Fields {
 
 /// Finds the 1-based (line, col) of `key:` within the YAML text; top-level keys start at
 /// column 1, keys under `parent:` are the first indented occurrence after it.
-fn key_position(yaml: &str, key: &str, parent: Option<&str>) -> Option<(usize, usize)> {
+pub(crate) fn key_position(yaml: &str, key: &str, parent: Option<&str>) -> Option<(usize, usize)> {
     let mut in_parent = parent.is_none();
     for (i, line) in yaml.lines().enumerate() {
         let indent = line.len() - line.trim_start().len();
@@ -450,6 +644,280 @@ pub(crate) fn parse_document<T: DeserializeOwned>(
         };
         Diagnostic::error(path, line, col, msg)
     })
+}
+
+/// The keys of `site.yaml` with what each must be, in words for messages.
+const SITE_KEYS: &[(&str, &str)] = &[
+    ("title", "a string"),
+    ("subtitle", "a string"),
+    ("description", "a string"),
+    ("language", "a language tag such as `zh-CN`"),
+    ("base_url", "a URL such as `https://example.org/digest/`"),
+    ("theme", "a folder name under themes/"),
+    (
+        "sections",
+        "a list of section names or `{ name: ..., by_city: true, description: ... }` maps",
+    ),
+    ("cities", "a list of city names"),
+    (
+        "metrics",
+        "a map of metric key to `{ label: ..., unit: ..., aggregate: sum }`",
+    ),
+    (
+        "tactics",
+        "a map of tactic name to `{ description: ..., aliases: [...] }`",
+    ),
+    (
+        "paginate_by",
+        "a whole number (0 keeps each listing on one page)",
+    ),
+    (
+        "limits",
+        "a map such as `{ print_volume: 500, contents_page: 2000, metrics_table: 500, \
+         max_file_mb: 64 }`",
+    ),
+    (
+        "nouns",
+        "a map of noun to the site's word, e.g. `{ report: 案例, county: 区县 }`",
+    ),
+];
+
+/// Parses `site.yaml` key by key, so that every problem is reported in one run, each at the
+/// line of its key (entries of `metrics`, `tactics` and `limits` at their own line), in words
+/// rather than serde's type names. What is wrong is left at its default.
+pub(crate) fn parse_config(path: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> SiteConfig {
+    if let Some(offset) = too_deep(text) {
+        diags.push(too_deep_diagnostic(path, text, offset, 1));
+        return SiteConfig::default();
+    }
+    let value: Value = match serde_yaml_ng::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            let (line, col) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+            diags.push(Diagnostic::error(
+                path,
+                line,
+                col,
+                format!("invalid YAML: {}", strip_location(&e.to_string())),
+            ));
+            return SiteConfig::default();
+        }
+    };
+    let map = match value {
+        Value::Mapping(m) => m,
+        Value::Null => return SiteConfig::default(),
+        other => {
+            diags.push(Diagnostic::error(
+                path,
+                1,
+                1,
+                format!(
+                    "site.yaml must be a map of `key: value` lines, found {}",
+                    kind(&other)
+                ),
+            ));
+            return SiteConfig::default();
+        }
+    };
+    let mut accepted = Mapping::new();
+    for (k, v) in map {
+        let Some(key) = k.as_str().map(str::to_owned) else {
+            diags.push(Diagnostic::error(
+                path,
+                1,
+                1,
+                format!("site.yaml keys must be strings, found {}", kind(&k)),
+            ));
+            continue;
+        };
+        let (line, col) = key_position(text, &key, None).unwrap_or((1, 1));
+        let Some(&(_, expected)) = SITE_KEYS.iter().find(|(k, _)| *k == key) else {
+            let known = SITE_KEYS.iter().map(|(k, _)| *k);
+            let hint = suggest(&key, known.clone())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_else(|| {
+                    format!(
+                        "; expected one of: {}",
+                        known.collect::<Vec<_>>().join(", ")
+                    )
+                });
+            diags.push(Diagnostic::error(
+                path,
+                line,
+                col,
+                format!("unknown setting `{key}`{hint}"),
+            ));
+            continue;
+        };
+        let before = diags.len();
+        // Controls and tags first (see `check_value`), entry by entry where entries have lines.
+        let bad = |value: &Value, what: String, at: (usize, usize), diags: &mut Vec<Diagnostic>| {
+            let mut problems = Vec::new();
+            check_value(value, &what, &mut problems);
+            let found = !problems.is_empty();
+            diags.extend(
+                problems
+                    .into_iter()
+                    .map(|p| Diagnostic::error(path, at.0, at.1, p)),
+            );
+            found
+        };
+        let at = |entry: &str| key_position(text, entry, Some(&key)).unwrap_or((line, col));
+        match (&v, key.as_str()) {
+            // Each entry on its own, so that three bad entries are three messages at their lines.
+            (Value::Mapping(entries), "metrics" | "tactics" | "limits") => {
+                for (name, def) in entries {
+                    let Some(name) = name.as_str().map(str::to_owned) else {
+                        diags.push(Diagnostic::error(
+                            path,
+                            line,
+                            col,
+                            format!("`{key}` keys must be strings, found {}", kind(name)),
+                        ));
+                        continue;
+                    };
+                    let (l, c) = at(&name);
+                    if bad(def, format!("`{key}.{name}`"), (l, c), diags)
+                        | bad(
+                            &Value::String(name.clone()),
+                            format!("`{key}`"),
+                            (l, c),
+                            diags,
+                        )
+                    {
+                        continue;
+                    }
+                    let check = match key.as_str() {
+                        "metrics" => check_as::<crate::config::MetricDef>(
+                            def,
+                            def,
+                            "a map with `label`, and optionally `unit` and `aggregate` (sum, \
+                             mean or max)",
+                        ),
+                        "tactics" => check_as::<crate::config::TacticDef>(
+                            def,
+                            def,
+                            "a map with `description` and `aliases`, e.g. `{ description: ..., \
+                             aliases: [...] }`",
+                        ),
+                        _ => {
+                            let mut one = Mapping::new();
+                            one.insert(Value::String(name.clone()), def.clone());
+                            check_as::<crate::config::Limits>(
+                                &Value::Mapping(one),
+                                def,
+                                "a whole number",
+                            )
+                        }
+                    };
+                    if let Err(msg) = check {
+                        diags.push(Diagnostic::error(
+                            path,
+                            l,
+                            c,
+                            format!("`{key}.{name}`: {msg}"),
+                        ));
+                    }
+                }
+            }
+            (Value::Sequence(items), "sections") => {
+                for (i, item) in items.iter().enumerate() {
+                    if bad(
+                        item,
+                        format!("`sections` entry {}", i + 1),
+                        (line, col),
+                        diags,
+                    ) {
+                        continue;
+                    }
+                    if let Err(msg) = check_as::<crate::config::SectionDef>(item, item, expected) {
+                        diags.push(Diagnostic::error(
+                            path,
+                            line,
+                            col,
+                            format!("`sections` entry {}: {msg}", i + 1),
+                        ));
+                    }
+                }
+            }
+            _ => {
+                if bad(&v, format!("`{key}`"), (line, col), diags) {
+                    continue;
+                }
+                let mut one = Mapping::new();
+                one.insert(k.clone(), v.clone());
+                if let Err(msg) = check_as::<SiteConfig>(&Value::Mapping(one), &v, expected) {
+                    diags.push(Diagnostic::error(
+                        path,
+                        line,
+                        col,
+                        format!("`{key}`: {msg}"),
+                    ));
+                }
+            }
+        }
+        if diags.len() == before {
+            accepted.insert(k, v);
+        }
+    }
+    // Every accepted key deserialized on its own; together they cannot fail, but should they,
+    // the message still has a place.
+    serde_yaml_ng::from_value(Value::Mapping(accepted)).unwrap_or_else(|e| {
+        diags.push(Diagnostic::error(
+            path,
+            1,
+            1,
+            strip_location(&e.to_string()),
+        ));
+        SiteConfig::default()
+    })
+}
+
+/// Deserializes `value` as `T` to see whether `shown` (the value as written, `value` itself or
+/// the one entry of it) fits, with serde's message made plain: no type names of ours ("struct
+/// TacticDef") or of Rust's ("usize"), "must be ..., found ..." for a wrong value, and the
+/// closest name for an unknown field.
+fn check_as<T: DeserializeOwned>(
+    value: &Value,
+    shown: &Value,
+    expected: &str,
+) -> Result<(), String> {
+    let Err(e) = serde_yaml_ng::from_value::<T>(value.clone()) else {
+        return Ok(());
+    };
+    let msg = strip_location(&e.to_string());
+    if let Some(hint) = unknown_field_hint(&msg) {
+        return Err(format!("{msg}{hint}"));
+    }
+    if msg.starts_with("unknown field") || msg.starts_with("unknown variant") {
+        return Err(msg);
+    }
+    let wrong = msg.starts_with("invalid type") || msg.starts_with("invalid value");
+    let ours = msg.contains("struct ") || msg.contains("enum ") || msg.contains("any variant");
+    let found = match shown {
+        Value::Mapping(_) | Value::Sequence(_) | Value::Null => kind(shown).to_string(),
+        v => format!(
+            "{} `{}`",
+            kind(v),
+            serde_yaml_ng::to_string(v).unwrap_or_default().trim()
+        ),
+    };
+    if ours || (wrong && !matches!(shown, Value::Mapping(_) | Value::Sequence(_))) {
+        return Err(format!("must be {expected}, found {found}"));
+    }
+    // A field inside a map (`aliases: 3`): serde's words, with Rust's type names made plain.
+    let mut msg = msg;
+    for (rust, plain) in [
+        ("usize", "a whole number"),
+        ("u64", "a whole number"),
+        ("i64", "a whole number"),
+        ("f64", "a number"),
+        ("a sequence", "a list"),
+        ("sequence", "a list"),
+    ] {
+        msg = msg.replace(rust, plain);
+    }
+    Err(msg)
 }
 
 /// serde says "unknown field `x`, expected one of `a`, `b`"; add the closest as a suggestion.

@@ -7,6 +7,8 @@
 pub(crate) mod front_matter;
 mod read;
 
+pub(crate) use read::inside_site;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,9 +21,11 @@ use crate::config::SiteConfig;
 use crate::error::{Diagnostic, Error, Level, Result};
 use crate::theme::Theme;
 
-/// Files larger than this are refused: a digest report is a few KiB, and a runaway file (a pasted
-/// binary, a log) should not exhaust memory in every stage after this one.
-pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+/// Files larger than this are refused unless `site.yaml` sets `limits: { max_file_mb: ... }`: a
+/// digest report is a few KiB and one with a long table or appendix a few MiB, and a runaway
+/// file (a pasted binary, a log) should not exhaust memory in every stage after this one.
+/// `site.yaml` itself is always read with this limit.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Where a site's inputs live.
 #[derive(Debug, Clone)]
@@ -247,6 +251,8 @@ pub struct LoadCache {
     news: HashMap<PathBuf, Cached<NewsSource>>,
     /// Files read (not taken from the cache) by the last run.
     pub read: usize,
+    /// The file size limit the cached files were read with.
+    limit: u64,
 }
 
 #[derive(Debug)]
@@ -300,27 +306,34 @@ pub fn read_cached(project: &Project, cache: &mut LoadCache) -> Sources {
             "no `reports/` folder: the site will have no reports",
         ));
     }
+    let limit = config.limits.max_file_mb.saturating_mul(1024 * 1024);
+    // A changed limit changes what a file yields without touching the file.
+    if cache.limit != limit {
+        cache.reports.clear();
+        cache.pages.clear();
+        cache.limit = limit;
+    }
     let mut read = 0;
     let reports = read_each(
         &report_files,
         &mut cache.reports,
         &mut read,
         &mut diags,
-        |p, d| read::read_report(project, p, d),
+        |p, d| read::read_report(project, p, limit, d),
     );
     let pages = read_each(
         &page_files,
         &mut cache.pages,
         &mut read,
         &mut diags,
-        |p, d| read::read_page(project, p, d),
+        |p, d| read::read_page(project, p, limit, d),
     );
     let news = read_each(
         &news_files,
         &mut cache.news,
         &mut read,
         &mut diags,
-        |p, d| read::read_news(project, p, d),
+        |p, d| read::read_news(project, p, limit, d),
     );
     cache.read = read;
     let reports: Vec<_> = reports
@@ -450,19 +463,61 @@ pub fn is_partial_date(text: &str) -> bool {
 fn load_config(project: &Project, diags: &mut Vec<Diagnostic>) -> SiteConfig {
     let path = project.root.join("site.yaml");
     let shown = project.display_path(&path);
-    let Some(text) = read::read_text(&path, &shown, diags, true) else {
+    let Some(text) = read::read_text(&path, &shown, diags, true, MAX_FILE_BYTES) else {
         return SiteConfig::default();
     };
     if text.trim().is_empty() {
         return SiteConfig::default();
     }
-    match front_matter::parse_document::<SiteConfig>(&shown, &text) {
-        Ok(c) => c,
-        Err(d) => {
-            diags.push(d);
-            SiteConfig::default()
-        }
+    let config = front_matter::parse_config(&shown, &text, diags);
+    check_theme(project, &shown, &text, &config.theme, diags);
+    config
+}
+
+/// A theme name with no folder under `themes/` used to fall back to the embedded theme without a
+/// word, so a misspelt name quietly dropped every override; it is an error listing the themes
+/// there are. (`default` is always there: it is embedded.)
+fn check_theme(
+    project: &Project,
+    shown: &Path,
+    text: &str,
+    name: &str,
+    diags: &mut Vec<Diagnostic>,
+) {
+    if name == "default" || name.contains(['/', '\\']) || name.contains("..") {
+        return; // `default` needs no folder; a path is refused by `Theme::load`.
     }
+    let themes = project.root.join("themes");
+    if themes.join(name).is_dir() {
+        return;
+    }
+    let mut found: Vec<String> = std::fs::read_dir(&themes)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter(|e| e.path().is_dir())
+                .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+                .filter(|n| !n.starts_with('.'))
+                .collect()
+        })
+        .unwrap_or_default();
+    if !found.iter().any(|n| n == "default") {
+        found.push("default".into());
+    }
+    found.sort();
+    let hint = crate::error::suggest(name, found.iter().map(String::as_str))
+        .map(|s| format!("did you mean `{s}`? "))
+        .unwrap_or_default();
+    let (line, col) = front_matter::key_position(text, "theme", None).unwrap_or((1, 1));
+    diags.push(Diagnostic::error(
+        shown,
+        line,
+        col,
+        format!(
+            "no theme `{name}`: there is no folder themes/{name}/; {hint}themes found: {}",
+            found.join(", ")
+        ),
+    ));
 }
 
 #[cfg(test)]

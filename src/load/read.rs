@@ -8,10 +8,9 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 use walkdir::WalkDir;
 
-use super::front_matter::{parse_fields, split, Fields};
+use super::front_matter::{is_bad_control, parse_fields, split, Fields};
 use super::{
     NewsMeta, NewsSource, PageMeta, PageSource, Project, ReportMeta, ReportSource, Source,
-    MAX_FILE_BYTES,
 };
 use crate::error::{line_col, Diagnostic};
 use crate::slug;
@@ -60,7 +59,11 @@ pub(super) fn discover(project: &Project, dir: &Path, diags: &mut Vec<Diagnostic
         return Vec::new();
     }
     let mut files = Vec::new();
+    // Links are followed (walkdir reports loops as errors), and every file is checked to lie
+    // inside the site once resolved: a linked report is content like any other, a link out of
+    // the site is refused with a message rather than dropped without a word.
     let walker = WalkDir::new(dir)
+        .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().as_encoded_bytes().starts_with(b"."));
@@ -80,7 +83,7 @@ pub(super) fn discover(project: &Project, dir: &Path, diags: &mut Vec<Diagnostic
                 continue;
             }
         };
-        if !entry.file_type().is_file() || entry.path().extension().is_none_or(|x| x != "md") {
+        if entry.file_type().is_dir() || entry.path().extension().is_none_or(|x| x != "md") {
             continue;
         }
         if entry.path().to_str().is_none() {
@@ -92,17 +95,44 @@ pub(super) fn discover(project: &Project, dir: &Path, diags: &mut Vec<Diagnostic
             ));
             continue;
         }
+        if let Err(msg) = inside_site(&project.root, entry.path()) {
+            diags.push(Diagnostic::error(
+                &project.display_path(entry.path()),
+                0,
+                0,
+                msg,
+            ));
+            continue;
+        }
         files.push(entry.into_path());
     }
     files
 }
 
-/// Reads a file as UTF-8 text, reporting size limits and invalid bytes with their position.
+/// Whether `path` resolves (links followed) to a place inside `root`; the message says where it
+/// leads otherwise. A link out of the site would make the build read whatever it points at
+/// (`/dev/zero`, another project's files) and the site unreproducible from its folder.
+pub(crate) fn inside_site(root: &Path, path: &Path) -> Result<(), String> {
+    let real = fs::canonicalize(path).map_err(|e| format!("cannot follow the link: {e}"))?;
+    let root = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    if real.starts_with(&root) {
+        Ok(())
+    } else {
+        Err(format!(
+            "links to {}, outside the site: refused; copy the file into the site instead",
+            real.display()
+        ))
+    }
+}
+
+/// Reads a file as UTF-8 text of at most `limit` bytes, reporting what is not a regular file,
+/// size limits, invalid bytes and control characters with their position.
 pub(super) fn read_text(
     path: &Path,
     shown: &Path,
     diags: &mut Vec<Diagnostic>,
     optional: bool,
+    limit: u64,
 ) -> Option<String> {
     let meta = match fs::metadata(path) {
         Ok(m) => m,
@@ -112,28 +142,69 @@ pub(super) fn read_text(
             return None;
         }
     };
-    if meta.len() > MAX_FILE_BYTES {
+    // A FIFO blocks the build forever and a device (`/dev/zero`) is endless: only regular files
+    // are content.
+    if !meta.is_file() {
+        diags.push(Diagnostic::error(
+            shown,
+            0,
+            0,
+            "not a regular file (a folder, FIFO, socket or device): casebook reads only regular \
+             files; replace it with one",
+        ));
+        return None;
+    }
+    let too_large = |len: u64, diags: &mut Vec<Diagnostic>| {
         diags.push(Diagnostic::error(
             shown,
             0,
             0,
             format!(
-                "file is too large ({:.1} MiB; the limit is {} MiB): split it or move data out of it",
-                meta.len() as f64 / (1024.0 * 1024.0),
-                MAX_FILE_BYTES / (1024 * 1024)
+                "file is too large ({:.1} MiB; the limit is {} MiB): split it or move data out of \
+                 it, or raise `limits: {{ max_file_mb: ... }}` in site.yaml",
+                len as f64 / (1024.0 * 1024.0),
+                limit / (1024 * 1024)
             ),
         ));
+    };
+    if meta.len() > limit {
+        too_large(meta.len(), diags);
         return None;
     }
-    let bytes = match fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            diags.push(Diagnostic::error(shown, 0, 0, format!("cannot read: {e}")));
-            return None;
-        }
-    };
+    // Read through the limit too: a file may grow after its size was taken.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    let read = fs::File::open(path).and_then(|f| {
+        std::io::Read::read_to_end(&mut std::io::Read::take(f, limit + 1), &mut bytes)
+    });
+    if let Err(e) = read {
+        diags.push(Diagnostic::error(shown, 0, 0, format!("cannot read: {e}")));
+        return None;
+    }
+    if bytes.len() as u64 > limit {
+        too_large(bytes.len() as u64, diags);
+        return None;
+    }
     match String::from_utf8(bytes) {
-        Ok(s) => Some(s),
+        Ok(s) => {
+            // A raw NUL or bell is as bad as one written through a YAML escape (see
+            // `front_matter::check_value`); carriage returns of CRLF files are line ends.
+            if let Some(at) = s.find(|c: char| is_bad_control(c) && c != '\r') {
+                let (line, col) = line_col(&s, at);
+                let c = s[at..].chars().next().unwrap_or_default();
+                diags.push(Diagnostic::error(
+                    shown,
+                    line,
+                    col,
+                    format!(
+                        "control character U+{:04X} in the file: remove it (only tab and newline \
+                         are allowed)",
+                        c as u32
+                    ),
+                ));
+                return None;
+            }
+            Some(s)
+        }
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
             let bytes = e.into_bytes();
@@ -158,10 +229,11 @@ fn read_fields(
     project: &Project,
     path: &Path,
     allowed: &[&str],
+    limit: u64,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<ReadFile> {
     let shown = project.display_path(path);
-    let text = read_text(path, &shown, diags, false)?;
+    let text = read_text(path, &shown, diags, false, limit)?;
     let parts = split(&shown, &text).map_err(|d| diags.push(d)).ok()?;
     let fields = parse_fields(&shown, &parts, allowed, diags)?;
     let stem = path
@@ -190,9 +262,10 @@ struct ReadFile {
 pub(super) fn read_report(
     project: &Project,
     path: &Path,
+    limit: u64,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<ReportSource> {
-    let file = read_fields(project, path, REPORT_KEYS, diags)?;
+    let file = read_fields(project, path, REPORT_KEYS, limit, diags)?;
     let (shown, f) = (&file.shown, &file.fields);
     let before = diags.len();
     let p = shown.as_path();
@@ -257,9 +330,10 @@ pub(super) fn read_report(
 pub(super) fn read_page(
     project: &Project,
     path: &Path,
+    limit: u64,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<PageSource> {
-    let file = read_fields(project, path, PAGE_KEYS, diags)?;
+    let file = read_fields(project, path, PAGE_KEYS, limit, diags)?;
     let (shown, f) = (&file.shown, &file.fields);
     let before = diags.len();
     let p = shown.as_path();
@@ -296,9 +370,10 @@ enum DateValue {
 pub(super) fn read_news(
     project: &Project,
     path: &Path,
+    limit: u64,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<NewsSource> {
-    let file = read_fields(project, path, NEWS_KEYS, diags)?;
+    let file = read_fields(project, path, NEWS_KEYS, limit, diags)?;
     let (shown, f) = (&file.shown, &file.fields);
     let before = diags.len();
     let p = shown.as_path();
@@ -357,13 +432,21 @@ fn finish<M>(
 ) -> Option<Source<M>> {
     check_date(&file.shown, &file.fields, date.as_deref(), diags);
     check_slug(&file.shown, &file.fields, slug.as_deref(), diags);
+    let written = slug.is_some();
+    let slug = slug.unwrap_or_else(|| slug::slugify(&file.stem));
+    // Checked on the effective slug, also one made from the file name (a long Chinese name
+    // makes a long pinyin slug).
+    if let Err(msg) = slug::portable(&slug, written) {
+        let (l, c) = file.fields.position("slug");
+        diags.push(Diagnostic::error(&file.shown, l, c, msg));
+    }
     if diags.len() > before {
         return None;
     }
     Some(Source {
         positions: positions(&file.fields, keys),
         path: file.shown,
-        slug: slug.unwrap_or_else(|| slug::slugify(&file.stem)),
+        slug,
         stem: file.stem,
         meta,
         body: file.body,

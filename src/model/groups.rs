@@ -309,7 +309,17 @@ fn unique_slugs(names: &[String], reserved: &[&str]) -> BTreeMap<String, String>
     let mut taken: BTreeSet<String> = reserved.iter().map(|s| s.to_string()).collect();
     let mut out = BTreeMap::new();
     for name in names {
-        let base = slug::slugify(name);
+        // A name is content and its slug a folder of the output: kept within the slug length
+        // limit (a long Chinese name is a longer pinyin slug) and off Windows device names,
+        // which the loader refuses for report slugs and which here have no `slug:` to fix them.
+        let mut base = slug::slugify(name);
+        if base.len() > slug::MAX_SLUG_BYTES - 16 {
+            base.truncate(slug::MAX_SLUG_BYTES - 16);
+            base.truncate(base.trim_end_matches('-').len());
+        }
+        if slug::is_windows_reserved(&base) {
+            base.push_str("-1");
+        }
         let mut s = base.clone();
         let mut n = 2;
         while !taken.insert(s.clone()) {

@@ -222,6 +222,7 @@ pub fn build_cached(sources: &Sources, cache: &mut ModelCache) -> Result<Site> {
     names.assign(&mut reports);
     let metrics = metrics::columns(&config, &reports);
     let cities = groups::cities(&reports, &names, &metrics);
+    metrics::check_aggregates(sources, &reports, &cities, &metrics)?;
     neighbours(&mut reports, &cities);
     let strings = Arc::new(crate::i18n::Strings::new(&sources.theme, &config));
     let sections = groups::sections(&reports, &config, &names, &cities, &strings);

@@ -61,8 +61,10 @@ fn chart<'a>(
             .enumerate()
             .map(|(i, (label, value))| Bar {
                 display: fmt_num(value),
+                // Bars grow from zero to the right; a negative value (a decline) has no bar
+                // rather than a negative width, which SVG refuses, and keeps its figure.
                 width: if max > 0.0 {
-                    (value / max * BAR_AREA * 10.0).round() / 10.0
+                    (value.max(0.0) / max * BAR_AREA * 10.0).round() / 10.0
                 } else {
                     0.0
                 },

@@ -1,9 +1,14 @@
 //! Tera set-up: the theme's templates compiled once, HTML escaping, rendering one template with
 //! errors that name it.
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use regex::Regex;
 use tera::{Context, Tera};
 
-use crate::error::{Error, Result};
+use crate::error::{Diagnostic, Error, Result};
 use crate::i18n::{Strings, Translate};
 use crate::theme::Theme;
 
@@ -22,8 +27,162 @@ pub fn compile(theme: &Theme, strings: &std::sync::Arc<Strings>) -> Result<Tera>
     all.extend(theme.templates.iter().map(|(k, v)| (k.clone(), v.clone())));
     tera.add_raw_templates(all)
         .map_err(|e| template_error("(theme)", &e))?;
+    check_recursion(&tera, theme)?;
     Ok(tera)
 }
+
+/// Where a template comes from, for messages: the site's file, or the embedded theme's.
+fn template_file(theme: &Theme, name: &str) -> PathBuf {
+    match name.strip_prefix("builtin/") {
+        Some(builtin) => Path::new("(built-in theme)")
+            .join("templates")
+            .join(builtin),
+        None => theme
+            .template_files
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| Path::new("(built-in theme)").join("templates").join(name)),
+    }
+}
+
+/// Refuses templates that recurse: a macro that calls itself (directly or through others), or
+/// templates that include each other. Tera has no depth limit, so such a template overflowed
+/// the stack and aborted the process; refusing every cycle (bounded recursion included) is the
+/// one check that cannot miss, and a theme writes repetition with `for` loops.
+///
+/// The calls are read from the Debug form of Tera's syntax tree (`MacroCall { namespace, name }`,
+/// `Include(.., [names], ..)`): its types are hidden from Tera's documentation, and walking every
+/// expression kind by hand would break as silently when they change. `cycle_is_found_in_tera_asts`
+/// below fails if the form changes.
+fn check_recursion(tera: &Tera, theme: &Theme) -> Result<()> {
+    static CALL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"MacroCall \{ namespace: "((?:[^"\\]|\\.)*)", name: "((?:[^"\\]|\\.)*)""#)
+            .expect("valid regex")
+    });
+    static INCLUDE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"Include\(WS \{ left: \w+, right: \w+ \}, \[([^\]]*)\]").expect("valid regex")
+    });
+    static QUOTED: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#""((?:[^"\\]|\\.)*)""#).expect("valid regex"));
+    // Nodes: `file` (a template's own content) and `file::macro`.
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for name in tera.get_template_names() {
+        let Ok(tpl) = tera.get_template(name) else {
+            continue;
+        };
+        let namespaces: BTreeMap<&str, &str> = tpl
+            .imported_macro_files
+            .iter()
+            .map(|(file, ns)| (ns.as_str(), file.as_str()))
+            .collect();
+        let targets = |debug: &str| -> BTreeSet<String> {
+            let mut out = BTreeSet::new();
+            for c in CALL.captures_iter(debug) {
+                let file = if &c[1] == "self" {
+                    Some(name)
+                } else {
+                    namespaces.get(&c[1]).copied()
+                };
+                if let Some(file) = file {
+                    out.insert(format!("{file}::{}", &c[2]));
+                }
+            }
+            for inc in INCLUDE.captures_iter(debug) {
+                out.extend(QUOTED.captures_iter(&inc[1]).map(|q| q[1].to_string()));
+            }
+            out
+        };
+        let own: Vec<_> = tpl
+            .ast
+            .iter()
+            .filter(|n| !matches!(n, tera::ast::Node::MacroDefinition(..)))
+            .collect();
+        let mut top = targets(&format!("{own:?}"));
+        top.extend(tpl.parent.clone());
+        edges.insert(name.to_string(), top);
+        for (m, def) in &tpl.macros {
+            edges.insert(format!("{name}::{m}"), targets(&format!("{:?}", def.body)));
+        }
+    }
+    let Some(cycle) = find_cycle(&edges) else {
+        return Ok(());
+    };
+    let first = &cycle[0];
+    let (file, what) = match first.split_once("::") {
+        Some((file, m)) => (file, format!("macro `{m}`")),
+        None => (first.as_str(), format!("template `{first}`")),
+    };
+    let source = match file.strip_prefix("builtin/") {
+        Some(b) => theme.builtin_templates.get(b),
+        None => theme.templates.get(file),
+    }
+    .map_or("", String::as_str);
+    let needle = match first.split_once("::") {
+        Some((_, m)) => format!("macro {m}"),
+        None => "include".to_string(),
+    };
+    let (line, col) = source
+        .find(&needle)
+        .map_or((0, 0), |at| crate::error::line_col(source, at));
+    Err(Error::Content(vec![Diagnostic::error(
+        &template_file(theme, file),
+        line,
+        col,
+        format!(
+            "{what} calls itself ({}): recursion in templates is refused, as one that never \
+             stopped would abort the build; repeat with a `for` loop instead",
+            cycle.join(" → ")
+        ),
+    )]))
+}
+
+/// A cycle of `edges` as the path from its first node back to it, if there is one.
+fn find_cycle(edges: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        Open,
+        Done,
+    }
+    let mut marks: BTreeMap<&str, Mark> = BTreeMap::new();
+    for start in edges.keys() {
+        if marks.contains_key(start.as_str()) {
+            continue;
+        }
+        // Iterative depth-first search: a theme's own call graph must not overflow our stack.
+        let mut path: Vec<&str> = vec![start];
+        let mut stack: Vec<std::collections::btree_set::Iter<'_, String>> =
+            vec![edges[start].iter()];
+        marks.insert(start, Mark::Open);
+        while let Some(next) = stack.last_mut().map(Iterator::next) {
+            match next {
+                Some(n) => match marks.get(n.as_str()) {
+                    Some(Mark::Open) => {
+                        let from = path.iter().position(|p| *p == n.as_str()).unwrap_or(0);
+                        let mut cycle: Vec<String> =
+                            path[from..].iter().map(|s| s.to_string()).collect();
+                        cycle.push(n.clone());
+                        return Some(cycle);
+                    }
+                    Some(Mark::Done) => {}
+                    None => {
+                        marks.insert(n, Mark::Open);
+                        path.push(n);
+                        stack.push(edges.get(n).map_or_else(|| EMPTY.iter(), |e| e.iter()));
+                    }
+                },
+                None => {
+                    stack.pop();
+                    if let Some(done) = path.pop() {
+                        marks.insert(done, Mark::Done);
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+static EMPTY: BTreeSet<String> = BTreeSet::new();
 
 /// Escapes text for HTML and XML content and quoted attribute values: `& < > " '`.
 ///
@@ -121,6 +280,51 @@ mod tests {
             "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt; ../a/b"
         );
         assert_eq!(escape_html("中文/路径"), "中文/路径");
+    }
+
+    fn theme_with(templates: &[(&str, &str)]) -> Theme {
+        let mut theme = Theme::embedded();
+        for (name, text) in templates {
+            theme.templates.insert(name.to_string(), text.to_string());
+            theme
+                .template_files
+                .insert(name.to_string(), Path::new("themes/t/templates").join(name));
+        }
+        theme
+    }
+
+    fn compile_error(theme: &Theme) -> String {
+        match compile(theme, &std::sync::Arc::new(Strings::default())) {
+            Err(Error::Content(d)) => d[0].to_string(),
+            Err(e) => panic!("not a diagnostic: {e}"),
+            Ok(_) => panic!("compiled"),
+        }
+    }
+
+    #[test]
+    fn regression_recursive_macros_and_includes_are_refused_by_name() {
+        let direct = theme_with(&[(
+            "rec.html",
+            "{% macro r(n) %}{{ self::r(n=n) }}{% endmacro r %}",
+        )]);
+        let msg = compile_error(&direct);
+        assert!(msg.starts_with("themes/t/templates/rec.html:1:4: error: macro `r` calls itself (rec.html::r → rec.html::r)"), "{msg}");
+        // Through another file and a condition: Tera cannot bound either.
+        let mutual = theme_with(&[
+            ("a.html", "{% import \"b.html\" as b %}{% macro x(n) %}{% if n %}{{ b::y(n=n) }}{% endif %}{% endmacro x %}"),
+            ("b.html", "{% import \"a.html\" as a %}{% macro y(n) %}{{ a::x(n=n) }}{% endmacro y %}"),
+        ]);
+        let msg = compile_error(&mutual);
+        assert!(msg.contains("a.html::x → b.html::y → a.html::x"), "{msg}");
+        let include = theme_with(&[("inc.html", "x{% include \"inc.html\" %}")]);
+        let msg = compile_error(&include);
+        assert!(msg.contains("template `inc.html` calls itself"), "{msg}");
+        // The embedded theme itself has no cycle, and a macro calling another is fine.
+        let fine = theme_with(&[(
+            "m.html",
+            "{% macro a() %}{{ self::b() }}{% endmacro a %}{% macro b() %}b{% endmacro b %}",
+        )]);
+        assert!(compile(&fine, &std::sync::Arc::new(Strings::default())).is_ok());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Machine-readable exports: `data/reports.json` (all front matter, body text excluded) and
-//! `data/reports.csv` (one row per report, one column per metric).
+//! `data/reports.csv` (one row per report, one column per metric), its text cells neutralised
+//! against formula injection ([`csv_text`]).
 
 use serde::Serialize;
 
@@ -14,6 +15,18 @@ struct ExportReport<'a> {
     path: String,
     #[serde(flatten)]
     meta: &'a crate::load::ReportMeta,
+}
+
+/// A text cell made safe for spreadsheets (OWASP's advice on CSV injection): a cell that starts
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return is read as a formula by Excel and
+/// LibreOffice (`=HYPERLINK(...)`, `+cmd|' /c calc'!A0`), so it gets a leading `'`, which they
+/// show as text. Text cells only: JSON keeps every value exact.
+pub(crate) fn csv_text(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
 }
 
 pub(super) fn exports(site: &Site) -> Result<Vec<OutputFile>> {
@@ -41,6 +54,7 @@ pub(super) fn exports(site: &Site) -> Result<Vec<OutputFile>> {
     .map(|s| s.to_string())
     .collect();
     header.extend(site.metrics.iter().map(|m| m.key.clone()));
+    let header: Vec<String> = header.iter().map(|h| csv_text(h)).collect();
     let csv_err = |e: csv::Error| Error::Export {
         what: "CSV",
         message: e.to_string(),
@@ -48,7 +62,7 @@ pub(super) fn exports(site: &Site) -> Result<Vec<OutputFile>> {
     w.write_record(&header).map_err(csv_err)?;
     for r in &site.reports {
         let m = &r.meta;
-        let mut row: Vec<String> = vec![
+        let text: Vec<String> = vec![
             r.slug.clone(),
             m.title.clone(),
             m.town.clone(),
@@ -63,6 +77,9 @@ pub(super) fn exports(site: &Site) -> Result<Vec<OutputFile>> {
             m.summary.clone().unwrap_or_default(),
             crate::urls::Route::Report(&r.slug).path(),
         ];
+        let mut row: Vec<String> = text.iter().map(|t| csv_text(t)).collect();
+        // Metric cells are numbers we format from an `f64` (`-5`, `1.5`): a spreadsheet reads
+        // them as numbers, never as formulas, so they stay as they are and stay summable.
         row.extend(site.metrics.iter().map(|k| {
             site.metric(r, &k.key)
                 .map(crate::render::views::fmt_num)

@@ -9,6 +9,7 @@ mod build;
 mod check;
 mod content;
 mod reader;
+mod reliability;
 mod search;
 mod serve;
 mod workflow;

@@ -362,7 +362,7 @@ fn site_yaml_errors_have_position_and_suggestion() {
     let site = site();
     site.write("site.yaml", "title: 测试\ncitys: [杭州市]\n");
     let err = fails(&site);
-    has(&err, "site.yaml:2:1: error: unknown field `citys`");
+    has(&err, "site.yaml:2:1: error: unknown setting `citys`");
     assert!(err.contains("did you mean `cities`?"), "{err}");
 }
 
