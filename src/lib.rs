@@ -22,6 +22,7 @@ pub mod error;
 pub mod index;
 pub mod load;
 pub mod markdown;
+pub mod media;
 pub mod model;
 pub mod new;
 pub mod output;

@@ -89,58 +89,11 @@ impl Theme {
         }
         load_strings(&base.join("strings"), &mut theme, diags);
         for (sub, is_template) in [("templates", true), ("static", false)] {
-            let dir = base.join(sub);
-            if !dir.is_dir() {
-                continue;
-            }
-            for entry in WalkDir::new(&dir).sort_by_file_name() {
-                let entry = match entry {
-                    Ok(e) if e.file_type().is_file() => e,
-                    Ok(_) => continue,
-                    Err(e) => {
-                        diags.push(Diagnostic::error(&dir, 0, 0, format!("cannot read: {e}")));
-                        continue;
-                    }
-                };
-                let Some(rel) = entry
-                    .path()
-                    .strip_prefix(&dir)
-                    .ok()
-                    .and_then(|r| r.to_str())
-                    .map(|r| r.replace('\\', "/"))
-                else {
-                    diags.push(Diagnostic::error(
-                        entry.path(),
-                        0,
-                        0,
-                        "theme file name is not valid UTF-8",
-                    ));
-                    continue;
-                };
-                match fs::read(entry.path()) {
-                    Ok(bytes) if is_template => match String::from_utf8(bytes) {
-                        Ok(text) => {
-                            theme.templates.insert(rel, text);
-                        }
-                        Err(_) => diags.push(Diagnostic::error(
-                            entry.path(),
-                            0,
-                            0,
-                            "template is not valid UTF-8",
-                        )),
-                    },
-                    Ok(bytes) => {
-                        theme.statics.insert(rel, bytes);
-                    }
-                    Err(e) => diags.push(Diagnostic::error(
-                        entry.path(),
-                        0,
-                        0,
-                        format!("cannot read: {e}"),
-                    )),
-                }
-            }
+            read_folder(&base.join(sub), is_template, &mut theme, diags);
         }
+        // The site's own `static/` is laid over the theme's: a site changes a logo or adds a
+        // file without a theme of its own.
+        read_folder(&root.join("static"), false, &mut theme, diags);
         theme
     }
 
@@ -213,4 +166,59 @@ fn rel_name(path: &Path, prefix: &str) -> String {
         .unwrap_or(path)
         .to_string_lossy()
         .replace('\\', "/")
+}
+
+/// Reads every file under `dir` (if it exists) into the theme's templates or static files, by
+/// path relative to `dir`, replacing what was there.
+fn read_folder(dir: &Path, is_template: bool, theme: &mut Theme, diags: &mut Vec<Diagnostic>) {
+    if !dir.is_dir() {
+        return;
+    }
+    for entry in WalkDir::new(dir).sort_by_file_name() {
+        let entry = match entry {
+            Ok(e) if e.file_type().is_file() => e,
+            Ok(_) => continue,
+            Err(e) => {
+                diags.push(Diagnostic::error(dir, 0, 0, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        let Some(rel) = entry
+            .path()
+            .strip_prefix(dir)
+            .ok()
+            .and_then(|r| r.to_str())
+            .map(|r| r.replace('\\', "/"))
+        else {
+            diags.push(Diagnostic::error(
+                entry.path(),
+                0,
+                0,
+                "file name is not valid UTF-8: rename it",
+            ));
+            continue;
+        };
+        match fs::read(entry.path()) {
+            Ok(bytes) if is_template => match String::from_utf8(bytes) {
+                Ok(text) => {
+                    theme.templates.insert(rel, text);
+                }
+                Err(_) => diags.push(Diagnostic::error(
+                    entry.path(),
+                    0,
+                    0,
+                    "template is not valid UTF-8",
+                )),
+            },
+            Ok(bytes) => {
+                theme.statics.insert(rel, bytes);
+            }
+            Err(e) => diags.push(Diagnostic::error(
+                entry.path(),
+                0,
+                0,
+                format!("cannot read: {e}"),
+            )),
+        }
+    }
 }

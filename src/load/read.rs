@@ -9,7 +9,9 @@ use indexmap::IndexMap;
 use walkdir::WalkDir;
 
 use super::front_matter::{parse_fields, split, Fields};
-use super::{PageMeta, PageSource, Project, ReportMeta, ReportSource, Source, MAX_FILE_BYTES};
+use super::{
+    Bundle, PageMeta, PageSource, Project, ReportMeta, ReportSource, Source, MAX_FILE_BYTES,
+};
 use crate::error::{line_col, Diagnostic};
 use crate::slug;
 
@@ -157,7 +159,13 @@ fn read_fields(
     let text = read_text(path, &shown, diags, false)?;
     let parts = split(&shown, &text).map_err(|d| diags.push(d)).ok()?;
     let fields = parse_fields(&shown, &parts, allowed, diags)?;
-    let stem = path
+    let bundle = is_bundle_index(path).then(|| bundle_files(project, path, diags));
+    // A bundle is named by its folder, as in Hugo and Zola (`sandun/index.md` is `sandun`).
+    let named = match &bundle {
+        Some(b) => b.dir.as_path(),
+        None => path,
+    };
+    let stem = named
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or_default()
@@ -165,6 +173,7 @@ fn read_fields(
     Some(ReadFile {
         shown,
         stem,
+        bundle,
         fields,
         body: parts.body.to_string(),
         body_line: parts.body_line,
@@ -175,6 +184,7 @@ fn read_fields(
 struct ReadFile {
     shown: PathBuf,
     stem: String,
+    bundle: Option<Bundle>,
     fields: Fields,
     body: String,
     body_line: usize,
@@ -301,7 +311,56 @@ fn finish<M>(
         meta,
         body: file.body,
         body_line: file.body_line,
+        bundle: file.bundle,
     })
+}
+
+/// Whether `path` is a page bundle's `index.md`: named so, in a folder below the content
+/// folder's `reports/` or `pages/` (`reports/index.md` itself is a report named `index`).
+pub(super) fn is_bundle_index(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n == "index.md")
+        && path
+            .parent()
+            .and_then(Path::file_name)
+            .is_some_and(|n| n != "reports" && n != "pages")
+}
+
+/// The files of the bundle whose `index.md` is `index` (see [`Bundle`]), in path order.
+fn bundle_files(project: &Project, index: &Path, diags: &mut Vec<Diagnostic>) -> Bundle {
+    let dir = index.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let mut files = Vec::new();
+    let walker = WalkDir::new(&dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().as_encoded_bytes().starts_with(b"."));
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                diags.push(Diagnostic::error(
+                    &project.display_path(e.path().unwrap_or(&dir)),
+                    0,
+                    0,
+                    format!("cannot read: {e}"),
+                ));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() || entry.path().extension().is_some_and(|x| x == "md") {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
+        match rel.to_str() {
+            Some(r) => files.push(r.replace('\\', "/")),
+            None => diags.push(Diagnostic::error(
+                &project.display_path(entry.path()),
+                0,
+                0,
+                "file name is not valid UTF-8: rename it",
+            )),
+        }
+    }
+    Bundle { dir, files }
 }
 
 fn positions(f: &Fields, keys: &[&str]) -> IndexMap<String, (usize, usize)> {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::markdown::Body;
+use crate::media::Media;
 use crate::model::{Group, Page, Report, Site};
 use crate::urls::{Listing, Route, SiteUrls};
 
@@ -17,6 +18,8 @@ pub(crate) struct SiteView<'a> {
     pub(crate) description: Option<&'a str>,
     pub(crate) language: &'a str,
     pub(crate) base_url: Option<&'a str>,
+    /// The default share image (`og:image`), URL-escaped, relative to the root.
+    pub(crate) og_image: Option<String>,
     pub(crate) counts: Counts,
     pub(crate) sections: Vec<Link<'a>>,
     pub(crate) footer_pages: Vec<Link<'a>>,
@@ -45,6 +48,12 @@ impl<'a> Strings<'a> {
     }
 }
 
+/// A site path escaped for a URL (non-ASCII, spaces, quotes...): share images go out as
+/// absolute URLs.
+pub(crate) fn url_path(path: &str) -> String {
+    crate::markdown::url_path(path.trim_start_matches('/'))
+}
+
 /// The site-wide view every page shares.
 pub(crate) fn site_view<'a>(site: &'a Site, theme: &'a crate::theme::Theme) -> SiteView<'a> {
     let mut towns: Vec<(&str, &str)> = site
@@ -67,6 +76,7 @@ pub(crate) fn site_view<'a>(site: &'a Site, theme: &'a crate::theme::Theme) -> S
         description: site.config.description.as_deref(),
         language: &site.config.language,
         base_url: site.config.base_url.as_deref(),
+        og_image: site.config.og_image.as_deref().map(url_path),
         counts: Counts {
             reports: site.reports.len(),
             cities: site.cities.len(),
@@ -109,17 +119,25 @@ pub(crate) struct BodyRef<'a> {
     pub(crate) body: &'a Body,
     pub(crate) on: Route<'a>,
     pub(crate) print: bool,
+    /// The site's processed images (sizes and variants of the bundle images it shows).
+    pub(crate) media: &'a Media,
 }
 
 impl Serialize for BodyRef<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         if super::job::keying() {
-            return (self.body.digest, self.on.path(), self.print).serialize(s);
+            return (
+                self.body.digest,
+                self.on.path(),
+                self.print,
+                self.media.key(),
+            )
+                .serialize(s);
         }
         let html = if self.print {
-            self.body.html.for_print(&self.on)
+            self.body.html.for_print(&self.on, self.media)
         } else {
-            self.body.html.for_page(&self.on)
+            self.body.html.for_page(&self.on, self.media)
         };
         s.serialize_str(&html)
     }
@@ -218,6 +236,9 @@ pub(crate) struct ReportView<'a> {
     pub(crate) tactics: Vec<Link<'a>>,
     pub(crate) metrics: Vec<MetricValue<'a>>,
     pub(crate) extra: &'a serde_json::Value,
+    /// Its first photo (the re-encoded original, URL-escaped, relative to the root): the share
+    /// image of its page.
+    pub(crate) image: Option<String>,
 }
 
 impl<'a> ReportView<'a> {
@@ -240,6 +261,10 @@ impl<'a> ReportView<'a> {
             author_role: r.meta.author_role.as_deref(),
             date: r.meta.date.as_deref(),
             source: r.meta.source.as_deref(),
+            image: site
+                .media
+                .first(r.body.html.images())
+                .map(|i| url_path(&i.fallback)),
             tactics: r
                 .meta
                 .tactics

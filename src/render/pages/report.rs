@@ -25,8 +25,18 @@ struct RelatedView<'a> {
     shared: &'a [String],
 }
 
+/// What `base.html` puts in a page's share card (Open Graph, Twitter) when the page has more
+/// to say than the site: the report's summary and photo.
+#[derive(Serialize)]
+struct Share<'a> {
+    kind: &'static str,
+    description: Option<&'a str>,
+    image: Option<String>,
+}
+
 #[derive(Serialize)]
 struct ReportPage<'a> {
+    share: Share<'a>,
     report: ReportView<'a>,
     body: BodyRef<'a>,
     toc: Vec<TocEntry<'a>>,
@@ -63,12 +73,19 @@ pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
             let page = move || {
                 let long = r.body.headings.len() >= TOC_MIN_HEADINGS
                     || r.body.text.chars().count() > TOC_MIN_CHARS;
+                let report = cx.full(i);
                 ReportPage {
-                    report: cx.full(i),
+                    share: Share {
+                        kind: "article",
+                        description: r.meta.summary.as_deref(),
+                        image: report.image.clone(),
+                    },
+                    report,
                     body: BodyRef {
                         body: &r.body,
                         on: Route::Report(&r.slug),
                         print: false,
+                        media: &cx.site.media,
                     },
                     toc: if long {
                         r.body

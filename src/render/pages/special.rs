@@ -21,7 +21,10 @@ pub(super) fn content_pages(cx: Cx<'_>) -> Vec<Job<'_>> {
         .map(|p| {
             let route = Route::Page(&p.slug);
             let page = move || PagePage {
-                page: page_view(p, p.body.html.for_page(&Route::Page(&p.slug))),
+                page: page_view(
+                    p,
+                    p.body.html.for_page(&Route::Page(&p.slug), &cx.site.media),
+                ),
             };
             lazy_job(cx.sv, "page.html", route, &p.meta.title, page)
         })
