@@ -143,6 +143,15 @@ impl Serialize for BodyRef<'_> {
     }
 }
 
+/// What `base.html` puts in a page's share card (Open Graph, Twitter) when the page has more
+/// to say than the site: its summary and first photo (URL-escaped, relative to the root).
+#[derive(Serialize)]
+pub(crate) struct Share<'a> {
+    pub(crate) kind: &'static str,
+    pub(crate) description: Option<&'a str>,
+    pub(crate) image: Option<String>,
+}
+
 /// A group (city, tactic, section) where a page names or lists it.
 #[derive(Serialize)]
 pub(crate) struct GroupView<'a> {

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::Cx;
 use crate::render::job::{keyed_job, lazy_job, Job};
-use crate::render::views::{BodyRef, ReportRef, ReportView};
+use crate::render::views::{BodyRef, ReportRef, ReportView, Share};
 use crate::urls::Route;
 
 /// A body this long (in characters) or with this many headings gets a table of contents.
@@ -23,15 +23,6 @@ struct TocEntry<'a> {
 struct RelatedView<'a> {
     report: ReportRef<'a>,
     shared: &'a [String],
-}
-
-/// What `base.html` puts in a page's share card (Open Graph, Twitter) when the page has more
-/// to say than the site: the report's summary and photo.
-#[derive(Serialize)]
-struct Share<'a> {
-    kind: &'static str,
-    description: Option<&'a str>,
-    image: Option<String>,
 }
 
 #[derive(Serialize)]
