@@ -272,6 +272,8 @@ impl Drop for Staging {
         if let Some(dir) = self.dir.take() {
             let _ = fs::remove_dir_all(&dir);
             if self.claimed.created {
+                // The cache of a first build that failed caches nothing worth an output folder.
+                let _ = fs::remove_dir_all(self.claimed.dir.join(CACHE));
                 let _ = fs::remove_file(self.claimed.dir.join(MARKER));
                 let _ = fs::remove_dir(&self.claimed.dir);
             }

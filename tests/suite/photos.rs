@@ -376,3 +376,24 @@ fn every_page_has_share_metadata_escaped_and_absolute_only_with_a_base_url() {
         .out("index.html")
         .contains("og:image\" content=\"https://example.org/digest/static-card.png\""));
 }
+
+#[test]
+fn a_broken_photo_stops_the_build_and_a_failed_first_build_leaves_no_output() {
+    let site = bundle_site();
+    fs::write(
+        site.root().join("content/reports/sandun/second.jpg"),
+        b"not a JPEG at all",
+    )
+    .unwrap();
+    let stderr = site.build_err();
+    let shown = Path::new("content/reports/sandun/second.jpg")
+        .display()
+        .to_string();
+    assert!(
+        stderr.contains(&format!("{shown}: error: cannot read this image")),
+        "{stderr}"
+    );
+    // The good photo was encoded and cached before the build failed; neither the cache nor
+    // the marker is left behind in the folder the build created.
+    assert!(!site.root().join("output").exists(), "{stderr}");
+}
