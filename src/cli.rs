@@ -171,8 +171,17 @@ fn run_build(args: BuildArgs) -> Result<i32> {
     match built {
         Ok(report) => {
             print_diagnostics(&report.warnings, &options.project.root);
+            // The encode count tells a cached rebuild from a slow one (and tests read it).
+            let images = if report.images > 0 {
+                format!(
+                    ", {} images ({} files encoded)",
+                    report.images, report.images_encoded
+                )
+            } else {
+                String::new()
+            };
             eprintln!(
-                "built {} reports, {} files into {} in {:.0} ms ({}){}",
+                "built {} reports, {} files{images} into {} in {:.0} ms ({}){}",
                 report.reports,
                 report.files,
                 options.output.display(),
@@ -279,6 +288,7 @@ impl Observer for StageProgress {
         let what = match stage {
             Stage::Load => "loading",
             Stage::Model => "reading Markdown",
+            Stage::Images => "processing images",
             Stage::Render => "rendering",
             Stage::Index => "indexing",
             Stage::Write => "writing",

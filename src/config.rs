@@ -20,6 +20,10 @@ pub struct SiteConfig {
     /// Absolute URL the site is published at; used for the feed, sitemap and 404 page only.
     /// Every other link is relative, so the site works at any sub-path and from disk.
     pub base_url: Option<String>,
+    /// The share image of pages without a photo of their own (`og:image`): a path relative to
+    /// the site's root folder, e.g. a file of `static/`. Used only with `base_url` (share
+    /// cards need an absolute URL).
+    pub og_image: Option<String>,
     /// Theme folder name under `themes/` whose files override the embedded default theme.
     pub theme: String,
     /// Display order of sections; sections not listed follow in name order.
@@ -79,6 +83,7 @@ impl Default for SiteConfig {
             description: None,
             language: "zh-CN".to_string(),
             base_url: None,
+            og_image: None,
             theme: "default".to_string(),
             sections: Vec::new(),
             cities: Vec::new(),

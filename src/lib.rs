@@ -23,6 +23,7 @@ pub mod i18n;
 pub mod index;
 pub mod load;
 pub mod markdown;
+pub mod media;
 pub mod model;
 pub mod new;
 pub mod output;

@@ -2,7 +2,8 @@ use super::*;
 
 /// The body as a report page shows it.
 fn on_report(body: &Body) -> String {
-    body.html.for_page(&Route::Report("here"))
+    body.html
+        .for_page(&Route::Report("here"), &Media::default())
 }
 
 #[test]
@@ -35,7 +36,7 @@ fn internal_links_are_rewritten_and_positioned() {
         "{html}"
     );
     // On a page one folder deep the same link is one `../` shorter: bodies keep routes.
-    let on_print = body.html.for_page(&Route::Print);
+    let on_print = body.html.for_page(&Route::Print, &Media::default());
     assert!(
         on_print.contains(r#"href="../reports/sandun/index.html#a""#),
         "{on_print}"
@@ -67,7 +68,7 @@ fn in_print_report_links_become_anchors_and_page_links_stay_relative() {
         1,
     );
     assert_eq!(
-        body.html.for_print(&Route::Print),
+        body.html.for_print(&Route::Print, &Media::default()),
         "<p><a href=\"#report-sandun\">a</a> <a href=\"https://e.org\">b</a> \
          <a href=\"../pages/about/index.html\">c</a></p>\n"
     );
@@ -88,4 +89,61 @@ fn heading_ids_skip_suffixes_given_explicitly() {
     let body = render("## h {#h-2}\n\n## h\n\n## h\n\n## h\n\n## h-1\n", 1);
     let ids: Vec<&str> = body.headings.iter().map(|h| h.id.as_str()).collect();
     assert_eq!(ids, ["h-2", "h", "h-1", "h-3", "h-1-1"]);
+}
+
+#[test]
+fn bundle_images_become_figures_and_files_resolve_from_every_page() {
+    let src = "文字。\n\n![甲&乙 <丙>](<照片 1.jpg> \"说明 <b>&\")\n\n行内 ![小](a.png) 图，\
+               [附件](table.pdf#page=2) 与 [外部](https://e.org/x.pdf) 和 [本页](#top)。\n";
+    let body = render_in(src, 3, Some("reports/sandun/"));
+    let media = Media::default();
+    let page = body.html.for_page(&Route::Report("sandun"), &media);
+    // Alone in its paragraph: a figure instead of the paragraph, alt and caption escaped, the
+    // file name escaped for a URL.
+    assert!(
+        page.contains(
+            "<figure class=\"photo\"><img src=\"../../reports/sandun/%E7%85%A7%E7%89%87%201.jpg\" \
+             alt=\"甲&amp;乙 &lt;丙&gt;\" loading=\"lazy\" decoding=\"async\">\
+             <figcaption>说明 &lt;b&gt;&amp;</figcaption></figure>"
+        ),
+        "{page}"
+    );
+    assert!(!page.contains("<p><figure"));
+    // Inline in text: no figure.
+    assert!(page.contains("行内 <img src=\"../../reports/sandun/a.png\" alt=\"小\""));
+    assert!(page.contains("<a href=\"../../reports/sandun/table.pdf#page=2\">附件</a>"));
+    assert!(page.contains("<a href=\"https://e.org/x.pdf\">外部</a>"));
+    // Resolved from the print edition, one folder up.
+    let print = body.html.for_print(&Route::Print, &media);
+    assert!(print.contains("<a href=\"../reports/sandun/table.pdf#page=2\">"));
+    assert!(print.contains("src=\"../reports/sandun/a.png\""));
+    // Bundle files are assets with positions, not links for `check` to resolve.
+    let names: Vec<(&str, bool, usize, usize)> = body
+        .assets
+        .iter()
+        .map(|a| (a.name.as_str(), a.image, a.line, a.col))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("照片 1.jpg", true, 5, 1),
+            ("a.png", true, 7, 4),
+            ("table.pdf", false, 7, 18)
+        ]
+    );
+    assert!(body.links.iter().all(|l| !l.dest.contains("table.pdf")));
+    assert_eq!(body.html.images().collect::<Vec<_>>().len(), 2);
+}
+
+#[test]
+fn a_page_without_a_bundle_keeps_its_links_and_notes_its_images() {
+    let body = render("![照片](photo.jpg)\n\n[文件](table.pdf)\n", 1);
+    assert_eq!(body.assets.len(), 1);
+    assert!(body.assets[0].image);
+    assert_eq!(body.links[0].dest, "table.pdf");
+    let page = on_report(&body);
+    assert!(
+        page.contains("<img src=\"photo.jpg\" alt=\"照片\" />"),
+        "{page}"
+    );
 }

@@ -17,3 +17,31 @@ pub struct OutputFile {
 /// Takes files as a stage produces them (the build's staging folder, serve's memory, a test's
 /// vector); called from several threads at once.
 pub type Sink<'a> = dyn Fn(OutputFile) -> Result<()> + Sync + 'a;
+
+/// Keeps what is costly to make between runs, by a key that names its inputs (the image stage's
+/// encoded files): the build's is a folder in the output that the write stage owns, serve's is
+/// in memory.
+pub trait Cache: Sync {
+    /// The bytes kept under `key`, if any.
+    fn get(&self, key: &str) -> Option<Vec<u8>>;
+    /// Keeps `bytes` under `key`. Failing to keep them only costs the work next time.
+    fn put(&self, key: &str, bytes: &[u8]);
+}
+
+/// A [`Cache`] in memory (serve keeps one for as long as it runs).
+#[derive(Debug, Default)]
+pub struct MemoryCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>,
+}
+
+impl Cache for MemoryCache {
+    fn get(&self, key: &str) -> Option<Vec<u8>> {
+        self.entries.lock().ok()?.get(key).cloned()
+    }
+
+    fn put(&self, key: &str, bytes: &[u8]) {
+        if let Ok(mut e) = self.entries.lock() {
+            e.insert(key.to_string(), bytes.to_vec());
+        }
+    }
+}

@@ -23,6 +23,8 @@ pub enum Stage {
     Load,
     /// Building the model (Markdown parsed once here).
     Model,
+    /// Publishing bundle files, processing their images.
+    Images,
     /// Rendering pages.
     Render,
     /// Indexing for search.
@@ -39,6 +41,7 @@ impl Stage {
         match self {
             Stage::Load => "load",
             Stage::Model => "model",
+            Stage::Images => "images",
             Stage::Render => "render",
             Stage::Index => "index",
             Stage::Write => "write",
@@ -158,6 +161,10 @@ pub struct BuildReport {
     pub reports: usize,
     /// Files written.
     pub files: usize,
+    /// Bundle images processed.
+    pub images: usize,
+    /// Image files encoded (variants and fallbacks not found in the output's cache).
+    pub images_encoded: usize,
 }
 
 /// Builds the site into `options.output`, replacing it only when everything succeeded.
@@ -171,7 +178,7 @@ pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildRep
     let project = &options.project;
     let policy = write::OutputPolicy::for_site(&project.root, &project.content, options.force);
     let staging = write::Staging::new(&options.output, &policy)?;
-    let (sources, site) = model(project, observer)?;
+    let (sources, mut site) = model(project, observer)?;
     let refuse = |mut diags: Vec<Diagnostic>| {
         if options.strict {
             for d in &mut diags {
@@ -205,6 +212,13 @@ pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildRep
             .push(f.path);
         Ok(())
     };
+    // Before render and index: pages need each image's size and variants, search the thumbs.
+    let cache = staging.cache("images");
+    let developed = timed(observer, Stage::Images, || {
+        crate::media::develop(&site, &cache, &sink)
+    })?;
+    site.media = developed.media;
+    let images = site.media.len();
     // Render and index run side by side: the index's tantivy writer is one thread, and render
     // leaves part of a core idle on its few big pages, so together they take less wall time.
     let (rendered, indexed) = rayon::join(
@@ -229,9 +243,12 @@ pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildRep
     ));
     let warnings = refuse(all)?;
     timed(observer, Stage::Write, || staging.commit())?;
+    cache.prune()?;
     Ok(BuildReport {
         reports: site.reports.len(),
         files: files.into_inner(),
         warnings,
+        images,
+        images_encoded: developed.encoded,
     })
 }

@@ -92,78 +92,11 @@ impl Theme {
         }
         load_strings(&base.join("strings"), &mut theme, diags);
         for (sub, is_template) in [("templates", true), ("static", false)] {
-            let dir = base.join(sub);
-            if !dir.is_dir() {
-                continue;
-            }
-            // Links are followed like the content's: inside the site they are theme files like
-            // any other, leading out of it (or to a FIFO, a device) they are refused by name.
-            for entry in WalkDir::new(&dir).follow_links(true).sort_by_file_name() {
-                let entry = match entry {
-                    Ok(e) if e.file_type().is_dir() => continue,
-                    Ok(e) => e,
-                    Err(e) => {
-                        diags.push(Diagnostic::error(&dir, 0, 0, format!("cannot read: {e}")));
-                        continue;
-                    }
-                };
-                let shown = entry.path().strip_prefix(root).unwrap_or(entry.path());
-                if let Err(msg) = crate::load::inside_site(root, entry.path()) {
-                    diags.push(Diagnostic::error(shown, 0, 0, msg));
-                    continue;
-                }
-                if !entry.file_type().is_file() {
-                    diags.push(Diagnostic::error(
-                        shown,
-                        0,
-                        0,
-                        "not a regular file (a FIFO, socket or device): replace it with one",
-                    ));
-                    continue;
-                }
-                let Some(rel) = entry
-                    .path()
-                    .strip_prefix(&dir)
-                    .ok()
-                    .and_then(|r| r.to_str())
-                    .map(|r| r.replace('\\', "/"))
-                else {
-                    diags.push(Diagnostic::error(
-                        entry.path(),
-                        0,
-                        0,
-                        "theme file name is not valid UTF-8",
-                    ));
-                    continue;
-                };
-                match fs::read(entry.path()) {
-                    Ok(bytes) if is_template => match String::from_utf8(bytes) {
-                        Ok(text) => {
-                            theme.template_files.insert(
-                                rel.clone(),
-                                Path::new("themes").join(name).join(sub).join(&rel),
-                            );
-                            theme.templates.insert(rel, text);
-                        }
-                        Err(_) => diags.push(Diagnostic::error(
-                            entry.path(),
-                            0,
-                            0,
-                            "template is not valid UTF-8",
-                        )),
-                    },
-                    Ok(bytes) => {
-                        theme.statics.insert(rel, bytes);
-                    }
-                    Err(e) => diags.push(Diagnostic::error(
-                        entry.path(),
-                        0,
-                        0,
-                        format!("cannot read: {e}"),
-                    )),
-                }
-            }
+            read_folder(root, &base.join(sub), is_template, &mut theme, diags);
         }
+        // The site's own `static/` is laid over the theme's: a site changes a logo or adds a
+        // file without a theme of its own.
+        read_folder(root, &root.join("static"), false, &mut theme, diags);
         theme
     }
 
@@ -236,4 +169,84 @@ fn rel_name(path: &Path, prefix: &str) -> String {
         .unwrap_or(path)
         .to_string_lossy()
         .replace('\\', "/")
+}
+
+/// Reads the files of a theme folder (`templates/`, `static/`) or of the site's `static/` over
+/// `theme`. Links are followed like the content's: inside the site they are files like any
+/// other, leading out of it (or to a FIFO, a device) they are refused by name.
+fn read_folder(
+    root: &Path,
+    dir: &Path,
+    is_template: bool,
+    theme: &mut Theme,
+    diags: &mut Vec<Diagnostic>,
+) {
+    if !dir.is_dir() {
+        return;
+    }
+    for entry in WalkDir::new(dir).follow_links(true).sort_by_file_name() {
+        let entry = match entry {
+            Ok(e) if e.file_type().is_dir() => continue,
+            Ok(e) => e,
+            Err(e) => {
+                diags.push(Diagnostic::error(dir, 0, 0, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        let shown = entry.path().strip_prefix(root).unwrap_or(entry.path());
+        if let Err(msg) = crate::load::inside_site(root, entry.path()) {
+            diags.push(Diagnostic::error(shown, 0, 0, msg));
+            continue;
+        }
+        if !entry.file_type().is_file() {
+            diags.push(Diagnostic::error(
+                shown,
+                0,
+                0,
+                "not a regular file (a FIFO, socket or device): replace it with one",
+            ));
+            continue;
+        }
+        let Some(rel) = entry
+            .path()
+            .strip_prefix(dir)
+            .ok()
+            .and_then(|r| r.to_str())
+            .map(|r| r.replace('\\', "/"))
+        else {
+            diags.push(Diagnostic::error(
+                entry.path(),
+                0,
+                0,
+                "theme file name is not valid UTF-8",
+            ));
+            continue;
+        };
+        match fs::read(entry.path()) {
+            Ok(bytes) if is_template => match String::from_utf8(bytes) {
+                Ok(text) => {
+                    theme.template_files.insert(
+                        rel.clone(),
+                        dir.strip_prefix(root).unwrap_or(dir).join(&rel),
+                    );
+                    theme.templates.insert(rel, text);
+                }
+                Err(_) => diags.push(Diagnostic::error(
+                    entry.path(),
+                    0,
+                    0,
+                    "template is not valid UTF-8",
+                )),
+            },
+            Ok(bytes) => {
+                theme.statics.insert(rel, bytes);
+            }
+            Err(e) => diags.push(Diagnostic::error(
+                entry.path(),
+                0,
+                0,
+                format!("cannot read: {e}"),
+            )),
+        }
+    }
 }

@@ -41,6 +41,7 @@ pub(super) fn documents(site: &Site, dir: &str, sink: &Sink<'_>) -> Result<()> {
             section: m.section.as_deref(),
             summary: m.summary.as_deref(),
             body: &r.body.text,
+            thumb: site.media.first(r.body.html.images()).map(|i| i.thumb()),
         };
         let json = serde_json::to_string(&doc).map_err(terr)?;
         let path = format!("d/{i}.js");

@@ -200,6 +200,11 @@ pub struct DocView<'a> {
     pub summary: Option<&'a str>,
     /// Body text (blocks separated by a blank line, see `Body::text`), for snippets.
     pub body: &'a str,
+    /// The report's first photo, its narrowest variant, relative to the site root; absent
+    /// when it has none. An added field that a client may ignore: the format stays the same,
+    /// and indexes of sites without photos stay byte for byte what they were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thumb: Option<&'a str>,
 }
 
 /// Wraps JSON as a script that hands it to the client: works with `fetch` and with `<script>`.

@@ -680,6 +680,10 @@ const SITE_KEYS: &[(&str, &str)] = &[
         "nouns",
         "a map of noun to the site's word, e.g. `{ report: 案例, county: 区县 }`",
     ),
+    (
+        "og_image",
+        "a path in the site, e.g. `share.png` (from static/)",
+    ),
 ];
 
 /// Parses `site.yaml` key by key, so that every problem is reported in one run, each at the

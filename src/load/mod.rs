@@ -201,6 +201,26 @@ pub struct Source<M> {
     pub body: String,
     /// 1-based file line where the body starts.
     pub body_line: usize,
+    /// The files beside it when it is a page bundle (`<folder>/index.md`), else `None`.
+    pub bundle: Option<Bundle>,
+}
+
+/// A page bundle's files: everything in the folder of an `index.md` but Markdown files and
+/// dot-files (as Hugo's and Zola's leaf bundles). They are published beside the page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Bundle {
+    /// The bundle folder, for reading its files.
+    pub dir: PathBuf,
+    /// The files, relative to [`Bundle::dir`], `/`-separated, in path order.
+    pub files: Vec<String>,
+}
+
+impl Bundle {
+    /// The bytes of bundle file `name` (one of [`Bundle::files`]). Only the load stage reads
+    /// the project; the image stage asks here.
+    pub fn read(&self, name: &str) -> std::io::Result<Vec<u8>> {
+        std::fs::read(self.dir.join(name))
+    }
 }
 
 impl<M> Source<M> {
@@ -275,10 +295,20 @@ impl Stamp {
     fn of(path: &Path) -> Option<Stamp> {
         let m = std::fs::metadata(path).ok()?;
         #[cfg(unix)]
-        let changed = std::os::unix::fs::MetadataExt::ctime_nsec(&m)
-            + std::os::unix::fs::MetadataExt::ctime(&m) * 1_000_000_000;
+        let changed_at = |m: &std::fs::Metadata| {
+            std::os::unix::fs::MetadataExt::ctime_nsec(m)
+                + std::os::unix::fs::MetadataExt::ctime(m) * 1_000_000_000
+        };
         #[cfg(not(unix))]
-        let changed = 0;
+        let changed_at = |_: &std::fs::Metadata| 0;
+        let mut changed = changed_at(&m);
+        // A bundle's file list is part of what is read: a photo added beside an unchanged
+        // `index.md` changes its folder.
+        if read::is_bundle_index(path) {
+            if let Some(dir) = path.parent().and_then(|d| std::fs::metadata(d).ok()) {
+                changed = changed.wrapping_mul(31).wrapping_add(changed_at(&dir));
+            }
+        }
         Some(Stamp {
             len: m.len(),
             modified: m.modified().ok(),

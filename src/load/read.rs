@@ -10,7 +10,7 @@ use walkdir::WalkDir;
 
 use super::front_matter::{is_bad_control, parse_fields, split, Fields};
 use super::{
-    NewsMeta, NewsSource, PageMeta, PageSource, Project, ReportMeta, ReportSource, Source,
+    Bundle, NewsMeta, NewsSource, PageMeta, PageSource, Project, ReportMeta, ReportSource, Source,
 };
 use crate::error::{line_col, Diagnostic};
 use crate::slug;
@@ -236,7 +236,13 @@ fn read_fields(
     let text = read_text(path, &shown, diags, false, limit)?;
     let parts = split(&shown, &text).map_err(|d| diags.push(d)).ok()?;
     let fields = parse_fields(&shown, &parts, allowed, diags)?;
-    let stem = path
+    let bundle = is_bundle_index(path).then(|| bundle_files(project, path, diags));
+    // A bundle is named by its folder, as in Hugo and Zola (`sandun/index.md` is `sandun`).
+    let named = match &bundle {
+        Some(b) => b.dir.as_path(),
+        None => path,
+    };
+    let stem = named
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or_default()
@@ -244,6 +250,7 @@ fn read_fields(
     Some(ReadFile {
         shown,
         stem,
+        bundle,
         fields,
         body: parts.body.to_string(),
         body_line: parts.body_line,
@@ -254,6 +261,7 @@ fn read_fields(
 struct ReadFile {
     shown: PathBuf,
     stem: String,
+    bundle: Option<Bundle>,
     fields: Fields,
     body: String,
     body_line: usize,
@@ -451,11 +459,60 @@ fn finish<M>(
         meta,
         body: file.body,
         body_line: file.body_line,
+        bundle: file.bundle,
     })
 }
 
 /// Each key's position, and each item's in the lists and maps later stages name items of
 /// (`tactics.<name>`, `metrics.<key>`, `reports.<slug>`), so a caret points at the item.
+/// Whether `path` is a page bundle's `index.md`: named so, in a folder below the content
+/// folder's `reports/` or `pages/` (`reports/index.md` itself is a report named `index`).
+pub(super) fn is_bundle_index(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n == "index.md")
+        && path
+            .parent()
+            .and_then(Path::file_name)
+            .is_some_and(|n| n != "reports" && n != "pages")
+}
+
+/// The files of the bundle whose `index.md` is `index` (see [`Bundle`]), in path order.
+fn bundle_files(project: &Project, index: &Path, diags: &mut Vec<Diagnostic>) -> Bundle {
+    let dir = index.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let mut files = Vec::new();
+    let walker = WalkDir::new(&dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().as_encoded_bytes().starts_with(b"."));
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                diags.push(Diagnostic::error(
+                    &project.display_path(e.path().unwrap_or(&dir)),
+                    0,
+                    0,
+                    format!("cannot read: {e}"),
+                ));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() || entry.path().extension().is_some_and(|x| x == "md") {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
+        match rel.to_str() {
+            Some(r) => files.push(r.replace('\\', "/")),
+            None => diags.push(Diagnostic::error(
+                &project.display_path(entry.path()),
+                0,
+                0,
+                "file name is not valid UTF-8: rename it",
+            )),
+        }
+    }
+    Bundle { dir, files }
+}
+
 fn positions(f: &Fields, keys: &[&str]) -> IndexMap<String, (usize, usize)> {
     let mut out: IndexMap<String, (usize, usize)> = keys
         .iter()

@@ -21,8 +21,13 @@ use serde::Serialize;
 
 use crate::config::{Aggregate, SiteConfig};
 use crate::error::{Diagnostic, Result};
-use crate::load::{PageMeta, PageSource, Placement, ReportMeta, ReportSource, Source, Sources};
+use crate::error::{Error, Level};
+use crate::load::{
+    Bundle, PageMeta, PageSource, Placement, ReportMeta, ReportSource, Source, Sources,
+};
 use crate::markdown::{self, Body};
+use crate::media::Media;
+use crate::urls::Route;
 
 pub use related::Related;
 
@@ -49,6 +54,9 @@ pub struct Site {
     pub diagnostics: Vec<Diagnostic>,
     /// The interface strings in the site's language (theme, then `nouns:` of site.yaml).
     pub strings: Arc<crate::i18n::Strings>,
+    /// The bundles' images as the image stage made them (empty until it ran: `check` renders
+    /// without it, images then are plain `<img>`).
+    pub media: Media,
 }
 
 /// One report.
@@ -77,6 +85,9 @@ pub struct Report {
     pub related: Vec<Related>,
     /// News items about this report (indices into [`Site::news`]), newest first.
     pub news: Vec<usize>,
+    /// The files beside it when it is a page bundle.
+    #[serde(skip)]
+    pub bundle: Option<Bundle>,
 }
 
 /// One page (foreword, overview, about...).
@@ -91,6 +102,9 @@ pub struct Page {
     pub meta: PageMeta,
     /// Rendered body.
     pub body: Arc<Body>,
+    /// The files beside it when it is a page bundle.
+    #[serde(skip)]
+    pub bundle: Option<Bundle>,
 }
 
 /// A named group of reports (a tactic).
@@ -188,13 +202,22 @@ pub struct ModelCache {
 }
 
 /// The body of `src`: the cached one if it was parsed from this very source.
+/// `route` names its page (where a bundle's files are published).
 fn body_of<M>(
     cached: &HashMap<PathBuf, (Arc<Source<M>>, Arc<Body>)>,
     src: &Arc<Source<M>>,
+    route: for<'s> fn(&'s str) -> Route<'s>,
 ) -> (bool, Arc<Body>) {
     match cached.get(&src.path) {
         Some((source, body)) if Arc::ptr_eq(source, src) => (false, Arc::clone(body)),
-        _ => (true, Arc::new(markdown::render(&src.body, src.body_line))),
+        _ => {
+            let folder = src
+                .bundle
+                .as_ref()
+                .map(|_| crate::media::folder(&route(&src.slug)));
+            let body = markdown::render_in(&src.body, src.body_line, folder.as_deref());
+            (true, Arc::new(body))
+        }
     }
 }
 
@@ -235,8 +258,22 @@ pub fn build_cached(sources: &Sources, cache: &mut ModelCache) -> Result<Site> {
         errors.sort();
         return Err(crate::error::Error::Content(errors));
     }
+    for (path, body, bundle) in reports
+        .iter()
+        .map(|r| (&r.path, &r.body, &r.bundle))
+        .chain(pages.iter().map(|p| (&p.path, &p.body, &p.bundle)))
+    {
+        crate::media::check_assets(path, body, bundle.as_ref(), &mut diags);
+    }
     diags.sort();
     diags.dedup();
+    // A missing photo or file would be a broken page: it stops the build as a front-matter
+    // error does. (Sources read leniently, for `check`, carry their own errors: the model goes
+    // on, so that one check reports everything.)
+    let lenient = sources.diagnostics.iter().any(|d| d.level == Level::Error);
+    if !lenient && diags.iter().any(|d| d.level == Level::Error) {
+        return Err(Error::Content(diags));
+    }
     Ok(Site {
         config,
         reports,
@@ -248,6 +285,7 @@ pub fn build_cached(sources: &Sources, cache: &mut ModelCache) -> Result<Site> {
         metrics,
         diagnostics: diags,
         strings,
+        media: Media::default(),
     })
 }
 
@@ -273,13 +311,14 @@ fn parse_reports(
                 .map(|t| config.canonical_tactic(t.trim()).to_string())
                 .filter(|t| seen.insert(t.clone()))
                 .collect();
-            let (parsed, body) = body_of(&cache.reports, src);
+            let (parsed, body) = body_of(&cache.reports, src, |s| Route::Report(s));
             let kept = (Arc::clone(src), Arc::clone(&body), parsed);
             let report = Report {
                 slug: src.slug.clone(),
                 path: src.path.clone(),
                 body,
                 meta,
+                bundle: src.bundle.clone(),
                 ..Report::default()
             };
             (report, kept)
@@ -293,13 +332,14 @@ fn parse_pages(sources: &Sources, cache: &ModelCache) -> (Vec<Page>, Vec<CachedB
         .pages
         .par_iter()
         .map(|src| {
-            let (parsed, body) = body_of(&cache.pages, src);
+            let (parsed, body) = body_of(&cache.pages, src, |s| Route::Page(s));
             let kept = (Arc::clone(src), Arc::clone(&body), parsed);
             let page = Page {
                 slug: src.slug.clone(),
                 path: src.path.clone(),
                 meta: src.meta.clone(),
                 body,
+                bundle: src.bundle.clone(),
             };
             (page, kept)
         })

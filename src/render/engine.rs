@@ -184,30 +184,8 @@ fn find_cycle(edges: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>>
 
 static EMPTY: BTreeSet<String> = BTreeSet::new();
 
-/// Escapes text for HTML and XML content and quoted attribute values: `& < > " '`.
-///
-/// Tera's default also writes every `/` as `&#x2F;`, which no context needs (our attributes are
-/// always quoted), made every relative URL on a page three times as long (`..&#x2F;..&#x2F;`)
-/// and the site some 5% larger; the five characters here are what Jinja and Django escape.
-pub(crate) fn escape_html(input: &str) -> String {
-    let special = |b: &u8| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'');
-    let Some(first) = input.bytes().position(|b| special(&b)) else {
-        return input.to_string();
-    };
-    let mut out = String::with_capacity(input.len() + input.len() / 8 + 8);
-    out.push_str(&input[..first]);
-    for c in input[first..].chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+/// Escaping for HTML and XML lives with the Markdown renderer, which writes figures too.
+pub(crate) use crate::markdown::escape_html;
 
 /// Escapes text for the inside of a double-quoted CSS string in a `<style>` element: every
 /// character that could end the string, the declaration or the element (quotes, backslash,

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::markdown::Body;
+use crate::media::Media;
 use crate::model::{Group, Page, Report, Site};
 use crate::urls::{Listing, Route, SiteUrls};
 
@@ -15,6 +16,8 @@ pub(crate) struct SiteView<'a> {
     pub(crate) description: Option<&'a str>,
     pub(crate) language: &'a str,
     pub(crate) base_url: Option<&'a str>,
+    /// The default share image (`og:image`), URL-escaped, relative to the root.
+    pub(crate) og_image: Option<String>,
     pub(crate) counts: Counts,
     pub(crate) sections: Vec<Link<'a>>,
     pub(crate) footer_pages: Vec<Link<'a>>,
@@ -26,6 +29,12 @@ pub(crate) struct SiteView<'a> {
     /// A hash of all of the above: what every page shares, for keyed pages (`job::keyed_job`).
     #[serde(skip)]
     pub(crate) key: u64,
+}
+
+/// A site path escaped for a URL (non-ASCII, spaces, quotes...): share images go out as
+/// absolute URLs.
+pub(crate) fn url_path(path: &str) -> String {
+    crate::markdown::url_path(path.trim_start_matches('/'))
 }
 
 /// The site-wide view every page shares.
@@ -50,6 +59,7 @@ pub(crate) fn site_view(site: &Site) -> SiteView<'_> {
         description: site.config.description.as_deref(),
         language: &site.config.language,
         base_url: site.config.base_url.as_deref(),
+        og_image: site.config.og_image.as_deref().map(url_path),
         counts: Counts {
             reports: site.reports.len(),
             news: site.news.len(),
@@ -91,20 +101,37 @@ pub(crate) struct BodyRef<'a> {
     pub(crate) body: &'a Body,
     pub(crate) on: Route<'a>,
     pub(crate) print: bool,
+    /// The site's processed images (sizes and variants of the bundle images it shows).
+    pub(crate) media: &'a Media,
 }
 
 impl Serialize for BodyRef<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         if super::job::keying() {
-            return (self.body.digest, self.on.path(), self.print).serialize(s);
+            return (
+                self.body.digest,
+                self.on.path(),
+                self.print,
+                self.media.key(),
+            )
+                .serialize(s);
         }
         let html = if self.print {
-            self.body.html.for_print(&self.on)
+            self.body.html.for_print(&self.on, self.media)
         } else {
-            self.body.html.for_page(&self.on)
+            self.body.html.for_page(&self.on, self.media)
         };
         s.serialize_str(&html)
     }
+}
+
+/// What `base.html` puts in a page's share card (Open Graph, Twitter) when the page has more
+/// to say than the site: its summary and first photo (URL-escaped, relative to the root).
+#[derive(Serialize)]
+pub(crate) struct Share<'a> {
+    pub(crate) kind: &'static str,
+    pub(crate) description: Option<&'a str>,
+    pub(crate) image: Option<String>,
 }
 
 /// A group (city, tactic, section) where a page names or lists it.
@@ -201,6 +228,9 @@ pub(crate) struct ReportView<'a> {
     pub(crate) tactics: Vec<Link<'a>>,
     pub(crate) metrics: Vec<MetricValue<'a>>,
     pub(crate) extra: &'a serde_json::Value,
+    /// Its first photo (the re-encoded original, URL-escaped, relative to the root): the share
+    /// image of its page.
+    pub(crate) image: Option<String>,
 }
 
 impl<'a> ReportView<'a> {
@@ -223,6 +253,10 @@ impl<'a> ReportView<'a> {
             author_role: r.meta.author_role.as_deref(),
             date: r.meta.date.as_deref(),
             source: r.meta.source.as_deref(),
+            image: site
+                .media
+                .first(r.body.html.images())
+                .map(|i| url_path(&i.fallback)),
             tactics: r
                 .meta
                 .tactics

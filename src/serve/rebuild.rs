@@ -32,6 +32,8 @@ pub(super) struct Rebuilder {
     loaded: LoadCache,
     modelled: ModelCache,
     cache: RenderCache,
+    /// Encoded images, by the hash of their source and settings, for as long as serve runs.
+    images: crate::output::MemoryCache,
     options: RenderOptions,
     /// The files of the last good build (none before the first).
     last: Option<Arc<Files>>,
@@ -71,6 +73,7 @@ impl Rebuilder {
             loaded: LoadCache::default(),
             modelled: ModelCache::default(),
             cache: RenderCache::default(),
+            images: crate::output::MemoryCache::default(),
             options: RenderOptions {
                 inject: Some(inject),
             },
@@ -95,10 +98,23 @@ impl Rebuilder {
             return Err(check::error_diagnostics(project, "", e));
         }
         progress("reading Markdown");
-        let site = timed(&timings, Stage::Model, || {
+        let mut site = timed(&timings, Stage::Model, || {
             model::build_cached(&sources, &mut self.modelled)
         })
         .map_err(|e| check::error_diagnostics(project, "", e))?;
+        progress("processing images");
+        let bundled = std::sync::Mutex::new(Vec::new());
+        let developed = timed(&timings, Stage::Images, || {
+            crate::media::develop(&site, &self.images, &|f| {
+                bundled
+                    .lock()
+                    .map_err(|_| Error::Poisoned("images"))?
+                    .push(f);
+                Ok(())
+            })
+        })
+        .map_err(|e| check::error_diagnostics(project, "", e))?;
+        site.media = developed.media;
         let (options, cache) = (&self.options, &mut self.cache);
         progress("rendering");
         let rendered = timed(&timings, Stage::Render, || {
@@ -107,9 +123,11 @@ impl Rebuilder {
         .map_err(|e| check::error_diagnostics(project, &sources.config.theme, e))?;
         let timings = timings.take();
 
+        let bundled = bundled.into_inner().unwrap_or_default();
         let files: Arc<Files> = Arc::new(
-            rendered
+            bundled
                 .into_iter()
+                .chain(rendered)
                 .map(|f| (f.path, Arc::new(f.bytes)))
                 .collect(),
         );

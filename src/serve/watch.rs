@@ -1,4 +1,4 @@
-//! Watching the project: `content/` and `themes/` recursively, and the folders holding them
+//! Watching the project: `content/`, `themes/` and `static/` recursively, and the folders holding them
 //! (the site root, which holds `site.yaml` too) on their own, through `notify-debouncer-full`,
 //! which waits until a file has been quiet for [`DEBOUNCE`] before passing its events on (an
 //! editor's save is several events, a `git checkout` hundreds).
@@ -47,7 +47,7 @@ pub(super) struct Watch {
 struct Watched {
     root: PathBuf,
     config: PathBuf,
-    /// `content/` and `themes/`, watched recursively whenever they exist.
+    /// `content/`, `themes/` and `static/`, watched recursively whenever they exist.
     folders: Vec<Folder>,
 }
 
@@ -207,6 +207,11 @@ impl Watched {
                 },
                 Folder {
                     path: root.join("themes"),
+                    armed: None,
+                },
+                // The site's own static files, published over the theme's.
+                Folder {
+                    path: root.join("static"),
                     armed: None,
                 },
             ],

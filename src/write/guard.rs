@@ -33,13 +33,15 @@ pub struct OutputPolicy {
 
 impl OutputPolicy {
     /// The policy for a site: its root, content and themes folders and the home folder are
-    /// protected; the output may not lie inside content or themes.
+    /// protected; the output may not lie inside content, themes or static (the build reads them).
     pub fn for_site(root: &Path, content: &Path, force: bool) -> Self {
         let themes = root.join("themes");
+        let statics = root.join("static");
         let mut protected = vec![
             ("the site root", root.to_path_buf()),
             ("the content folder", content.to_path_buf()),
             ("the themes folder", themes.clone()),
+            ("the static folder", statics.clone()),
         ];
         if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
             protected.push(("the home folder", PathBuf::from(home)));
@@ -49,6 +51,7 @@ impl OutputPolicy {
             inputs: vec![
                 ("the content folder", content.to_path_buf()),
                 ("the themes folder", themes),
+                ("the static folder", statics),
             ],
             force,
         }

@@ -28,6 +28,11 @@ use journal::Op;
 /// The staging folder, inside the output.
 const STAGING: &str = ".casebook-staging";
 
+/// The cache folder, inside the output: what a build keeps for the next (encoded images). In
+/// the output because that is the one folder a build may write to (see [`guard`]); a build
+/// never publishes it, never removes it as stale, and deleting it only costs time.
+pub const CACHE: &str = ".casebook-cache";
+
 /// Writes `files` (and extra folders produced by `fill`) to `output`, replacing what it held.
 pub fn write(
     output: &Path,
@@ -86,6 +91,16 @@ impl Staging {
         })
     }
 
+    /// The output's cache of `kind` (`images`): files kept for the next build in
+    /// [`CACHE`]`/<kind>/`. Entries the build does not ask for are removed by
+    /// [`DiskCache::prune`].
+    pub fn cache(&self, kind: &str) -> DiskCache {
+        DiskCache {
+            dir: self.claimed.dir.join(CACHE).join(kind),
+            used: Mutex::new(HashSet::new()),
+        }
+    }
+
     /// The staging folder (for writers that fill a folder themselves).
     pub fn path(&self) -> &Path {
         self.dir.as_deref().unwrap_or(Path::new("."))
@@ -97,10 +112,9 @@ impl Staging {
     pub fn put(&self, file: &OutputFile) -> Result<()> {
         let rel = Path::new(&file.path);
         // Paths come from our own renderer, but a slug or theme file name must never escape the output.
-        let internal = rel
-            .components()
-            .next()
-            .is_some_and(|c| c.as_os_str() == STAGING || c.as_os_str() == MARKER);
+        let internal = rel.components().next().is_some_and(|c| {
+            c.as_os_str() == STAGING || c.as_os_str() == MARKER || c.as_os_str() == CACHE
+        });
         if internal
             || rel.is_absolute()
             || rel.components().any(|c| !matches!(c, Component::Normal(_)))
@@ -195,6 +209,62 @@ impl Staging {
     }
 }
 
+/// A folder of cached files in the output (see [`Staging::cache`]). Keys are file names made by
+/// the caller (hex digests and a suffix); anything else is refused.
+#[derive(Debug)]
+pub struct DiskCache {
+    dir: PathBuf,
+    /// Keys asked for or stored by this build.
+    used: Mutex<HashSet<String>>,
+}
+
+impl DiskCache {
+    fn file(&self, key: &str) -> Option<PathBuf> {
+        let safe = !key.is_empty()
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+            && !key.starts_with('.');
+        if let Ok(mut used) = self.used.lock() {
+            used.insert(key.to_string());
+        }
+        safe.then(|| self.dir.join(key))
+    }
+
+    /// Removes every entry this build did not use: the cache holds the current site's images,
+    /// not every image the site ever had.
+    pub fn prune(&self) -> Result<()> {
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return Ok(());
+        };
+        let used = self.used.lock().map_err(|_| Error::Poisoned("cache"))?;
+        for e in entries.flatten() {
+            let keep = e.file_name().to_str().is_some_and(|n| used.contains(n));
+            if !keep {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+        Ok(())
+    }
+}
+
+impl crate::output::Cache for DiskCache {
+    fn get(&self, key: &str) -> Option<Vec<u8>> {
+        fs::read(self.file(key)?).ok()
+    }
+
+    fn put(&self, key: &str, bytes: &[u8]) {
+        let Some(path) = self.file(key) else { return };
+        // Written beside and renamed: a build killed mid-write leaves no half file under a
+        // key that a later build would trust.
+        let tmp = self.dir.join(format!(".{key}.tmp"));
+        let _ = fs::create_dir_all(&self.dir);
+        if fs::write(&tmp, bytes).is_ok() && fs::rename(&tmp, &path).is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+    }
+}
+
 impl Drop for Staging {
     /// A build that did not commit leaves the output as it was (and no output at all if it
     /// created the folder).
@@ -202,6 +272,8 @@ impl Drop for Staging {
         if let Some(dir) = self.dir.take() {
             let _ = fs::remove_dir_all(&dir);
             if self.claimed.created {
+                // The cache of a first build that failed caches nothing worth an output folder.
+                let _ = fs::remove_dir_all(self.claimed.dir.join(CACHE));
                 let _ = fs::remove_file(self.claimed.dir.join(MARKER));
                 let _ = fs::remove_dir(&self.claimed.dir);
             }
@@ -252,7 +324,8 @@ fn stale(output: &Path, put: &HashMap<String, bool>) -> Result<Vec<Op>> {
     let mut files = Vec::new();
     let mut dirs = Vec::new();
     let internal = |e: &walkdir::DirEntry| {
-        e.depth() == 1 && (e.file_name() == STAGING || e.file_name() == MARKER)
+        e.depth() == 1
+            && (e.file_name() == STAGING || e.file_name() == MARKER || e.file_name() == CACHE)
     };
     for e in walkdir::WalkDir::new(output)
         .min_depth(1)

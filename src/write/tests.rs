@@ -403,3 +403,38 @@ fn a_build_killed_before_its_commit_leaves_the_old_site() {
     drop(next);
     assert_eq!(siblings(&out), [MARKER, "a.html"], "leftovers swept");
 }
+
+#[test]
+fn the_cache_survives_commits_refuses_odd_keys_and_keeps_only_what_a_build_used() {
+    use crate::output::Cache;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("output");
+    let staging = Staging::new(&out, &OutputPolicy::default()).unwrap();
+    let cache = staging.cache("images");
+    cache.put("aa11.size", b"10 20");
+    cache.put("bb22.size", b"30 40");
+    // A key is a file name of ours: nothing that climbs out or hides.
+    cache.put("../escape", b"x");
+    cache.put(".hidden", b"x");
+    assert_eq!(cache.get("../escape"), None);
+    // The cache is not the site: not publishable, not stale.
+    assert!(staging
+        .put(&file(".casebook-cache/images/aa11.size", "forged"))
+        .is_err());
+    staging.put(&file("index.html", "page")).unwrap();
+    staging.commit().unwrap();
+    cache.prune().unwrap();
+    let dir = out.join(CACHE).join("images");
+    assert_eq!(siblings(&dir), ["aa11.size", "bb22.size"]);
+    assert!(!tmp.path().join("escape").exists());
+
+    // The next build asks for one of them: the other goes.
+    let staging = Staging::new(&out, &OutputPolicy::default()).unwrap();
+    let cache = staging.cache("images");
+    assert_eq!(cache.get("aa11.size").as_deref(), Some(&b"10 20"[..]));
+    staging.put(&file("index.html", "page")).unwrap();
+    staging.commit().unwrap();
+    cache.prune().unwrap();
+    assert_eq!(siblings(&dir), ["aa11.size"]);
+    assert_eq!(read(&out.join("index.html")), "page");
+}

@@ -31,6 +31,8 @@ const TYPES = {
   ".csv": "text/csv; charset=utf-8",
   ".svg": "image/svg+xml",
   ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".webp": "image/webp",
   ".txt": "text/plain; charset=utf-8",
 };
 

@@ -8,6 +8,7 @@ mod harness;
 mod build;
 mod check;
 mod content;
+mod photos;
 mod reader;
 mod reliability;
 mod search;

@@ -64,8 +64,8 @@ struct PartPage<'a> {
     paginator: Option<Paginator>,
 }
 
-fn on_contents(html: &Html) -> String {
-    html.for_page(&Route::Contents)
+fn on_contents(cx: Cx<'_>) -> impl Fn(&Html) -> String + '_ {
+    move |html| html.for_page(&Route::Contents, &cx.site.media)
 }
 
 /// The contents: one page while the site is small, else an overview and its parts.
@@ -85,7 +85,7 @@ pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
 fn whole(cx: Cx<'_>) -> Job<'_> {
     let site = cx.site;
     let contents = move || Book {
-        front: listed(cx, Placement::Front, on_contents),
+        front: listed(cx, Placement::Front, on_contents(cx)),
         sections: site
             .sections
             .iter()
@@ -100,7 +100,7 @@ fn whole(cx: Cx<'_>) -> Job<'_> {
                 }
             })
             .collect(),
-        back: listed(cx, Placement::Back, on_contents),
+        back: listed(cx, Placement::Back, on_contents(cx)),
     };
     lazy_job(
         cx.sv,
@@ -117,7 +117,7 @@ fn overview(cx: Cx<'_>) -> Job<'_> {
     let contents = move || {
         let shares = shares(cx);
         Book {
-            front: listed(cx, Placement::Front, on_contents),
+            front: listed(cx, Placement::Front, on_contents(cx)),
             sections: site
                 .sections
                 .iter()
@@ -136,7 +136,7 @@ fn overview(cx: Cx<'_>) -> Job<'_> {
                         .collect(),
                 })
                 .collect(),
-            back: listed(cx, Placement::Back, on_contents),
+            back: listed(cx, Placement::Back, on_contents(cx)),
         }
     };
     lazy_job(

@@ -21,7 +21,9 @@ struct HomePage<'a> {
 pub(super) fn job<'a>(cx: Cx<'a>) -> Job<'a> {
     let site = cx.site;
     let home = move || {
-        let page = |p: &'a crate::model::Page| page_view(p, p.body.html.for_page(&Route::Home));
+        let page = |p: &'a crate::model::Page| {
+            page_view(p, p.body.html.for_page(&Route::Home, &cx.site.media))
+        };
         HomePage {
             intro: site
                 .pages

@@ -49,6 +49,7 @@ fn item<'a>(cx: Cx<'a>, n: &'a News) -> Job<'a> {
             body: &n.body,
             on: Route::News(&n.slug),
             print: false,
+            media: &cx.site.media,
         },
         tactics: n
             .meta

@@ -89,6 +89,7 @@ fn articles(cx: Cx<'_>, order: &[(&str, usize)], on: &Route<'_>) -> Result<Vec<S
                         body,
                         on: *on,
                         print: true,
+                        media: &cx.site.media,
                     },
                     section,
                     root: &root,
@@ -134,7 +135,7 @@ fn index<'a>(cx: Cx<'a>, shares: &[Arc<Share<'a>>], per: usize) -> Job<'a> {
                 })
         })
         .collect();
-    let on = |h: &Html| h.for_print(&Route::Print);
+    let on = |h: &Html| h.for_print(&Route::Print, &cx.site.media);
     let page = move || PrintIndex {
         front: listed(cx, Placement::Front, on),
         volumes,
@@ -246,9 +247,13 @@ fn page<'a>(cx: Cx<'a>) -> Result<(Book<'a, PrintSection<'a>>, Vec<String>)> {
         })
         .collect();
     let page = Book {
-        front: listed(cx, Placement::Front, |h| h.for_print(&Route::Print)),
+        front: listed(cx, Placement::Front, |h| {
+            h.for_print(&Route::Print, &site.media)
+        }),
         sections,
-        back: listed(cx, Placement::Back, |h| h.for_print(&Route::Print)),
+        back: listed(cx, Placement::Back, |h| {
+            h.for_print(&Route::Print, &site.media)
+        }),
     };
     Ok((page, articles))
 }

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::Cx;
 use crate::render::job::{keyed_job, lazy_job, Job};
-use crate::render::views::{BodyRef, NewsRef, ReportRef, ReportView};
+use crate::render::views::{BodyRef, NewsRef, ReportRef, ReportView, Share};
 use crate::urls::Route;
 
 /// A body this long (in characters) or with this many headings gets a table of contents.
@@ -27,6 +27,7 @@ struct RelatedView<'a> {
 
 #[derive(Serialize)]
 struct ReportPage<'a> {
+    share: Share<'a>,
     report: ReportView<'a>,
     body: BodyRef<'a>,
     toc: Vec<TocEntry<'a>>,
@@ -76,12 +77,19 @@ pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
             let page = move || {
                 let long = r.body.headings.len() >= TOC_MIN_HEADINGS
                     || r.body.text.chars().count() > TOC_MIN_CHARS;
+                let report = cx.full(i);
                 ReportPage {
-                    report: cx.full(i),
+                    share: Share {
+                        kind: "article",
+                        description: r.meta.summary.as_deref(),
+                        image: report.image.clone(),
+                    },
+                    report,
                     body: BodyRef {
                         body: &r.body,
                         on: Route::Report(&r.slug),
                         print: false,
+                        media: &cx.site.media,
                     },
                     toc: if long {
                         r.body

@@ -5,11 +5,12 @@ use serde::Serialize;
 
 use super::{Cx, Empty};
 use crate::render::job::{lazy_job, Job};
-use crate::render::views::{page_view, PageView};
+use crate::render::views::{page_view, url_path, PageView, Share};
 use crate::urls::Route;
 
 #[derive(Serialize)]
 struct PagePage<'a> {
+    share: Share<'a>,
     page: PageView<'a>,
 }
 
@@ -21,7 +22,19 @@ pub(super) fn content_pages(cx: Cx<'_>) -> Vec<Job<'_>> {
         .map(|p| {
             let route = Route::Page(&p.slug);
             let page = move || PagePage {
-                page: page_view(p, p.body.html.for_page(&Route::Page(&p.slug))),
+                share: Share {
+                    kind: "article",
+                    description: p.meta.summary.as_deref(),
+                    image: cx
+                        .site
+                        .media
+                        .first(p.body.html.images())
+                        .map(|i| url_path(&i.fallback)),
+                },
+                page: page_view(
+                    p,
+                    p.body.html.for_page(&Route::Page(&p.slug), &cx.site.media),
+                ),
             };
             lazy_job(cx.sv, "page.html", route, &p.meta.title, page)
         })

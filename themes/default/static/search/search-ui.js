@@ -239,6 +239,11 @@
       : res.hint || tr("js.none", "没有找到包含“{q}”的报告。", { q: state.q });
     res.results.forEach(function (r) {
       var li = el("li");
+      if (r.thumb) {
+        li.className = "has-thumb";
+        // Decorative: the title beside it says what the result is.
+        li.appendChild(el("img", { class: "thumb", src: root + r.thumb, alt: "", loading: "lazy", decoding: "async" }));
+      }
       var a = el("a", { href: root + r.url });
       a.innerHTML = r.titleHtml;
       li.appendChild(a);

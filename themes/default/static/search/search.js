@@ -570,6 +570,9 @@ function createSearch(options = {}) {
         county: d.county,
         city: d.city,
         section: d.section,
+        // The report's first photo, narrowest variant, relative to the site root (absent
+        // without one; older indexes never have it).
+        thumb: d.thumb || null,
       };
     });
     return { total, results, facets: facets || { city: {}, tactics: {}, section: {} }, hint };
