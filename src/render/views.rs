@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::cite;
 use crate::markdown::Body;
 use crate::model::{Group, Page, Report, Site};
 use crate::urls::{Listing, Route, SiteUrls};
@@ -321,5 +322,42 @@ pub(crate) fn fmt_num(v: f64) -> String {
     } else {
         let s = format!("{v:.2}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// The page's absolute URL, when the site has a `base_url` (load makes it end in `/`).
+pub(crate) fn report_url(site: &Site, r: &Report) -> Option<String> {
+    let base = site.config.base_url.as_deref()?;
+    Some(Route::Report(&r.slug).absolute(base))
+}
+
+/// What a citation of report `r` is made of (see `crate::cite`); `url` from [`report_url`].
+pub(crate) fn cite_work<'a>(site: &'a Site, r: &'a Report, url: Option<&'a str>) -> cite::Work<'a> {
+    cite::Work {
+        key: &r.slug,
+        title: &r.meta.title,
+        author: r.meta.author.as_deref(),
+        date: r.meta.date.as_deref(),
+        source: r.meta.source.as_deref(),
+        site: &site.config.title,
+        url,
+    }
+}
+
+/// A report's citations as its page shows them, with the links to its BibTeX and CSL-JSON.
+#[derive(Debug, Serialize)]
+pub(crate) struct CiteView {
+    #[serde(flatten)]
+    pub(crate) citations: cite::Citations,
+    pub(crate) bibtex: String,
+    pub(crate) csl: String,
+}
+
+pub(crate) fn cite_view(site: &Site, r: &Report) -> CiteView {
+    let url = report_url(site, r);
+    CiteView {
+        citations: cite::Citations::of(&cite_work(site, r, url.as_deref())),
+        bibtex: Route::CiteBibtex(&r.slug).path(),
+        csl: Route::CiteCsl(&r.slug).path(),
     }
 }

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::Cx;
 use crate::render::job::{keyed_job, lazy_job, Job};
-use crate::render::views::{BodyRef, ReportRef, ReportView};
+use crate::render::views::{cite_view, BodyRef, CiteView, ReportRef, ReportView};
 use crate::urls::Route;
 
 /// A body this long (in characters) or with this many headings gets a table of contents.
@@ -33,6 +33,8 @@ struct ReportPage<'a> {
     prev: Option<ReportRef<'a>>,
     next: Option<ReportRef<'a>>,
     related: Vec<RelatedView<'a>>,
+    /// GB/T 7714 and APA citations, links to the BibTeX and CSL-JSON files.
+    cite: CiteView,
 }
 
 /// The key of report `i`'s page (see `job::keyed_job`) from fingerprints of what it shows:
@@ -94,6 +96,7 @@ pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
                             shared: &rel.shared,
                         })
                         .collect(),
+                    cite: cite_view(cx.site, r),
                 }
             };
             match page_key(cx, i) {
