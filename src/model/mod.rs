@@ -107,6 +107,9 @@ pub struct City {
     pub counties: Vec<(String, Vec<usize>)>,
     /// Aggregate of each metric of [`Site::metrics`] over the city's reports.
     pub aggregates: Vec<Option<f64>>,
+    /// How many of the city's reports give each metric: an aggregate covers only these, and
+    /// every page that shows one says so.
+    pub reported: Vec<usize>,
 }
 
 /// A section with its reports, grouped by city where configured.
@@ -132,6 +135,8 @@ pub struct Metric {
     pub aggregate: Aggregate,
     /// Whether the registry defines it.
     pub known: bool,
+    /// Its group in the registry, if any.
+    pub group: Option<String>,
 }
 
 impl Site {
