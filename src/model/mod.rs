@@ -140,6 +140,13 @@ pub struct Metric {
 }
 
 impl Site {
+    /// Whether any report names a section. Without one, the reports still form one group for
+    /// the contents and the print edition, but the site shows no sections: no index, no link,
+    /// no label ("其他" over every report would say nothing).
+    pub fn sectioned(&self) -> bool {
+        self.reports.iter().any(|r| r.meta.section.is_some())
+    }
+
     /// The value of metric `key` in report `r`, if given.
     pub fn metric(&self, r: &Report, key: &str) -> Option<f64> {
         r.meta.metrics.get(key).copied().flatten()

@@ -20,6 +20,8 @@ pub(crate) struct SiteView<'a> {
     pub(crate) base_url: Option<&'a str>,
     pub(crate) counts: Counts,
     pub(crate) sections: Vec<Link<'a>>,
+    /// Whether the site shows sections at all (see `Site::sectioned`).
+    pub(crate) has_sections: bool,
     pub(crate) footer_pages: Vec<Link<'a>>,
     /// The fixed pages' paths (`{{ root }}{{ site.urls.contents }}`).
     pub(crate) urls: SiteUrls,
@@ -84,6 +86,7 @@ pub(crate) fn site_view<'a>(site: &'a Site, theme: &'a crate::theme::Theme) -> S
                 count: Some(s.group.reports.len()),
             })
             .collect(),
+        has_sections: site.sectioned(),
         footer_pages: site
             .pages
             .iter()

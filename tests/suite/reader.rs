@@ -868,3 +868,60 @@ fn metrics_say_how_many_reports_each_aggregate_covers() {
         }
     }
 }
+
+/// Issue 15: a site whose reports name no section shows no sections at all: no sections index
+/// or section page, no 栏目 link, no section label, nothing in the sitemap; its reports are
+/// still all in the contents and the print edition. One sectioned report brings them back.
+#[test]
+fn a_site_without_sections_shows_none() {
+    let site = Site::new();
+    site.report("a", "甲镇报告", "甲镇", "甲市", &["网格化管理"])
+        .report("b", "乙镇报告", "乙镇", "乙市", &["志愿服务"]);
+    site.build_ok();
+    let files: Vec<String> = walkdir::WalkDir::new(site.root().join("output"))
+        .into_iter()
+        .map(|e| e.unwrap().path().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !files.iter().any(|f| f.contains("/sections/")),
+        "section pages: {:?}",
+        files
+            .iter()
+            .filter(|f| f.contains("/sections/"))
+            .collect::<Vec<_>>()
+    );
+    for page in [
+        "index.html",
+        "reports/a/index.html",
+        "contents/index.html",
+        "cities/index.html",
+        "metrics/index.html",
+    ] {
+        let html = site.out(page);
+        assert!(!html.contains("栏目"), "{page} names sections");
+        assert!(
+            !html.contains("sections&#x2F;") && !html.contains("sections/"),
+            "{page} links a section"
+        );
+        assert!(!html.contains(">其他<"), "{page} shows a 其他 group");
+    }
+    assert!(!site.out("sitemap.xml").contains("sections/"));
+    let contents = site.out("contents/index.html");
+    assert!(contents.contains("甲镇报告") && contents.contains("乙镇报告"));
+    assert!(site.out("print/index.html").contains("乙镇报告"));
+    let kicker = Regex::new(r#"<p class="kicker">([^\n]*)</p>"#).unwrap();
+    assert_eq!(
+        &kicker.captures(&site.out("reports/a/index.html")).unwrap()[1],
+        ""
+    );
+
+    // With one report in a section, the sections (and 其他 for the rest) are back.
+    site.write(
+        "content/reports/a.md",
+        "---\ntitle: 甲镇报告\ntown: 甲镇\ncity: 甲市\nsection: 特写\ntactics: [网格化管理]\n---\n\n正文。\n",
+    );
+    site.build_ok();
+    assert!(site.out_exists("sections/index.html"));
+    assert!(site.out("index.html").contains("栏目"));
+    assert!(site.out("sections/index.html").contains(">其他<"));
+}

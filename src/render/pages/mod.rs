@@ -77,7 +77,9 @@ pub(crate) fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>, pages: &'a Pages<'a
     jobs.extend(lists::jobs(cx, Listing::City));
     jobs.extend(lists::jobs(cx, Listing::Tactic));
     jobs.push(map::job(cx));
-    jobs.extend(lists::jobs(cx, Listing::Section));
+    if site.sectioned() {
+        jobs.extend(lists::jobs(cx, Listing::Section));
+    }
     jobs.extend(contents::jobs(cx));
     jobs.extend(print::jobs(cx));
     jobs.extend(metrics::jobs(cx));
