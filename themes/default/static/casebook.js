@@ -187,4 +187,16 @@
     var first = tables[0].closest(".table-wrap") || tables[0];
     first.parentNode.insertBefore(details, first);
   })();
+  // The tactics map's scroller: the fade at the right edge goes once there is nothing more to see.
+  Array.prototype.forEach.call(document.querySelectorAll(".map-scroller"), function (box) {
+    var wrap = box.querySelector(".table-wrap");
+    if (!wrap) return;
+    var update = function () {
+      box.classList.toggle("fits", wrap.scrollWidth <= wrap.clientWidth + 1);
+      box.classList.toggle("at-end", wrap.scrollLeft + wrap.clientWidth >= wrap.scrollWidth - 2);
+    };
+    wrap.addEventListener("scroll", update, { passive: true });
+    window.addEventListener("resize", update);
+    update();
+  });
 })();
