@@ -95,9 +95,9 @@ fn chart(
     }
 }
 
-/// `14 个试点中 3 个报告` (or `3 个试点都报告` when all did).
+/// `14 个试点中 3 个报告` (or `3 个试点都报告` when all of several did).
 pub(crate) fn covers(n: usize, of: usize) -> String {
-    if n == of {
+    if n == of && of > 1 {
         format!("{of} 个试点都报告")
     } else {
         format!("{of} 个试点中 {n} 个报告")

@@ -845,7 +845,7 @@ fn metrics_say_how_many_reports_each_aggregate_covers() {
             .filter(|r| r.metrics.contains_key(*key))
             .count();
         let total = reports.len();
-        let words = if n == total {
+        let words = if n == total && total > 1 {
             format!("{total} 个试点都报告")
         } else {
             format!("{total} 个试点中 {n} 个报告")

@@ -171,7 +171,12 @@ impl<'a> Fragments<'a> {
     pub(crate) fn site_fingerprint(&self, site: &Site) -> Option<u64> {
         self.cache?;
         let columns: Vec<&str> = site.metrics.iter().map(|m| m.key.as_str()).collect();
-        Some(key_of("site-reports", &(&self.fingerprints, columns)))
+        // The citation files name the site and its URL (`crate::cite`).
+        let cited = (&site.config.title, &site.config.base_url);
+        Some(key_of(
+            "site-reports",
+            &(&self.fingerprints, columns, cited),
+        ))
     }
 
     /// `template` rendered with the context `context` builds; with a cache, reused when `key`
