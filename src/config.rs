@@ -174,6 +174,11 @@ pub struct MetricDef {
     /// How per-city figures combine.
     #[serde(default)]
     pub aggregate: Aggregate,
+    /// The group the metric belongs to in the metrics tables (组织, 服务...): consecutive
+    /// metrics of a group share a header over their columns, and the column picker offers
+    /// them together.
+    #[serde(default)]
+    pub group: Option<String>,
 }
 
 /// How a metric's values combine across reports.

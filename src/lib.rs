@@ -17,6 +17,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod check;
+pub mod cite;
 pub mod config;
 pub mod error;
 pub mod i18n;

@@ -77,6 +77,10 @@ pub enum Route<'a> {
     ExportJson,
     /// The CSV export of every report.
     ExportCsv,
+    /// A report's citation as BibTeX, by slug.
+    CiteBibtex(&'a str),
+    /// A report's citation as CSL-JSON, by slug.
+    CiteCsl(&'a str),
 }
 
 /// A share of the printed order: a section, or one city of a section listed by city.
@@ -143,12 +147,22 @@ impl Route<'_> {
             Route::Sitemap => "sitemap.xml".into(),
             Route::ExportJson => "data/reports.json".into(),
             Route::ExportCsv => "data/reports.csv".into(),
+            Route::CiteBibtex(slug) => format!("data/cite/{slug}.bib"),
+            Route::CiteCsl(slug) => format!("data/cite/{slug}.json"),
         }
     }
 
     /// The way up from this page to the site root: `../` per folder, empty at the root.
     pub fn root(&self) -> String {
         root_of(&self.path())
+    }
+
+    /// The absolute URL of this page on a site published at `base_url` (ending in `/`), folder
+    /// pages without their `index.html` (the address people share and cite).
+    pub fn absolute(&self, base_url: &str) -> String {
+        let path = self.path();
+        let path = path.strip_suffix("index.html").unwrap_or(&path);
+        format!("{base_url}{path}")
     }
 
     /// The URL of this page as linked from page `from`.
@@ -238,6 +252,15 @@ mod tests {
         assert_eq!(
             Route::ExportCsv.url_from(&Route::Metrics),
             "../data/reports.csv"
+        );
+        assert_eq!(Route::CiteBibtex("a").url_from(&r), "../../data/cite/a.bib");
+        assert_eq!(
+            r.absolute("https://ex.org/d/"),
+            "https://ex.org/d/reports/sandun/"
+        );
+        assert_eq!(
+            Route::ExportCsv.absolute("https://ex.org/"),
+            "https://ex.org/data/reports.csv"
         );
     }
 }

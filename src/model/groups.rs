@@ -154,16 +154,16 @@ pub(super) fn cities(reports: &[Report], names: &Names, metrics: &[Metric]) -> V
                 });
                 counties[k].1.push(i);
             }
-            let aggregates = metrics
+            let (aggregates, reported) = metrics
                 .iter()
                 .map(|m| {
                     let values: Vec<f64> = members
                         .iter()
                         .filter_map(|&i| reports[i].meta.metrics.get(&m.key).copied().flatten())
                         .collect();
-                    m.aggregate.apply(&values)
+                    (m.aggregate.apply(&values), values.len())
                 })
-                .collect();
+                .unzip();
             City {
                 group: Group {
                     name: name.clone(),
@@ -173,6 +173,7 @@ pub(super) fn cities(reports: &[Report], names: &Names, metrics: &[Metric]) -> V
                 },
                 counties,
                 aggregates,
+                reported,
             }
         })
         .collect()

@@ -19,6 +19,7 @@ pub(super) fn columns(config: &SiteConfig, reports: &[Report]) -> Vec<Metric> {
             unit: d.unit.clone(),
             aggregate: d.aggregate,
             known: true,
+            group: d.group.clone(),
         })
         .collect();
     let unknown: BTreeSet<&String> = reports
@@ -32,6 +33,7 @@ pub(super) fn columns(config: &SiteConfig, reports: &[Report]) -> Vec<Metric> {
         unit: String::new(),
         aggregate: Aggregate::Sum,
         known: false,
+        group: None,
     }));
     // A registry metric no report gives would be an empty column: leave it out.
     cols.retain(|m| {

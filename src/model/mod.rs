@@ -130,6 +130,9 @@ pub struct City {
     pub counties: Vec<(String, Vec<usize>)>,
     /// Aggregate of each metric of [`Site::metrics`] over the city's reports.
     pub aggregates: Vec<Option<f64>>,
+    /// How many of the city's reports give each metric: an aggregate covers only these, and
+    /// every page that shows one says so.
+    pub reported: Vec<usize>,
 }
 
 /// A section with its reports, grouped by city where configured.
@@ -155,9 +158,18 @@ pub struct Metric {
     pub aggregate: Aggregate,
     /// Whether the registry defines it.
     pub known: bool,
+    /// Its group in the registry, if any.
+    pub group: Option<String>,
 }
 
 impl Site {
+    /// Whether any report names a section. Without one, the reports still form one group for
+    /// the contents and the print edition, but the site shows no sections: no index, no link,
+    /// no label ("其他" over every report would say nothing).
+    pub fn sectioned(&self) -> bool {
+        self.reports.iter().any(|r| r.meta.section.is_some())
+    }
+
     /// The value of metric `key` in report `r`, if given.
     pub fn metric(&self, r: &Report, key: &str) -> Option<f64> {
         r.meta.metrics.get(key).copied().flatten()

@@ -4,9 +4,12 @@
 
 use serde::Serialize;
 
+use crate::cite;
 use crate::error::{Error, Result};
 use crate::model::Site;
 use crate::output::OutputFile;
+use crate::render::views::{cite_work, report_url};
+use crate::urls::Route;
 
 #[derive(Serialize)]
 struct ExportReport<'a> {
@@ -92,7 +95,7 @@ pub(super) fn exports(site: &Site) -> Result<Vec<OutputFile>> {
         what: "CSV",
         message: e.to_string(),
     })?);
-    Ok(vec![
+    let mut files = vec![
         OutputFile {
             path: "data/reports.json".into(),
             bytes: json,
@@ -101,5 +104,31 @@ pub(super) fn exports(site: &Site) -> Result<Vec<OutputFile>> {
             path: "data/reports.csv".into(),
             bytes: csv_bytes,
         },
-    ])
+    ];
+    files.extend(citations(site)?);
+    Ok(files)
+}
+
+/// Every report's citation as BibTeX and CSL-JSON (`data/cite/<slug>.bib`, `.json`), for
+/// reference managers; the report page links both.
+fn citations(site: &Site) -> Result<Vec<OutputFile>> {
+    let mut files = Vec::with_capacity(site.reports.len() * 2);
+    for r in &site.reports {
+        let url = report_url(site, r);
+        let work = cite_work(site, r, url.as_deref());
+        let csl =
+            serde_json::to_vec_pretty(&cite::csl_items(&work)).map_err(|e| Error::Export {
+                what: "CSL-JSON",
+                message: e.to_string(),
+            })?;
+        files.push(OutputFile {
+            path: Route::CiteBibtex(&r.slug).path(),
+            bytes: cite::bibtex(&work).into_bytes(),
+        });
+        files.push(OutputFile {
+            path: Route::CiteCsl(&r.slug).path(),
+            bytes: csl,
+        });
+    }
+    Ok(files)
 }

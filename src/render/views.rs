@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::cite;
 use crate::markdown::Body;
 use crate::media::Media;
 use crate::model::{Group, Page, Report, Site};
@@ -20,6 +21,8 @@ pub(crate) struct SiteView<'a> {
     pub(crate) og_image: Option<String>,
     pub(crate) counts: Counts,
     pub(crate) sections: Vec<Link<'a>>,
+    /// Whether the site shows sections at all (see `Site::sectioned`).
+    pub(crate) has_sections: bool,
     pub(crate) footer_pages: Vec<Link<'a>>,
     /// The fixed pages' paths (`{{ root }}{{ site.urls.contents }}`).
     pub(crate) urls: SiteUrls,
@@ -77,6 +80,7 @@ pub(crate) fn site_view(site: &Site) -> SiteView<'_> {
                 count: Some(s.group.reports.len()),
             })
             .collect(),
+        has_sections: site.sectioned(),
         footer_pages: site
             .pages
             .iter()
@@ -365,5 +369,42 @@ impl<'a> NewsRef<'a> {
             summary: n.meta.summary.as_deref(),
             updated: n.meta.date.as_deref().filter(|d| crate::load::is_date(d)),
         }
+    }
+}
+
+/// The page's absolute URL, when the site has a `base_url` (load makes it end in `/`).
+pub(crate) fn report_url(site: &Site, r: &Report) -> Option<String> {
+    let base = site.config.base_url.as_deref()?;
+    Some(Route::Report(&r.slug).absolute(base))
+}
+
+/// What a citation of report `r` is made of (see `crate::cite`); `url` from [`report_url`].
+pub(crate) fn cite_work<'a>(site: &'a Site, r: &'a Report, url: Option<&'a str>) -> cite::Work<'a> {
+    cite::Work {
+        key: &r.slug,
+        title: &r.meta.title,
+        author: r.meta.author.as_deref(),
+        date: r.meta.date.as_deref(),
+        source: r.meta.source.as_deref(),
+        site: &site.config.title,
+        url,
+    }
+}
+
+/// A report's citations as its page shows them, with the links to its BibTeX and CSL-JSON.
+#[derive(Debug, Serialize)]
+pub(crate) struct CiteView {
+    #[serde(flatten)]
+    pub(crate) citations: cite::Citations,
+    pub(crate) bibtex: String,
+    pub(crate) csl: String,
+}
+
+pub(crate) fn cite_view(site: &Site, r: &Report) -> CiteView {
+    let url = report_url(site, r);
+    CiteView {
+        citations: cite::Citations::of(&cite_work(site, r, url.as_deref())),
+        bibtex: Route::CiteBibtex(&r.slug).path(),
+        csl: Route::CiteCsl(&r.slug).path(),
     }
 }

@@ -7,6 +7,7 @@ mod harness;
 
 mod build;
 mod check;
+mod citing;
 mod content;
 mod photos;
 mod reader;

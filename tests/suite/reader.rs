@@ -286,7 +286,10 @@ fn assert_chart(page: &str, html: &str, key: &str, label: &str, expected: &[(Str
             "{page}: {key} desc lacks {l}: {desc}"
         );
     }
-    let rows = Regex::new(r#"<tr><th scope="row">([^<]*)</th><td>([^<]*)</td></tr>"#).unwrap();
+    // An aggregate's table has a third column, its coverage (checked by the metrics test).
+    let rows =
+        Regex::new(r#"<tr><th scope="row">([^<]*)</th><td>([^<]*)</td>(?:<td>[^<]*</td>)?</tr>"#)
+            .unwrap();
     let table: Vec<(String, String)> = rows
         .captures_iter(&fig)
         .map(|c| (unescape(&c[1]), c[2].to_string()))
@@ -709,4 +712,216 @@ fn related_reports_are_deterministic() {
     ] {
         assert_eq!(related(&a, slug), related(&b, slug), "{slug}");
     }
+}
+
+/// The `<table>` of the metrics page that follows heading `id`.
+fn table_after<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!(r#"id="{id}""#))
+        .unwrap_or_else(|| panic!("no #{id}"));
+    let t = start + html[start..].find("<table").unwrap();
+    &html[t..t + html[t..].find("</table>").unwrap()]
+}
+
+/// Issue 15: every city aggregate says how many of the city's reports it covers, a figure not
+/// reported is marked apart from 0, and the charts say the coverage too. Counts come from the
+/// fixture's front matter, not from casebook.
+#[test]
+fn metrics_say_how_many_reports_each_aggregate_covers() {
+    let (site, config, reports) = digest();
+    let html = site.out("metrics/index.html");
+    let keys: Vec<&str> = config.metrics.iter().map(|m| m.0.as_str()).collect();
+
+    // By city: one row per city, one cell per metric with (value, reported, of).
+    let by_city = table_after(&html, "by-city-h");
+    let row_re = Regex::new(
+        r#"(?s)<tr><th scope="row" class="text"><a [^>]*>([^<]+)</a>.*?</th>(.*?)</tr>"#,
+    )
+    .unwrap();
+    let cell_re = Regex::new(r#"<td( class="na")? data-value="([^"]*)" data-reported="(\d+)" data-of="(\d+)"[^>]*>([^<]*)"#).unwrap();
+    let rows: Vec<_> = row_re.captures_iter(by_city).collect();
+    let cities: Vec<&String> = config
+        .cities
+        .iter()
+        .filter(|c| reports.iter().any(|r| &r.city == *c))
+        .collect();
+    assert_eq!(rows.len(), cities.len());
+    for (row, city) in rows.iter().zip(&cities) {
+        assert_eq!(&row[1], city.as_str());
+        let of = reports.iter().filter(|r| &r.city == *city).count();
+        let cells: Vec<_> = cell_re.captures_iter(&row[2]).collect();
+        assert_eq!(cells.len(), keys.len(), "{city}: {}", &row[2]);
+        for ((key, _, _, how), c) in config.metrics.iter().zip(&cells) {
+            let values: Vec<f64> = reports
+                .iter()
+                .filter(|r| &r.city == *city)
+                .filter_map(|r| r.metrics.get(key).copied())
+                .collect();
+            assert_eq!(
+                c[3].parse::<usize>().unwrap(),
+                values.len(),
+                "{city} {key} reported"
+            );
+            assert_eq!(c[4].parse::<usize>().unwrap(), of, "{city} {key} of");
+            match aggregate(how, &values) {
+                Some(v) => {
+                    assert!(c.get(1).is_none(), "{city} {key} marked not reported");
+                    assert_eq!(c[5].trim(), shown(v), "{city} {key}");
+                    // The coverage shows under the figure and in words for screen readers.
+                    let tail = &row[2][c.get(0).unwrap().end()..];
+                    let expected = format!("{}/{of}</small>", values.len());
+                    assert!(
+                        tail.starts_with(&format!(
+                            r#"<small class="cov" aria-hidden="true">{expected}"#
+                        )),
+                        "{city} {key}: {tail}"
+                    );
+                }
+                None => {
+                    assert!(c.get(1).is_some(), "{city} {key}: no value, not marked");
+                    assert_eq!(&c[5], "—");
+                    assert_eq!(&c[3], "0");
+                }
+            }
+        }
+    }
+
+    // Every report's row: a figure given is its value (0 included), one not given is the mark.
+    let all = table_after(&html, "all-h");
+    let report_re = Regex::new(r#"(?s)<tr><th scope="row" class="text"><a href="[^"]*reports/([^/"]+)/[^"]*">.*?</td>(.*?)</tr>"#).unwrap();
+    let value_re =
+        Regex::new(r#"<td( class="na")? data-value="([^"]*)"[^>]*>([^<]*)</td>"#).unwrap();
+    let mut seen = 0;
+    for row in report_re.captures_iter(all) {
+        let r = reports.iter().find(|r| r.slug == row[1]).unwrap();
+        let cells: Vec<_> = value_re.captures_iter(&row[2]).collect();
+        assert_eq!(cells.len(), keys.len());
+        for (key, c) in keys.iter().zip(&cells) {
+            match r.metrics.get(*key) {
+                Some(v) => assert_eq!((c.get(1).is_none(), &c[3]), (true, shown(*v).as_str())),
+                None => assert_eq!((c.get(1).is_some(), &c[3]), (true, "—"), "{} {key}", r.slug),
+            }
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, reports.len());
+    // Its header gives each column's coverage over the whole site.
+    for key in &keys {
+        let n = reports
+            .iter()
+            .filter(|r| r.metrics.contains_key(*key))
+            .count();
+        let th = Regex::new(&format!(r#"(?s)data-key="{key}"[^>]*>.*?<small class="cov" aria-hidden="true">(\d+)/(\d+)</small>"#)).unwrap();
+        let c = th.captures(all).unwrap();
+        assert_eq!(
+            (
+                c[1].parse::<usize>().unwrap(),
+                c[2].parse::<usize>().unwrap()
+            ),
+            (n, reports.len()),
+            "{key}"
+        );
+    }
+
+    // The group row: 组织 over the two grouped metrics, 其他 over the rest.
+    let groups: Vec<(String, String)> =
+        Regex::new(r#"<th scope="colgroup" colspan="(\d+)">([^<]+)</th>"#)
+            .unwrap()
+            .captures_iter(by_city)
+            .map(|c| (c[2].to_string(), c[1].to_string()))
+            .collect();
+    assert_eq!(
+        groups,
+        [("组织".into(), "2".into()), ("其他".into(), "1".into())]
+    );
+
+    // Each chart's caption gives the site-wide coverage, each bar its city's.
+    for key in &keys {
+        let Some((bars, fig)) = chart(&html, key) else {
+            continue;
+        };
+        let n = reports
+            .iter()
+            .filter(|r| r.metrics.contains_key(*key))
+            .count();
+        let total = reports.len();
+        let words = if n == total && total > 1 {
+            format!("{total} 个试点都报告")
+        } else {
+            format!("{total} 个试点中 {n} 个报告")
+        };
+        assert!(
+            fig.contains(&format!(r#"<small class="coverage">全部 {words}"#)),
+            "{key}: {fig}"
+        );
+        for b in bars {
+            let of = reports.iter().filter(|r| r.city == b.label).count();
+            let given = reports
+                .iter()
+                .filter(|r| r.city == b.label && r.metrics.contains_key(*key))
+                .count();
+            assert!(
+                fig.contains(&format!(r#"text-anchor="end">{given}/{of}</text>"#)),
+                "{key} {}",
+                b.label
+            );
+        }
+    }
+}
+
+/// Issue 15: a site whose reports name no section shows no sections at all: no sections index
+/// or section page, no 栏目 link, no section label, nothing in the sitemap; its reports are
+/// still all in the contents and the print edition. One sectioned report brings them back.
+#[test]
+fn a_site_without_sections_shows_none() {
+    let site = Site::new();
+    site.report("a", "甲镇报告", "甲镇", "甲市", &["网格化管理"])
+        .report("b", "乙镇报告", "乙镇", "乙市", &["志愿服务"]);
+    site.build_ok();
+    let files: Vec<String> = walkdir::WalkDir::new(site.root().join("output"))
+        .into_iter()
+        .map(|e| e.unwrap().path().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !files.iter().any(|f| f.contains("/sections/")),
+        "section pages: {:?}",
+        files
+            .iter()
+            .filter(|f| f.contains("/sections/"))
+            .collect::<Vec<_>>()
+    );
+    for page in [
+        "index.html",
+        "reports/a/index.html",
+        "contents/index.html",
+        "cities/index.html",
+        "metrics/index.html",
+    ] {
+        let html = site.out(page);
+        assert!(!html.contains("栏目"), "{page} names sections");
+        assert!(
+            !html.contains("sections&#x2F;") && !html.contains("sections/"),
+            "{page} links a section"
+        );
+        assert!(!html.contains(">其他<"), "{page} shows a 其他 group");
+    }
+    assert!(!site.out("sitemap.xml").contains("sections/"));
+    let contents = site.out("contents/index.html");
+    assert!(contents.contains("甲镇报告") && contents.contains("乙镇报告"));
+    assert!(site.out("print/index.html").contains("乙镇报告"));
+    let kicker = Regex::new(r#"<p class="kicker">([^\n]*)</p>"#).unwrap();
+    assert_eq!(
+        &kicker.captures(&site.out("reports/a/index.html")).unwrap()[1],
+        ""
+    );
+
+    // With one report in a section, the sections (and 其他 for the rest) are back.
+    site.write(
+        "content/reports/a.md",
+        "---\ntitle: 甲镇报告\ntown: 甲镇\ncity: 甲市\nsection: 特写\ntactics: [网格化管理]\n---\n\n正文。\n",
+    );
+    site.build_ok();
+    assert!(site.out_exists("sections/index.html"));
+    assert!(site.out("index.html").contains("栏目"));
+    assert!(site.out("sections/index.html").contains(">其他<"));
 }

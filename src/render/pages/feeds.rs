@@ -36,6 +36,10 @@ pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
             site.sections.iter().map(|s| &s.group).collect(),
         ),
     ];
+    // A site whose reports name no section has no section pages (see `Site::sectioned`).
+    let listings = listings
+        .into_iter()
+        .filter(|(kind, _)| *kind != Listing::Section || site.sectioned());
     for (kind, groups) in listings {
         for g in groups {
             let pages = page_count(g.reports.len(), per);

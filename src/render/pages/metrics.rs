@@ -22,6 +22,49 @@ struct MetricColumn<'a> {
     label: &'a str,
     unit: &'a str,
     aggregate: &'a str,
+    /// Its group's name (see [`groups`]).
+    group: &'a str,
+    /// Reports on the site that give it.
+    reported: usize,
+}
+
+/// A run of consecutive columns of one group: a header cell over them.
+#[derive(Serialize)]
+struct GroupSpan<'a> {
+    name: &'a str,
+    span: usize,
+}
+
+/// The header row over the columns: each run of one group, when the registry groups any
+/// metric; none when it groups none (a row of one "其他" would say nothing).
+fn groups<'a>(columns: &[MetricColumn<'a>], ungrouped: &'a str) -> Vec<GroupSpan<'a>> {
+    if columns.iter().all(|c| c.group.is_empty()) {
+        return Vec::new();
+    }
+    let mut spans: Vec<GroupSpan<'a>> = Vec::new();
+    for c in columns {
+        let name = if c.group.is_empty() {
+            ungrouped
+        } else {
+            c.group
+        };
+        match spans.last_mut() {
+            Some(g) if g.name == name => g.span += 1,
+            _ => spans.push(GroupSpan { name, span: 1 }),
+        }
+    }
+    spans
+}
+
+/// A city's aggregate of one metric, with how many of its reports it covers.
+#[derive(Serialize)]
+struct AggregateCell {
+    value: Option<f64>,
+    display: String,
+    reported: usize,
+    of: usize,
+    /// `14 个试点中 3 个报告`.
+    covers: String,
 }
 
 /// The context of `metrics_row.html`.
@@ -35,12 +78,15 @@ struct MetricRow<'a> {
 #[derive(Serialize)]
 struct CityAggregateRow<'a> {
     city: Link<'a>,
-    cells: Vec<(Option<f64>, String)>,
+    cells: Vec<AggregateCell>,
 }
 
 #[derive(Serialize)]
 struct MetricsPage<'a> {
     columns: Vec<MetricColumn<'a>>,
+    groups: Vec<GroupSpan<'a>>,
+    /// Reports on the site.
+    total: usize,
     /// One marker per report, for its `metrics_row.html` fragment (empty on a large site).
     rows: Vec<String>,
     cities: Vec<CityAggregateRow<'a>>,
@@ -54,6 +100,7 @@ struct MetricsPage<'a> {
 struct CityTable<'a> {
     city: Link<'a>,
     columns: Vec<MetricColumn<'a>>,
+    groups: Vec<GroupSpan<'a>>,
     rows: Vec<String>,
     paginator: Option<Paginator>,
 }
@@ -83,11 +130,14 @@ pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
 fn columns(site: &Site) -> Vec<MetricColumn<'_>> {
     site.metrics
         .iter()
-        .map(|m| MetricColumn {
+        .enumerate()
+        .map(|(mi, m)| MetricColumn {
             key: &m.key,
             label: &m.label,
             unit: &m.unit,
             aggregate: site.strings.get(m.aggregate.key()),
+            group: m.group.as_deref().unwrap_or_default(),
+            reported: site.cities.iter().map(|c| c.reported[mi]).sum(),
         })
         .collect()
 }
@@ -124,9 +174,11 @@ fn city_table<'a>(cx: Cx<'a>, c: &'a City, n: usize, total: usize, per: usize) -
         let here = Route::MetricsCity(&c.group.slug, n);
         let chunk = c.group.reports.chunks(per).nth(n - 1).unwrap_or(&[]);
         let html = rows(cx, chunk, &here)?;
+        let columns = columns(cx.site);
         let page = CityTable {
             city: city_link(c),
-            columns: columns(cx.site),
+            groups: groups(&columns, cx.site.strings.get("group.other")),
+            columns,
             rows: marks(cx, &html),
             paginator: (total > 1)
                 .then(|| Paginator::new(n, total, |k| Route::MetricsCity(&c.group.slug, k))),
@@ -166,15 +218,32 @@ fn page<'a>(cx: Cx<'a>, large: bool) -> Result<(MetricsPage<'a>, Vec<String>)> {
         (0..site.reports.len()).collect()
     };
     let html = rows(cx, &all, &Route::Metrics)?;
+    let columns = columns(site);
     let page = MetricsPage {
-        columns: columns(site),
+        groups: groups(&columns, site.strings.get("group.other")),
+        columns,
+        total: site.reports.len(),
         rows: marks(cx, &html),
         cities: site
             .cities
             .iter()
             .map(|c| CityAggregateRow {
                 city: city_link(c),
-                cells: c.aggregates.iter().map(|v| cell(*v)).collect(),
+                cells: c
+                    .aggregates
+                    .iter()
+                    .zip(&c.reported)
+                    .map(|(v, &n)| {
+                        let of = c.group.reports.len();
+                        AggregateCell {
+                            value: *v,
+                            display: v.map(fmt_num).unwrap_or_default(),
+                            reported: n,
+                            of,
+                            covers: charts::covers(&site.strings, n, of),
+                        }
+                    })
+                    .collect(),
             })
             .collect(),
         charts: charts::site_charts(site),

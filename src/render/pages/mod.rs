@@ -78,7 +78,9 @@ pub(crate) fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>, pages: &'a Pages<'a
     jobs.extend(lists::jobs(cx, Listing::City));
     jobs.extend(lists::jobs(cx, Listing::Tactic));
     jobs.push(map::job(cx));
-    jobs.extend(lists::jobs(cx, Listing::Section));
+    if site.sectioned() {
+        jobs.extend(lists::jobs(cx, Listing::Section));
+    }
     jobs.extend(contents::jobs(cx));
     jobs.extend(print::jobs(cx));
     jobs.extend(metrics::jobs(cx));
@@ -171,7 +173,12 @@ impl<'a> Fragments<'a> {
     pub(crate) fn site_fingerprint(&self, site: &Site) -> Option<u64> {
         self.cache?;
         let columns: Vec<&str> = site.metrics.iter().map(|m| m.key.as_str()).collect();
-        Some(key_of("site-reports", &(&self.fingerprints, columns)))
+        // The citation files name the site and its URL (`crate::cite`).
+        let cited = (&site.config.title, &site.config.base_url);
+        Some(key_of(
+            "site-reports",
+            &(&self.fingerprints, columns, cited),
+        ))
     }
 
     /// `template` rendered with the context `context` builds; with a cache, reused when `key`

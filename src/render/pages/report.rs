@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::Cx;
 use crate::render::job::{keyed_job, lazy_job, Job};
-use crate::render::views::{BodyRef, NewsRef, ReportRef, ReportView, Share};
+use crate::render::views::{cite_view, BodyRef, CiteView, NewsRef, ReportRef, ReportView, Share};
 use crate::urls::Route;
 
 /// A body this long (in characters) or with this many headings gets a table of contents.
@@ -36,6 +36,8 @@ struct ReportPage<'a> {
     related: Vec<RelatedView<'a>>,
     /// News items about the report, newest first.
     news: Vec<NewsRef<'a>>,
+    /// GB/T 7714 and APA citations, links to the BibTeX and CSL-JSON files.
+    cite: CiteView,
 }
 
 /// The key of report `i`'s page (see `job::keyed_job`) from fingerprints of what it shows:
@@ -120,6 +122,7 @@ pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
                         .iter()
                         .map(|&k| NewsRef::new(&cx.site.news[k]))
                         .collect(),
+                    cite: cite_view(cx.site, r),
                 }
             };
             match page_key(cx, i) {

@@ -391,21 +391,49 @@ fn metrics_table_is_complete_without_javascript() {
     );
     assert_eq!(
         row(&rows, "三墩镇"),
-        ["三墩镇", "杭州市", "1200", "90", "5", ""]
+        // Issue 15: a figure the report does not give is marked, apart from 0.
+        ["三墩镇", "杭州市", "1200", "90", "5", "—"]
     );
     assert_eq!(
         row(&rows, "良渚街道"),
-        ["良渚街道", "杭州市", "", "", "", ""]
+        ["良渚街道", "杭州市", "—", "—", "—", "—"]
     );
-    assert_eq!(row(&rows, "溪口镇"), ["溪口镇", "宁波市", "", "", "", "30"]);
+    assert_eq!(
+        row(&rows, "溪口镇"),
+        ["溪口镇", "宁波市", "—", "—", "—", "30"]
+    );
     // Sortable in the browser: numeric cells carry their value.
     assert!(main.contains(r#"data-value="1200""#), "{main}");
 
     // Per-city aggregates per the registry: members sum, rate mean, stations max.
+    // Each says how many of the city's reports it covers (issue 15); the city its count.
     let cities = table_rows(main, "cities/hang-zhou-shi/");
-    assert_eq!(row(&cities, "杭州市"), ["杭州市", "2000", "85", "7", ""]);
-    assert_eq!(row(&cities, "温州市"), ["温州市", "500", "70", "2", ""]);
-    assert_eq!(row(&cities, "宁波市"), ["宁波市", "", "", "", "30"]);
+    let hz = "3 个试点中 2 个报告";
+    assert_eq!(
+        row(&cities, "杭州市 3"),
+        [
+            "杭州市 3".to_string(),
+            format!("2000 2/3 （{hz}）"),
+            format!("85 2/3 （{hz}）"),
+            format!("7 2/3 （{hz}）"),
+            "—".into()
+        ]
+    );
+    let wz = "2 个试点中 1 个报告";
+    assert_eq!(
+        row(&cities, "温州市 2"),
+        [
+            "温州市 2".to_string(),
+            format!("500 1/2 （{wz}）"),
+            format!("70 1/2 （{wz}）"),
+            format!("2 1/2 （{wz}）"),
+            "—".into()
+        ]
+    );
+    assert_eq!(
+        row(&cities, "宁波市 1"),
+        ["宁波市 1", "—", "—", "—", "30 1/1 （1 个试点中 1 个报告）"]
+    );
 }
 
 #[test]
@@ -518,7 +546,9 @@ fn exports_hold_all_front_matter_and_metrics() {
 }
 
 /// Reports without a `section` are still listed in the contents and the print edition (they
-/// were left out when every report had a section but these), as one last group.
+/// were left out when every report had a section but these), as one last group. Where no
+/// report names a section, that group is not shown as a section (issue 15; see
+/// `reader::a_site_without_sections_shows_none`).
 #[test]
 fn reports_without_a_section_are_in_the_contents_and_print() {
     let site = crate::harness::Site::new();
@@ -532,5 +562,5 @@ fn reports_without_a_section_are_in_the_contents_and_print() {
     );
     let print = site.out("print/index.html");
     assert!(print.contains("id=\"report-a\"") && print.contains("id=\"report-b\""));
-    assert!(site.out_exists("sections/other/index.html"));
+    assert!(!site.out_exists("sections/other/index.html"));
 }
