@@ -6,6 +6,7 @@
 
 pub(crate) mod front_matter;
 mod read;
+mod tiles;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -380,7 +381,10 @@ fn load_config(project: &Project, diags: &mut Vec<Diagnostic>) -> SiteConfig {
         return SiteConfig::default();
     }
     match front_matter::parse_document::<SiteConfig>(&shown, &text) {
-        Ok(c) => c,
+        Ok(c) => {
+            diags.extend(tiles::check(&c, &shown, &text));
+            c
+        }
         Err(d) => {
             diags.push(d);
             SiteConfig::default()
