@@ -63,6 +63,11 @@ pub enum Route<'a> {
     MetricsCity(&'a str, usize),
     /// The search page.
     Search,
+    /// Reports side by side (which ones: the page's query, `?r=slug1,slug2`).
+    Compare,
+    /// What the compare page shows of one report, by slug: a small script (pages opened from
+    /// disk cannot fetch JSON, but can load scripts).
+    CompareData(&'a str),
     /// The page a host serves for a missing path.
     NotFound,
     /// The Atom feed.
@@ -132,6 +137,8 @@ impl Route<'_> {
             Route::Metrics => "metrics/index.html".into(),
             Route::MetricsCity(city, n) => format!("metrics/{city}/{}", numbered("page", n)),
             Route::Search => "search/index.html".into(),
+            Route::Compare => "compare/index.html".into(),
+            Route::CompareData(slug) => format!("data/compare/{slug}.js"),
             Route::NotFound => "404.html".into(),
             Route::Feed => "atom.xml".into(),
             Route::Sitemap => "sitemap.xml".into(),
@@ -175,6 +182,8 @@ pub struct SiteUrls {
     pub metrics: String,
     /// The search page.
     pub search: String,
+    /// The compare page.
+    pub compare: String,
     /// The print edition.
     pub print: String,
     /// The Atom feed.
@@ -196,6 +205,7 @@ impl Default for SiteUrls {
             sections: Route::Index(Listing::Section).path(),
             metrics: Route::Metrics.path(),
             search: Route::Search.path(),
+            compare: Route::Compare.path(),
             print: Route::Print.path(),
             feed: Route::Feed.path(),
             export_json: Route::ExportJson.path(),
@@ -229,6 +239,10 @@ mod tests {
         assert_eq!(
             Route::ExportCsv.url_from(&Route::Metrics),
             "../data/reports.csv"
+        );
+        assert_eq!(
+            Route::CompareData("sandun").url_from(&Route::Compare),
+            "../data/compare/sandun.js"
         );
     }
 }
