@@ -8,6 +8,7 @@ mod harness;
 mod build;
 mod check;
 mod content;
+mod map_compare;
 mod reader;
 mod search;
 mod serve;
