@@ -7,7 +7,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { SITE, SHOTS, serve, launch, newPage, axeSerious } from "./harness.mjs";
@@ -250,6 +250,22 @@ test("compare: toggles on search results and report pages, at most four, remove"
     await page.locator("table.compare").waitFor();
     assert.equal(await page.locator("table.compare thead th a").count(), 2);
     assert.deepEqual(page.errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test("compare in dark mode passes axe (shared tactics, empty cells)", async () => {
+  const listing = busiestTactic();
+  const html = readFileSync(join(SITE, listing), "utf8");
+  const slugs = [...html.matchAll(/data-compare="([^"]+)"/g)].slice(0, 3).map((m) => m[1]);
+  assert.equal(slugs.length, 3);
+  const page = await open(server.url + "compare/index.html?r=" + slugs.join(","), { width: 375, colorScheme: "dark" });
+  try {
+    await checkCompare(page, slugs, "dark");
+    const violations = await axeSerious(page);
+    assert.deepEqual(violations, [], formatViolations(violations));
+    await page.screenshot({ path: join(SHOTS, "compare-http-375-dark.png"), fullPage: true });
   } finally {
     await page.close();
   }
