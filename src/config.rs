@@ -28,8 +28,9 @@ pub struct SiteConfig {
     pub theme: String,
     /// Display order of sections; sections not listed follow in name order.
     pub sections: Vec<SectionDef>,
-    /// Display order of cities; cities not listed follow in name order.
-    pub cities: Vec<String>,
+    /// Display order of cities, each a name or `{ name, tile: [col, row] }` (its square on the
+    /// tile map); cities not listed follow in name order.
+    pub cities: Vec<CityDef>,
     /// Metric registry in display order.
     pub metrics: IndexMap<String, MetricDef>,
     /// Tactics vocabulary in display order.
@@ -134,10 +135,10 @@ impl SiteConfig {
 
     /// What is wrong with a city `site.yaml` does not list.
     pub fn unknown_city(&self, city: &str) -> Option<String> {
-        (!self.cities.is_empty() && !self.cities.iter().any(|c| c == city)).then(|| {
+        (!self.cities.is_empty() && !self.cities.iter().any(|c| c.name() == city)).then(|| {
             format!(
                 "city `{city}` is not listed in site.yaml{}",
-                hint(city, self.cities.iter().map(String::as_str))
+                hint(city, self.cities.iter().map(CityDef::name))
             )
         })
     }
@@ -227,6 +228,45 @@ pub struct TacticDef {
     /// Other names editors may write; they resolve to this tactic.
     #[serde(default)]
     pub aliases: Vec<String>,
+}
+
+/// Largest column or row of a tile: the map is a cartogram of a province or country's cities,
+/// and a typo such as `[3, 300]` would otherwise draw a map hundreds of tiles tall.
+pub const MAX_TILE: u16 = 40;
+
+/// A city in `site.yaml`: a plain name, or a map with its place on the tile map.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum CityDef {
+    /// Just the name.
+    Name(String),
+    /// Name with options.
+    Full {
+        /// City name as used in front matter.
+        name: String,
+        /// Its square on the tile map, `[column, row]` from the top left (0-based).
+        #[serde(default)]
+        tile: Option<[u16; 2]>,
+    },
+}
+
+impl CityDef {
+    /// The city's name.
+    pub fn name(&self) -> &str {
+        match self {
+            CityDef::Name(n) | CityDef::Full { name: n, .. } => n,
+        }
+    }
+
+    /// Its tile `(column, row)`, if given.
+    pub fn tile(&self) -> Option<(u16, u16)> {
+        match self {
+            CityDef::Full {
+                tile: Some([c, r]), ..
+            } => Some((*c, *r)),
+            _ => None,
+        }
+    }
 }
 
 /// A section in `site.yaml`: a plain name, or a map with options.

@@ -63,6 +63,11 @@ pub enum Route<'a> {
     MetricsCity(&'a str, usize),
     /// The search page.
     Search,
+    /// Reports side by side (which ones: the page's query, `?r=slug1,slug2`).
+    Compare,
+    /// What the compare page shows of one report, by slug: a small script (pages opened from
+    /// disk cannot fetch JSON, but can load scripts).
+    CompareData(&'a str),
     /// The page a host serves for a missing path.
     NotFound,
     /// The index of news items.
@@ -140,6 +145,8 @@ impl Route<'_> {
             Route::Metrics => "metrics/index.html".into(),
             Route::MetricsCity(city, n) => format!("metrics/{city}/{}", numbered("page", n)),
             Route::Search => "search/index.html".into(),
+            Route::Compare => "compare/index.html".into(),
+            Route::CompareData(slug) => format!("data/compare/{slug}.js"),
             Route::NotFound => "404.html".into(),
             Route::NewsIndex => "news/index.html".into(),
             Route::News(slug) => format!("news/{slug}/index.html"),
@@ -195,6 +202,8 @@ pub struct SiteUrls {
     pub metrics: String,
     /// The search page.
     pub search: String,
+    /// The compare page.
+    pub compare: String,
     /// The print edition.
     pub print: String,
     /// The news index.
@@ -218,6 +227,7 @@ impl Default for SiteUrls {
             sections: Route::Index(Listing::Section).path(),
             metrics: Route::Metrics.path(),
             search: Route::Search.path(),
+            compare: Route::Compare.path(),
             print: Route::Print.path(),
             news: Route::NewsIndex.path(),
             feed: Route::Feed.path(),
@@ -261,6 +271,10 @@ mod tests {
         assert_eq!(
             Route::ExportCsv.absolute("https://ex.org/"),
             "https://ex.org/data/reports.csv"
+        );
+        assert_eq!(
+            Route::CompareData("sandun").url_from(&Route::Compare),
+            "../data/compare/sandun.js"
         );
     }
 }

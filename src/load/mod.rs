@@ -6,6 +6,7 @@
 
 pub(crate) mod front_matter;
 mod read;
+mod tiles;
 
 pub(crate) use read::inside_site;
 
@@ -500,6 +501,7 @@ fn load_config(project: &Project, diags: &mut Vec<Diagnostic>) -> SiteConfig {
         return SiteConfig::default();
     }
     let config = front_matter::parse_config(&shown, &text, diags);
+    diags.extend(tiles::check(&config, &shown, &text));
     check_theme(project, &shown, &text, &config.theme, diags);
     config
 }

@@ -27,7 +27,7 @@ pub(super) struct Names {
 impl Names {
     pub(super) fn new(config: &SiteConfig, reports: &[Report]) -> Self {
         let cities = ordered_names(
-            config.cities.iter().map(String::as_str),
+            config.cities.iter().map(crate::config::CityDef::name),
             reports.iter().map(|r| r.meta.city.as_str()),
         );
         let sections = ordered_names(

@@ -111,6 +111,18 @@ pub fn render_cached(
         })
         .collect::<Result<_>>()?;
     let exports_key = renderer.fragments.site_fingerprint(site);
+    // One small file per report, keyed by the report's fingerprint (see `pages/compare.rs`).
+    let compare_data = std::sync::Mutex::new(Vec::new());
+    pages::compare_data(site, &renderer.fragments, &|f| {
+        compare_data
+            .lock()
+            .map_err(|_| crate::error::Error::Poisoned("compare data"))?
+            .push(f);
+        Ok(())
+    })?;
+    let compare_data = compare_data
+        .into_inner()
+        .map_err(|_| crate::error::Error::Poisoned("compare data"))?;
     drop(renderer);
     cache.fragments.rotate();
     cache.reused = pages.iter().filter(|p| p.2).count();
@@ -130,6 +142,7 @@ pub fn render_cached(
         files.push(file);
     }
     let paths = files.iter().map(|f| f.path.clone()).collect();
+    files.extend(compare_data);
     let exports = match (&cache.exports, exports_key) {
         (Some((key, files)), Some(now)) if *key == now => files.clone(),
         _ => exports::exports(site)?,

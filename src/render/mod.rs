@@ -16,6 +16,7 @@ mod exports;
 mod fragments;
 mod job;
 mod pages;
+mod tilemap;
 pub(crate) mod views;
 
 use std::collections::BTreeSet;
@@ -74,6 +75,7 @@ pub fn render_into(
             })
         })
         .collect::<Result<()>>()?;
+    pages::compare_data(site, &renderer.fragments, sink)?;
     for file in assets::assets(exports::exports(site)?, theme, &site.strings, &paths) {
         sink(file)?;
     }

@@ -9,6 +9,7 @@ mod build;
 mod check;
 mod citing;
 mod content;
+mod map_compare;
 mod photos;
 mod reader;
 mod reliability;

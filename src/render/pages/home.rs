@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::Cx;
 use crate::load::Placement;
 use crate::render::job::{lazy_job, Job};
+use crate::render::tilemap::{self, TileMapView};
 use crate::render::views::{group_view, page_view, GroupView, PageView};
 use crate::urls::{Listing, Route};
 
@@ -16,6 +17,8 @@ struct HomePage<'a> {
     tactics: Vec<GroupView<'a>>,
     sections: Vec<GroupView<'a>>,
     pages: Vec<PageView<'a>>,
+    /// The cities' tile map (none without cities).
+    tilemap: Option<TileMapView>,
 }
 
 pub(super) fn job<'a>(cx: Cx<'a>) -> Job<'a> {
@@ -46,6 +49,7 @@ pub(super) fn job<'a>(cx: Cx<'a>) -> Job<'a> {
                 .map(|s| group_view(&s.group, Listing::Section))
                 .collect(),
             pages: site.pages.iter().map(page).collect(),
+            tilemap: tilemap::tile_map(site),
         }
     };
     lazy_job(cx.sv, "index.html", Route::Home, "", home)

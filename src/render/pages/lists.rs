@@ -9,6 +9,7 @@ use super::{section_groups, Cx, Groups};
 use crate::model::{Group, Site};
 use crate::render::charts::{self, ChartView};
 use crate::render::job::{key_of, keyed_job, lazy_job, Job};
+use crate::render::tilemap::{self, TileMapView};
 use crate::render::views::{group_view, GroupView, ReportRef};
 use crate::urls::{Listing, Route};
 
@@ -17,6 +18,9 @@ struct IndexPage<'a> {
     groups: Vec<GroupView<'a>>,
     /// The largest group's count (bar lengths); 0 where the index draws none.
     max: usize,
+    /// The cities' tile map, on the index of cities.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tilemap: Option<TileMapView>,
 }
 
 /// One page of a list of reports: `subgroups` when the list is grouped (counties on a city
@@ -99,6 +103,10 @@ pub(super) fn jobs(cx: Cx<'_>, kind: Listing) -> Vec<Job<'_>> {
         move || IndexPage {
             groups: all.iter().map(|g| group_view(g, kind)).collect(),
             max,
+            tilemap: match kind {
+                Listing::City => tilemap::tile_map(site),
+                _ => None,
+            },
         }
     };
     let mut jobs = vec![lazy_job(

@@ -4,6 +4,7 @@
 //! data, splicing in the shared fragments (see `fragments`).
 
 mod book;
+mod compare;
 mod contents;
 mod feeds;
 mod home;
@@ -86,6 +87,7 @@ pub(crate) fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>, pages: &'a Pages<'a
     jobs.extend(metrics::jobs(cx));
     jobs.extend(news::jobs(cx));
     jobs.extend(special::jobs(cx));
+    jobs.push(compare::job(cx));
     jobs.extend(feeds::jobs(cx));
     jobs
 }
@@ -189,18 +191,28 @@ impl<'a> Fragments<'a> {
         key: Option<K>,
         context: impl FnOnce() -> T,
     ) -> Result<String> {
-        let render = || {
+        self.cached(template, key, || {
             let c = Context::from_serialize(context()).map_err(|e| template_error(template, &e))?;
             render_one(self.tera, template, &c)
-        };
+        })
+    }
+
+    /// Text that `make` makes (a fragment, a data file); with a cache, reused when `key` (which
+    /// must stand for everything the text is made of) is the one it had last time for `what`.
+    pub(crate) fn cached<K: std::hash::Hash>(
+        &self,
+        what: &str,
+        key: Option<K>,
+        make: impl FnOnce() -> Result<String>,
+    ) -> Result<String> {
         match (self.cache, key) {
             (Some(cache), Some(key)) => {
                 use std::hash::{Hash, Hasher};
                 let mut h = std::collections::hash_map::DefaultHasher::new();
-                (template, key).hash(&mut h);
-                cache.get_or_render(h.finish(), render)
+                (what, key).hash(&mut h);
+                cache.get_or_render(h.finish(), make)
             }
-            _ => render(),
+            _ => make(),
         }
     }
 }
@@ -274,6 +286,8 @@ fn inject(mut html: String, path: &str, options: &RenderOptions) -> Vec<u8> {
     }
     html.into_bytes()
 }
+
+pub(crate) use compare::data_files as compare_data;
 
 /// Named lists of report indices (a city's counties, a section's cities...).
 pub(crate) type Groups = Vec<(String, Vec<usize>)>;

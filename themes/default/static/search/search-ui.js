@@ -248,6 +248,10 @@
       a.innerHTML = r.titleHtml;
       li.appendChild(a);
       li.appendChild(el("span", { class: "place" }, [r.city, r.county, r.town, r.section].filter(Boolean).join(" · ")));
+      if (r.slug) {
+        var title = r.title || r.slug;
+        li.appendChild(el("button", { type: "button", class: "compare-toggle", "data-compare": r.slug, "data-title": title, "aria-pressed": "false", "aria-label": "对比：" + title, hidden: "" }, "对比"));
+      }
       var sn = el("p", { class: "snippet" });
       sn.innerHTML = r.snippet;
       li.appendChild(sn);
@@ -261,6 +265,7 @@
       list.appendChild(li);
     }
     renderFilters(res.facets);
+    if (window.casebookCompare) window.casebookCompare.refresh(); // reader.js: the compare toggles
   }
   var pageSeq = 0;
   function runPage() {
