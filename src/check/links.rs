@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::site_output::Output;
 use crate::error::{suggest, Diagnostic};
-use crate::markdown::{internal_target, Body, Link};
+use crate::markdown::{has_scheme, internal_target, Body, Link};
 use crate::model::Site;
 use crate::urls::Route;
 
@@ -109,22 +109,6 @@ impl Target {
         }
         Some(Target::Relative(dest.to_string()))
     }
-}
-
-/// `https:`, `mailto:`, `tel:`...: letters, digits, `+`, `-`, `.` before a `:` that comes
-/// before any `/`, `?` or `#`.
-fn has_scheme(dest: &str) -> bool {
-    let Some(colon) = dest.find(':') else {
-        return false;
-    };
-    let scheme = &dest[..colon];
-    scheme
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic())
-        && scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
 /// Resolves a relative link (its query and fragment dropped) against the page at `from`;

@@ -250,7 +250,7 @@
       li.appendChild(el("span", { class: "place" }, [r.city, r.county, r.town, r.section].filter(Boolean).join(" · ")));
       if (r.slug) {
         var title = r.title || r.slug;
-        li.appendChild(el("button", { type: "button", class: "compare-toggle", "data-compare": r.slug, "data-title": title, "aria-pressed": "false", "aria-label": "对比：" + title, hidden: "" }, "对比"));
+        li.appendChild(el("button", { type: "button", class: "compare-toggle", "data-compare": r.slug, "data-title": title, "aria-pressed": "false", "aria-label": tr("js.compare_label", "对比：{title}", { title: title }), hidden: "" }, tr("js.compare", "对比")));
       }
       var sn = el("p", { class: "snippet" });
       sn.innerHTML = r.snippet;
