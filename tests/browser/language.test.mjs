@@ -52,3 +52,14 @@ for (const [name, base] of [
     assert.deepEqual(page.errors, []);
   });
 }
+
+test("the English compare page and its tray speak English (file://)", async () => {
+  const page = await newPage(browser.context, { width: 375, height: 800 });
+  await page.goto(pathToFileURL(site).href + "/compare/index.html?r=chapeltown,easton");
+  await page.waitForFunction(() => /Comparing/.test(document.getElementById("compare-status").textContent));
+  assert.equal(await page.textContent("#compare-status"), "Comparing 2 reports.");
+  const text = await page.evaluate(() => document.body.innerText);
+  assert.doesNotMatch(text, HAN, text);
+  await page.screenshot({ path: join(SHOTS, "english-compare-file.png"), fullPage: true });
+  assert.deepEqual(page.errors, []);
+});

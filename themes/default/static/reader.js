@@ -8,8 +8,26 @@
 //   __casebook_compare): scripts load from file:// where fetch() does not.
 (function () {
   "use strict";
+  // Interface strings in the site's language (search/strings.js, written from the theme's
+  // locale file): a page in another language than Chinese loads them before anything is drawn;
+  // the built-in Chinese text stands otherwise (and if they fail to load).
+  var me0 = document.currentScript;
+  var zh = /^zh/i.test(document.documentElement.lang || "zh");
+  if (!zh && !window.casebookStrings && me0 && me0.src) {
+    var s = document.createElement("script");
+    s.src = me0.src.replace(/reader\.js(\?.*)?$/, "search/strings.js");
+    s.onload = s.onerror = function () { main(me0); };
+    document.head.appendChild(s);
+  } else {
+    main(me0);
+  }
+  function tr(key, fallback, vars) {
+    var t = (window.casebookStrings && window.casebookStrings[key]) || fallback;
+    for (var k in vars || {}) t = t.split("{" + k + "}").join(String(vars[k]));
+    return t;
+  }
+  function main(me) {
   var each = function (list, fn) { Array.prototype.forEach.call(list, fn); };
-  var me = document.currentScript;
 
   // ------------------------------------------------------------ tile map
   each(document.querySelectorAll("[data-tilemap]"), function (fig) {
@@ -33,9 +51,9 @@
         if (value) value.textContent = v === "" ? "—" : v;
         var title = t.querySelector("title");
         if (title) {
-          title.textContent = t.getAttribute("data-name") + "：" + (k === 0
-            ? reports + " 个试点"
-            : what + " " + (v === "" ? "无数据" : v + unit) + "（" + reports + " 个试点中 " + (counts[k] || 0) + " 个报告）");
+          title.textContent = t.getAttribute("data-name") + tr("js.colon", "：") + (k === 0
+            ? tr("js.n_reports", "{n} 个试点", { n: reports })
+            : what + " " + (v === "" ? tr("js.no_data", "无数据") : v + unit) + tr("js.tile_covers", "（{of} 个试点中 {n} 个报告）", { of: reports, n: counts[k] || 0 }));
         }
       });
       each(fig.querySelectorAll(".tilemap-legend"), function (l) {
@@ -79,11 +97,12 @@
     tray = document.createElement("div");
     tray.className = "compare-tray";
     tray.setAttribute("role", "region");
-    tray.setAttribute("aria-label", "对比栏");
+    tray.setAttribute("aria-label", tr("js.tray", "对比栏"));
     tray.hidden = true;
     tray.innerHTML = '<strong class="tray-count"></strong><span class="tray-names"></span>' +
-      '<a class="button tray-open"></a><button type="button" class="button secondary tray-clear">清空</button>' +
+      '<a class="button tray-open"></a><button type="button" class="button secondary tray-clear"></button>' +
       '<p class="tray-note" aria-live="polite"></p>';
+    tray.querySelector(".tray-clear").textContent = tr("js.clear", "清空");
     note = tray.querySelector(".tray-note");
     tray.querySelector(".tray-clear").addEventListener("click", function () {
       selection = [];
@@ -102,11 +121,11 @@
     if (!tray) makeTray();
     tray.hidden = selection.length === 0;
     document.body.classList.toggle("has-compare-tray", selection.length > 0);
-    tray.querySelector(".tray-count").textContent = "对比 (" + selection.length + ")";
-    tray.querySelector(".tray-names").textContent = selection.map(function (x) { return x.t || x.s; }).join("、");
+    tray.querySelector(".tray-count").textContent = tr("js.tray_count", "对比 ({n})", { n: selection.length });
+    tray.querySelector(".tray-names").textContent = selection.map(function (x) { return x.t || x.s; }).join(tr("js.enum", "、"));
     var open = tray.querySelector(".tray-open");
     open.href = hrefFor(selection);
-    open.textContent = selection.length < 2 ? "打开对比（再选 1 个）" : "打开对比";
+    open.textContent = selection.length < 2 ? tr("js.open_one_more", "打开对比（再选 1 个）") : tr("js.open", "打开对比");
   }
   document.addEventListener("click", function (e) {
     var b = e.target && e.target.closest ? e.target.closest(".compare-toggle") : null;
@@ -119,7 +138,7 @@
       if (note) note.textContent = "";
     } else if (selection.length >= MOST) {
       if (!tray) makeTray();
-      note.textContent = "最多并排比较 " + MOST + " 个试点，请先取消一个。";
+      note.textContent = tr("js.at_most", "最多并排比较 {most} 个试点，请先取消一个。", { most: MOST });
       refresh();
       return;
     } else {
@@ -192,14 +211,14 @@
   function render(reports, missing) {
     result.textContent = "";
     var msgs = [];
-    if (missing.length) msgs.push("找不到这些试点：" + missing.join("、") + "。");
-    if (dropped) msgs.push("一次最多比较 " + MOST + " 个试点，只显示前 " + MOST + " 个。");
+    if (missing.length) msgs.push(tr("js.not_found", "找不到这些试点：{list}。", { list: missing.join(tr("js.enum", "、")) }));
+    if (dropped) msgs.push(tr("js.dropped", "一次最多比较 {most} 个试点，只显示前 {most} 个。", { most: MOST }));
     if (!reports.length) {
-      msgs.push("还没有选择试点：在目录、地市、做法页、搜索结果或报告页上点“对比”，选 2 至 " + MOST + " 个试点。");
+      msgs.push(tr("js.none_chosen", "还没有选择试点：在目录、地市、做法页、搜索结果或报告页上点“对比”，选 2 至 {most} 个试点。", { most: MOST }));
     } else if (reports.length === 1) {
-      msgs.push("再选一个试点即可并排比较。");
+      msgs.push(tr("js.one_more", "再选一个试点即可并排比较。"));
     } else {
-      msgs.push("正在比较 " + reports.length + " 个试点。");
+      msgs.push(tr("js.comparing", "正在比较 {n} 个试点。", { n: reports.length }));
     }
     status.textContent = msgs.join(" ");
     if (!reports.length) return;
@@ -210,28 +229,28 @@
     var inAll = reports.length > 1 ? reports[0].tactics.filter(function (t) { return uses[t.name] === reports.length; }) : [];
     if (reports.length > 1) {
       var shared = el("p", { class: "compare-shared" });
-      shared.appendChild(el("strong", null, "共同做法："));
+      shared.appendChild(el("strong", null, tr("js.shared", "共同做法：")));
       if (inAll.length) {
         inAll.forEach(function (t, i) {
-          if (i) shared.appendChild(document.createTextNode("、"));
+          if (i) shared.appendChild(document.createTextNode(tr("js.enum", "、")));
           shared.appendChild(link(t));
         });
       } else {
-        shared.appendChild(document.createTextNode("所选试点没有全都采用的做法。"));
+        shared.appendChild(document.createTextNode(tr("js.none_shared", "所选试点没有全都采用的做法。")));
       }
       result.appendChild(shared);
     }
 
-    var wrap = el("div", { class: "compare-wrap", role: "region", "aria-label": "并排比较表", tabindex: "0" });
+    var wrap = el("div", { class: "compare-wrap", role: "region", "aria-label": tr("js.table", "并排比较表"), tabindex: "0" });
     var table = el("table", { class: "compare" });
-    table.appendChild(el("caption", { class: "visually-hidden" }, "所选试点并排比较"));
+    table.appendChild(el("caption", { class: "visually-hidden" }, tr("js.caption", "所选试点并排比较")));
     var head = el("tr");
     head.appendChild(el("td"));
     reports.forEach(function (r) {
       var th = el("th", { scope: "col" });
       th.appendChild(el("a", { href: root + r.url }, r.title));
       th.appendChild(el("br"));
-      var rm = el("button", { type: "button", class: "button secondary remove", "aria-label": "移除：" + r.title }, "移除");
+      var rm = el("button", { type: "button", class: "button secondary remove", "aria-label": tr("js.remove_label", "移除：{title}", { title: r.title }) }, tr("js.remove", "移除"));
       rm.addEventListener("click", function () {
         var rest = reports.filter(function (x) { return x !== r; }).map(function (x) { return x.slug; });
         store(reports.filter(function (x) { return x !== r; }).map(function (x) { return { s: x.slug, t: x.title }; }));
@@ -254,26 +273,26 @@
       });
       body.appendChild(tr);
     }
-    row("地点", function (r, td) {
+    row(tr("js.row_place", "地点"), function (r, td) {
       td.appendChild(link(r.city));
       td.appendChild(document.createTextNode([r.county, r.town].filter(Boolean).map(function (x) { return " · " + x; }).join("")));
     });
-    row("层级", function (r, td) {
+    row(tr("js.row_level", "层级"), function (r, td) {
       if (r.section) td.appendChild(link(r.section));
       if (r.level) td.appendChild(document.createTextNode((r.section ? " · " : "") + r.level));
       if (!r.section && !r.level) td.appendChild(el("span", { class: "none" }, "—"));
     });
-    row("摘要", function (r, td) {
+    row(tr("js.row_summary", "摘要"), function (r, td) {
       td.appendChild(r.line ? document.createTextNode(r.line) : el("span", { class: "none" }, "—"));
     });
-    row("做法", function (r, td) {
+    row(tr("js.row_tactics", "做法"), function (r, td) {
       if (!r.tactics.length) return td.appendChild(el("span", { class: "none" }, "—"));
       var ul = el("ul");
       r.tactics.forEach(function (t) {
         var sharedT = reports.length > 1 && uses[t.name] > 1;
         var li = el("li", sharedT ? { class: "shared" } : null);
         li.appendChild(link(t));
-        if (sharedT) li.appendChild(el("span", { class: "visually-hidden" }, "（共同）"));
+        if (sharedT) li.appendChild(el("span", { class: "visually-hidden" }, tr("js.shared_mark", "（共同）")));
         ul.appendChild(li);
       });
       td.appendChild(ul);
@@ -287,10 +306,10 @@
     });
     order.filter(function (k) { return given[k]; }).forEach(function (key) {
       var def = registry[order.indexOf(key)];
-      row(def.label + (def.unit ? "（" + def.unit + "）" : ""), function (r, td) {
+      row(def.label + (def.unit ? tr("js.unit", "（{unit}）", { unit: def.unit }) : ""), function (r, td) {
         td.className = "num";
         var m = r.metrics.filter(function (x) { return x.key === key; })[0];
-        if (!m || m.value === null) return td.appendChild(el("span", { class: "none", title: "报道中没有这项数字" }, "—"));
+        if (!m || m.value === null) return td.appendChild(el("span", { class: "none", title: tr("js.no_figure", "报道中没有这项数字") }, "—"));
         td.appendChild(document.createTextNode(m.display));
         if (m.unit) td.appendChild(el("small", null, " " + m.unit));
       });
@@ -300,13 +319,13 @@
     result.appendChild(wrap);
     if (reports.length > 1) {
       var legend = el("p", { class: "compare-legend" });
-      legend.appendChild(el("span", { class: "shared-mark" }, "做法"));
-      legend.appendChild(document.createTextNode(" 加框的做法，所选试点中不止一个采用。“—”：报道中没有这项数字。"));
+      legend.appendChild(el("span", { class: "shared-mark" }, tr("js.row_tactics", "做法")));
+      legend.appendChild(document.createTextNode(tr("js.legend", " 加框的做法，所选试点中不止一个采用。“—”：报道中没有这项数字。")));
       result.appendChild(legend);
     }
   }
 
-  status.textContent = slugs.length ? "正在载入所选试点…" : "";
+  status.textContent = slugs.length ? tr("js.loading", "正在载入所选试点…") : "";
   Promise.all(slugs.map(loadOne)).then(function (data) {
     var reports = [], missing = [];
     data.forEach(function (d, i) {
@@ -319,4 +338,5 @@
     refresh();
     render(reports, missing);
   });
+  }
 })();
