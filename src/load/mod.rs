@@ -6,7 +6,9 @@
 
 pub(crate) mod front_matter;
 mod read;
+mod site_yaml;
 mod tiles;
+mod yaml_guard;
 
 pub(crate) use read::inside_site;
 
@@ -500,7 +502,7 @@ fn load_config(project: &Project, diags: &mut Vec<Diagnostic>) -> SiteConfig {
     if text.trim().is_empty() {
         return SiteConfig::default();
     }
-    let config = front_matter::parse_config(&shown, &text, diags);
+    let config = site_yaml::parse_config(&shown, &text, diags);
     diags.extend(tiles::check(&config, &shown, &text));
     check_theme(project, &shown, &text, &config.theme, diags);
     config

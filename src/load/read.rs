@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 use walkdir::WalkDir;
 
-use super::front_matter::{is_bad_control, parse_fields, split, Fields};
+use super::front_matter::{parse_fields, split, Fields};
+use super::yaml_guard::is_bad_control;
 use super::{
     Bundle, NewsMeta, NewsSource, PageMeta, PageSource, Project, ReportMeta, ReportSource, Source,
 };
