@@ -194,8 +194,9 @@ pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildRep
     // Under --strict the model's warnings stop the build before anything is rendered.
     let warnings = refuse(site.diagnostics.clone())?;
     // The model holds every body, parsed; the sources' raw Markdown is not needed past here
-    // (at 100x the digest some 60 MB).
-    let Sources { theme, .. } = sources;
+    // (at 100x the digest some 60 MB). `let Sources { theme, .. } = sources` would not free
+    // it: a partial move leaves the other fields alive until `sources` leaves scope.
+    let theme = sources.into_theme();
 
     let files = AtomicUsize::new(0);
     // Every path written, for the link check (a path per page: at 1000x the digest some 10 MB).
@@ -227,7 +228,11 @@ pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildRep
                 render::render_into(&site, &theme, &RenderOptions::default(), &sink)
             })
         },
-        || timed(observer, Stage::Index, || index::index_into(&site, &sink)),
+        || {
+            timed(observer, Stage::Index, || {
+                index::index_into(&site, &sink, Some(staging.path()))
+            })
+        },
     );
     rendered?;
     indexed?;

@@ -106,13 +106,17 @@ fn terr(e: impl std::fmt::Display) -> Error {
 /// exported from it.
 pub fn index(site: &Site) -> Result<SearchIndex> {
     let files = std::sync::Mutex::new(Vec::new());
-    index_into(site, &|f| {
-        files
-            .lock()
-            .map_err(|_| Error::Index("poisoned".into()))?
-            .push(f);
-        Ok(())
-    })?;
+    index_into(
+        site,
+        &|f| {
+            files
+                .lock()
+                .map_err(|_| Error::Index("poisoned".into()))?
+                .push(f);
+            Ok(())
+        },
+        None,
+    )?;
     let mut files = files
         .into_inner()
         .map_err(|_| Error::Index("poisoned".into()))?;
@@ -121,11 +125,14 @@ pub fn index(site: &Site) -> Result<SearchIndex> {
 }
 
 /// Like [`index`], handing each file to `sink` as soon as it is ready, so a large site's index
-/// is never held twice in memory.
-pub fn index_into(site: &Site, sink: &Sink<'_>) -> Result<()> {
+/// is never held twice in memory. With `scratch` (a folder inside the output), tantivy writes
+/// its segment to a temporary folder there instead of memory: at 100x the digest the
+/// serialized segment is some 35 MB, held beside the writer's 70 MB of postings at the build's
+/// peak; on disk it costs page cache, which the system can take back.
+pub fn index_into(site: &Site, sink: &Sink<'_>, scratch: Option<&Path>) -> Result<()> {
     let dir = folder_name(site);
     let (searchable, documents) = rayon::join(
-        || searchable(site, &dir, sink),
+        || searchable(site, &dir, sink, scratch),
         || match site.reports.is_empty() {
             true => Ok(()),
             false => docs::documents(site, &dir, sink),
@@ -135,8 +142,22 @@ pub fn index_into(site: &Site, sink: &Sink<'_>) -> Result<()> {
 }
 
 /// The tantivy index, and the browser's term shards and manifest exported from it.
-fn searchable(site: &Site, dir: &str, sink: &Sink<'_>) -> Result<()> {
+fn searchable(site: &Site, dir: &str, sink: &Sink<'_>, scratch: Option<&Path>) -> Result<()> {
     let s = schema();
+    // Removed when this function returns, whatever happens; a killed build leaves it inside the
+    // staging folder, which the next build discards.
+    let work = scratch
+        .map(|p| {
+            tempfile::Builder::new()
+                .prefix(".tantivy-")
+                .tempdir_in(p)
+                .map_err(|e| Error::io(p, e))
+        })
+        .transpose()?;
+    let directory: Box<dyn tantivy::Directory> = match &work {
+        Some(t) => Box::new(tantivy::directory::MmapDirectory::open(t.path()).map_err(terr)?),
+        None => Box::new(tantivy::directory::RamDirectory::create()),
+    };
     let tokenizers = tantivy::tokenizer::TokenizerManager::default();
     tokenizers.register(tokenizer::NAME, tokenizer::CasebookTokenizer);
     // One segment whose doc ids are the site's report order, which the browser index relies
@@ -145,10 +166,7 @@ fn searchable(site: &Site, dir: &str, sink: &Sink<'_>) -> Result<()> {
     let mut writer = Index::builder()
         .schema(s.schema.clone())
         .tokenizers(tokenizers)
-        .single_segment_index_writer::<TantivyDocument>(
-            tantivy::directory::RamDirectory::create(),
-            200_000_000,
-        )
+        .single_segment_index_writer::<TantivyDocument>(directory, 200_000_000)
         .map_err(terr)?;
     for r in &site.reports {
         let mut d = doc!(
@@ -196,14 +214,12 @@ fn searchable(site: &Site, dir: &str, sink: &Sink<'_>) -> Result<()> {
         ),
         path: "search/manifest.js".into(),
     })?;
-    for f in tantivy_files(&index)? {
-        sink(f)?;
-    }
-    Ok(())
+    put_tantivy_files(&index, sink)
 }
 
-/// The in-memory tantivy index as files, for `casebook search` to open from the output.
-fn tantivy_files(index: &Index) -> Result<Vec<OutputFile>> {
+/// The tantivy index's files, for `casebook search` to open from the output, handed to `sink`
+/// one at a time.
+fn put_tantivy_files(index: &Index, sink: &Sink<'_>) -> Result<()> {
     let dir = index.directory();
     let mut paths: Vec<std::path::PathBuf> = dir.list_managed_files().into_iter().collect();
     for special in ["meta.json", ".managed.json"] {
@@ -213,17 +229,16 @@ fn tantivy_files(index: &Index) -> Result<Vec<OutputFile>> {
         }
     }
     paths.sort();
-    let mut files = Vec::new();
     for p in paths {
         let Ok(bytes) = tantivy::Directory::atomic_read(dir, &p) else {
             continue; // a file listed but already garbage-collected
         };
-        files.push(OutputFile {
+        sink(OutputFile {
             path: format!("{TANTIVY_DIR}/{}", p.to_string_lossy()),
             bytes,
-        });
+        })?;
     }
-    Ok(files)
+    Ok(())
 }
 
 /// Opens the index in `dir` (as written by a build) with the tokenizer registered.

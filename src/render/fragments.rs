@@ -30,6 +30,12 @@ pub(crate) const ITEMS: char = 'i';
 pub(crate) const DEEP_ITEMS: char = 'j';
 /// A page's own fragments (print articles, metrics rows).
 pub(crate) const OWN: char = 'p';
+/// Where the path to the site root goes in a fragment that pages at several depths share.
+const ROOT: char = 'r';
+
+/// A fragment to put in place of a marker: its HTML, and the path to the site root that
+/// replaces [`Marks::root`] in it when it is shared by pages at several depths.
+pub(crate) type Fragment<'f> = (&'f str, Option<&'f str>);
 
 /// Makes markers and replaces them.
 #[derive(Debug, Clone)]
@@ -57,23 +63,36 @@ impl Marks {
         format!("{}{table}{index}.{:x}{CLOSE}", self.prefix, h.finish())
     }
 
-    /// Replaces every marker in `html` by its fragment, `resolve(table, index)`. A marker that
-    /// does not resolve is left as it is (it cannot come from content; see the module docs).
+    /// The placeholder for the path to the site root in a fragment shared by pages at several
+    /// depths (listing entries): one rendering per report serves them all, and [`Marks::splice`]
+    /// writes each page's own path. Content cannot forge it (it carries the nonce).
+    pub(crate) fn root(&self) -> String {
+        format!("{}{ROOT}{CLOSE}", self.prefix)
+    }
+
+    /// Replaces every marker in `html` by its fragment, `resolve(table, index)`, with the
+    /// fragment's [`Marks::root`] placeholders made the given path. A marker that does not
+    /// resolve is left as it is (it cannot come from content; see the module docs).
     pub(crate) fn splice<'f>(
         &self,
         html: String,
-        resolve: impl Fn(char, usize) -> Option<&'f str>,
+        resolve: impl Fn(char, usize) -> Option<Fragment<'f>>,
     ) -> String {
         if !html.contains(&self.prefix) {
             return html;
         }
+        let placeholder = self.root();
         // Two passes: the first sizes the result, so a 25 MB page is not grown by doubling.
         let mut size = html.len();
         self.each(
             &html,
             |piece| {
-                if let Piece::Fragment(marker, f) = piece {
-                    size = size + f.len() - marker.len();
+                if let Piece::Fragment(marker, (f, root)) = piece {
+                    let roots = root.map_or(0, |_| f.matches(&placeholder).count());
+                    let root_len = root.map_or(0, str::len);
+                    size = size + f.len() + roots * root_len
+                        - roots * placeholder.len()
+                        - marker.len();
                 }
             },
             &resolve,
@@ -83,7 +102,16 @@ impl Marks {
             &html,
             |piece| match piece {
                 Piece::Text(t) => out.push_str(t),
-                Piece::Fragment(_, f) => out.push_str(f),
+                Piece::Fragment(_, (f, None)) => out.push_str(f),
+                Piece::Fragment(_, (f, Some(root))) => {
+                    let mut rest = f;
+                    while let Some(at) = rest.find(&placeholder) {
+                        out.push_str(&rest[..at]);
+                        out.push_str(root);
+                        rest = &rest[at + placeholder.len()..];
+                    }
+                    out.push_str(rest);
+                }
             },
             &resolve,
         );
@@ -95,7 +123,7 @@ impl Marks {
         &self,
         html: &'h str,
         mut f: impl FnMut(Piece<'h, 'f>),
-        resolve: &impl Fn(char, usize) -> Option<&'f str>,
+        resolve: &impl Fn(char, usize) -> Option<Fragment<'f>>,
     ) {
         let mut rest = html;
         while let Some(at) = rest.find(&self.prefix) {
@@ -128,7 +156,7 @@ impl Marks {
 enum Piece<'h, 'f> {
     Text(&'h str),
     /// The marker's text and its fragment.
-    Fragment(&'h str, &'f str),
+    Fragment(&'h str, Fragment<'f>),
 }
 
 #[cfg(test)]
@@ -148,8 +176,8 @@ mod tests {
             m.mark(ITEMS, 7, "missing"),
         );
         let out = m.splice(page, |t, i| match t {
-            ITEMS => items.get(i).map(String::as_str),
-            OWN => own.get(i).map(String::as_str),
+            ITEMS => items.get(i).map(|h| (h.as_str(), None)),
+            OWN => own.get(i).map(|h| (h.as_str(), None)),
             _ => None,
         });
         assert!(
@@ -162,6 +190,31 @@ mod tests {
             "{out}"
         );
         assert!(out.ends_with(&m.mark(ITEMS, 7, "missing")), "{out}");
+    }
+
+    #[test]
+    fn a_shared_fragment_gets_each_pages_root_and_a_forged_root_stays_text() {
+        let m = Marks::new();
+        let item = format!("<a href=\"{0}r/a/\">{0}</a>", m.root());
+        let forged = format!("{OPEN}0000000000000000{ROOT}{CLOSE}");
+        let own = format!("<p>{forged}</p>");
+        let page = format!(
+            "{}|{}|{}",
+            m.mark(ITEMS, 0, &item),
+            m.mark(DEEP_ITEMS, 0, &item),
+            m.mark(OWN, 0, &own)
+        );
+        let out = m.splice(page, |t, _| match t {
+            ITEMS => Some((item.as_str(), Some("../../"))),
+            DEEP_ITEMS => Some((item.as_str(), Some("../../../../"))),
+            OWN => Some((own.as_str(), None)),
+            _ => None,
+        });
+        let want = format!(
+            "<a href=\"../../r/a/\">../../</a>|<a href=\"../../../../r/a/\">../../../../</a>|<p>{forged}</p>"
+        );
+        assert_eq!(out, want);
+        assert_eq!(out.capacity(), out.len(), "sized exactly in the first pass");
     }
 
     #[test]

@@ -22,7 +22,7 @@ use serde::Serialize;
 use tera::{Context, Tera};
 
 use super::engine::{render_one, template_error};
-use super::fragments::{FragmentCache, Marks, DEEP_ITEMS, ITEMS, OWN};
+use super::fragments::{Fragment, FragmentCache, Marks, DEEP_ITEMS, ITEMS, OWN};
 use super::job::{key_of, Job, PageData};
 use super::views::{ReportRef, ReportView, SiteView};
 use super::RenderOptions;
@@ -47,11 +47,12 @@ impl<'a> Cx<'a> {
     /// A report where a listing shows it, with its rendered listing entry: for a listing's
     /// first page, or (`deep`) for its later pages, two folders deeper.
     pub(crate) fn entry(&self, i: usize, deep: bool) -> ReportRef<'a> {
-        let items = match &self.pages.deep {
+        let items = &self.pages.items;
+        let marks = match &items.deep_marks {
             Some(d) if deep => d,
-            _ => &self.pages.items,
+            _ => &items.marks,
         };
-        ReportRef::new(&self.site.reports[i], &items.marks[i])
+        ReportRef::new(&self.site.reports[i], &marks[i])
     }
 
     /// A fingerprint of report `i`'s view (all but its body), when fragments are cached.
@@ -92,10 +93,16 @@ pub(crate) fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>, pages: &'a Pages<'a
     jobs
 }
 
-/// Every report's listing entry (`report_item.html`), and the marker that stands for it.
+/// Every report's listing entry (`report_item.html`), rendered once with [`Marks::root`] for
+/// the path to the site root (at 100x the digest a copy per depth was 24 MB), and the markers
+/// that stand for it on a listing's first page and on its later pages, two folders deeper.
 pub(crate) struct Items {
     html: Vec<String>,
     marks: Vec<String>,
+    /// Only when some listing has more than one page.
+    deep_marks: Option<Vec<String>>,
+    /// The path to the site root from a first page, and from a later page.
+    roots: (String, String),
 }
 
 /// The context of `report_item.html`.
@@ -106,15 +113,9 @@ struct ItemContext<'a> {
 }
 
 impl Items {
-    /// Every report's entry as a page at `route`'s depth links it, rendered in parallel.
-    fn render(
-        site: &Site,
-        fragments: &Fragments<'_>,
-        marks: &Marks,
-        table: char,
-        route: Route<'_>,
-    ) -> Result<Self> {
-        let root = route.root();
+    /// Every report's entry, rendered in parallel; markers for later pages with `deep`.
+    fn render(site: &Site, fragments: &Fragments<'_>, marks: &Marks, deep: bool) -> Result<Self> {
+        let root = marks.root();
         let html: Vec<String> = (0..site.reports.len())
             .into_par_iter()
             .map(|i| {
@@ -125,12 +126,32 @@ impl Items {
                 })
             })
             .collect::<Result<_>>()?;
-        let marks = html
-            .iter()
-            .enumerate()
-            .map(|(i, h)| marks.mark(table, i, h))
-            .collect();
-        Ok(Items { html, marks })
+        let mark = |table| -> Vec<String> {
+            html.iter()
+                .enumerate()
+                .map(|(i, h)| marks.mark(table, i, h))
+                .collect()
+        };
+        let roots = (
+            Route::list(Listing::City, "x").root(),
+            Route::List(Listing::City, "x", 2).root(),
+        );
+        Ok(Items {
+            marks: mark(ITEMS),
+            deep_marks: deep.then(|| mark(DEEP_ITEMS)),
+            html,
+            roots,
+        })
+    }
+
+    /// Entry `i` as a page of `table` shows it.
+    fn fragment(&self, table: char, i: usize) -> Option<Fragment<'_>> {
+        let root = match table {
+            ITEMS => &self.roots.0,
+            DEEP_ITEMS if self.deep_marks.is_some() => &self.roots.1,
+            _ => return None,
+        };
+        Some((self.html.get(i)?.as_str(), Some(root.as_str())))
     }
 }
 
@@ -222,11 +243,9 @@ pub(crate) struct Pages<'a> {
     tera: &'a Tera,
     pub(crate) fragments: Fragments<'a>,
     pub(crate) marks: Marks,
-    /// Entries for a listing's first page, rendered once per report (like Hugo's
-    /// `partialCached`) and reused by every listing.
+    /// Listing entries, rendered once per report (like Hugo's `partialCached`) and reused by
+    /// every listing.
     items: Items,
-    /// Entries for later pages, rendered only when some listing has more than one page.
-    deep: Option<Items>,
     options: &'a RenderOptions,
 }
 
@@ -240,22 +259,14 @@ impl Pages<'_> {
     ) -> Result<Pages<'a>> {
         let fragments = Fragments::new(site, tera, cache);
         let marks = Marks::new();
-        let first = Route::list(Listing::City, "x");
-        let items = Items::render(site, &fragments, &marks, ITEMS, first)?;
         let per = site.config.paginate_by;
         let paginated = per > 0 && lists::longest(site) > per;
-        let deep = paginated
-            .then(|| {
-                let later = Route::List(Listing::City, "x", 2);
-                Items::render(site, &fragments, &marks, DEEP_ITEMS, later)
-            })
-            .transpose()?;
+        let items = Items::render(site, &fragments, &marks, paginated)?;
         Ok(Pages {
             tera,
             fragments,
             marks,
             items,
-            deep,
             options,
         })
     }
@@ -265,10 +276,8 @@ impl Pages<'_> {
         let html = render_one(self.tera, template, &page.context)?;
         drop(page.context);
         let html = self.marks.splice(html, |table, i| match table {
-            ITEMS => self.items.html.get(i).map(String::as_str),
-            DEEP_ITEMS => self.deep.as_ref()?.html.get(i).map(String::as_str),
-            OWN => page.fragments.get(i).map(String::as_str),
-            _ => None,
+            OWN => page.fragments.get(i).map(|f| (f.as_str(), None)),
+            _ => self.items.fragment(table, i),
         });
         Ok(inject(html, path, self.options))
     }
