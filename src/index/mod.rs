@@ -25,7 +25,7 @@ use self::export::SHARD_BYTES;
 use self::format::{script, Fold, FoldTable, Manifest, FORMAT};
 
 use crate::error::{Error, Result};
-use crate::model::Site;
+use crate::model::{Report, Site};
 use crate::output::{OutputFile, Sink};
 
 /// Text fields in index order, with their boosts: a title or a place name says more than a body.
@@ -143,6 +143,22 @@ pub fn index_into(site: &Site, sink: &Sink<'_>, scratch: Option<&Path>) -> Resul
 
 /// The tantivy index, and the browser's term shards and manifest exported from it.
 fn searchable(site: &Site, dir: &str, sink: &Sink<'_>, scratch: Option<&Path>) -> Result<()> {
+    searchable_in_chunks(site, dir, sink, scratch, CHUNK)
+}
+
+/// Reports per tantivy segment while indexing. The writer's postings for 11,900 reports (100x
+/// the digest) take some 70 MB, so a site up to this size is one segment, as before, and a
+/// larger one is written in segments of this size and merged on disk: at 1000x the digest one
+/// segment held ~700 MB in the writer.
+const CHUNK: usize = 16_384;
+
+fn searchable_in_chunks(
+    site: &Site,
+    dir: &str,
+    sink: &Sink<'_>,
+    scratch: Option<&Path>,
+    chunk: usize,
+) -> Result<()> {
     let s = schema();
     // Removed when this function returns, whatever happens; a killed build leaves it inside the
     // staging folder, which the next build discards.
@@ -154,42 +170,19 @@ fn searchable(site: &Site, dir: &str, sink: &Sink<'_>, scratch: Option<&Path>) -
                 .map_err(|e| Error::io(p, e))
         })
         .transpose()?;
-    let directory: Box<dyn tantivy::Directory> = match &work {
-        Some(t) => Box::new(tantivy::directory::MmapDirectory::open(t.path()).map_err(terr)?),
-        None => Box::new(tantivy::directory::RamDirectory::create()),
+    let work = work.as_ref().map(|t| t.path());
+    let parts = site
+        .reports
+        .chunks(chunk.max(1))
+        .enumerate()
+        .map(|(k, reports)| segment(&s, reports, directory(work, &format!("part-{k}"))?))
+        .collect::<Result<Vec<_>>>()?;
+    let index = match parts.len() {
+        0 => segment(&s, &[], directory(work, "part-0")?)?,
+        1 => parts.into_iter().next().expect("one part"),
+        // Merged in order, so doc ids stay the site's report order.
+        _ => tantivy::indexer::merge_indices(&parts, directory(work, "merged")?).map_err(terr)?,
     };
-    let tokenizers = tantivy::tokenizer::TokenizerManager::default();
-    tokenizers.register(tokenizer::NAME, tokenizer::CasebookTokenizer);
-    // One segment whose doc ids are the site's report order, which the browser index relies
-    // on, written on this thread: the threaded writer queued up to 10,000 documents (copies of
-    // every body) in its channel, some 60 MB at 100x the digest, and then had to merge.
-    let mut writer = Index::builder()
-        .schema(s.schema.clone())
-        .tokenizers(tokenizers)
-        .single_segment_index_writer::<TantivyDocument>(directory, 200_000_000)
-        .map_err(terr)?;
-    for r in &site.reports {
-        let mut d = doc!(
-            s.slug => r.slug.as_str(),
-            s.title_stored => r.meta.title.as_str(),
-            s.text[0] => r.meta.title.as_str(),
-            s.text[1] => r.meta.town.as_str(),
-            s.text[2] => r.meta.county.as_deref().unwrap_or_default(),
-            s.text[3] => r.meta.city.as_str(),
-            s.text[5] => r.meta.summary.as_deref().unwrap_or_default(),
-            s.text[6] => r.body.text.as_str(),
-            s.tags => Facet::from_path(["city", r.meta.city.as_str()]),
-        );
-        for t in &r.meta.tactics {
-            d.add_text(s.text[4], t);
-            d.add_facet(s.tags, Facet::from_path(["tactic", t.as_str()]));
-        }
-        if let Some(sec) = &r.meta.section {
-            d.add_facet(s.tags, Facet::from_path(["section", sec.as_str()]));
-        }
-        writer.add_document(d).map_err(terr)?;
-    }
-    let index = writer.finalize().map_err(terr)?;
     let reader = open_reader(&index)?;
     let exported = export::export(&s, &reader, dir, sink)?;
     let fold = fold_file(sink)?;
@@ -215,6 +208,57 @@ fn searchable(site: &Site, dir: &str, sink: &Sink<'_>, scratch: Option<&Path>) -
         path: "search/manifest.js".into(),
     })?;
     put_tantivy_files(&index, sink)
+}
+
+/// A folder for one tantivy index: under `work` on disk, or in memory without it.
+fn directory(work: Option<&Path>, name: &str) -> Result<Box<dyn tantivy::Directory>> {
+    Ok(match work {
+        Some(w) => {
+            let p = w.join(name);
+            std::fs::create_dir(&p).map_err(|e| Error::io(&p, e))?;
+            Box::new(tantivy::directory::MmapDirectory::open(&p).map_err(terr)?)
+        }
+        None => Box::new(tantivy::directory::RamDirectory::create()),
+    })
+}
+
+/// `reports` as one tantivy segment in `directory`, doc ids in their order. Written on this
+/// thread: the threaded writer queued up to 10,000 documents (copies of every body) in its
+/// channel, some 60 MB at 100x the digest, and then had to merge.
+fn segment(
+    s: &IndexSchema,
+    reports: &[Report],
+    directory: Box<dyn tantivy::Directory>,
+) -> Result<Index> {
+    let tokenizers = tantivy::tokenizer::TokenizerManager::default();
+    tokenizers.register(tokenizer::NAME, tokenizer::CasebookTokenizer);
+    let mut writer = Index::builder()
+        .schema(s.schema.clone())
+        .tokenizers(tokenizers)
+        .single_segment_index_writer::<TantivyDocument>(directory, 200_000_000)
+        .map_err(terr)?;
+    for r in reports {
+        let mut d = doc!(
+            s.slug => r.slug.as_str(),
+            s.title_stored => r.meta.title.as_str(),
+            s.text[0] => r.meta.title.as_str(),
+            s.text[1] => r.meta.town.as_str(),
+            s.text[2] => r.meta.county.as_deref().unwrap_or_default(),
+            s.text[3] => r.meta.city.as_str(),
+            s.text[5] => r.meta.summary.as_deref().unwrap_or_default(),
+            s.text[6] => r.body.text.as_str(),
+            s.tags => Facet::from_path(["city", r.meta.city.as_str()]),
+        );
+        for t in &r.meta.tactics {
+            d.add_text(s.text[4], t);
+            d.add_facet(s.tags, Facet::from_path(["tactic", t.as_str()]));
+        }
+        if let Some(sec) = &r.meta.section {
+            d.add_facet(s.tags, Facet::from_path(["section", sec.as_str()]));
+        }
+        writer.add_document(d).map_err(terr)?;
+    }
+    writer.finalize().map_err(terr)
 }
 
 /// The tantivy index's files, for `casebook search` to open from the output, handed to `sink`
@@ -414,4 +458,74 @@ fn fieldnorm_table() -> Vec<u32> {
     (0..=255u8)
         .map(tantivy::fieldnorm::FieldNormReader::id_to_fieldnorm)
         .collect()
+}
+
+#[cfg(test)]
+mod chunk_tests {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// Every file of the index, by path; tantivy's own files by name pattern only (segment
+    /// names are random), with `casebook search`'s answer from them.
+    fn files(site: &Site, scratch: Option<&Path>, chunk: usize) -> BTreeMap<String, Vec<u8>> {
+        let out = Mutex::new(BTreeMap::new());
+        let dir = folder_name(site);
+        searchable_in_chunks(
+            site,
+            &dir,
+            &|f| {
+                out.lock().unwrap().insert(f.path, f.bytes);
+                Ok(())
+            },
+            scratch,
+            chunk,
+        )
+        .unwrap();
+        out.into_inner().unwrap()
+    }
+
+    #[test]
+    fn an_index_written_in_merged_chunks_equals_one_written_whole() {
+        let project = crate::load::Project::new(env!("CARGO_MANIFEST_DIR"));
+        let site = crate::model::build(&crate::load::load(&project).unwrap()).unwrap();
+        assert!(site.reports.len() > 100, "the digest");
+        let browser = |files: BTreeMap<String, Vec<u8>>| -> BTreeMap<String, Vec<u8>> {
+            files
+                .into_iter()
+                .filter(|(p, _)| !p.starts_with(TANTIVY_DIR))
+                .collect()
+        };
+        let whole = files(&site, None, CHUNK);
+        let tmp = tempfile::tempdir().unwrap();
+        let chunked = files(&site, Some(tmp.path()), 40);
+        // The browser's index (term shards, postings with doc ids, manifest) is the same, so
+        // doc ids kept the report order through the merge.
+        assert_eq!(browser(whole.clone()), browser(chunked.clone()));
+        assert!(
+            chunked.keys().any(|p| p.ends_with(".pos")),
+            "tantivy's files are written"
+        );
+        // The temporary folders are gone.
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+        // And tantivy's own index answers as before.
+        let search = |files: &BTreeMap<String, Vec<u8>>| {
+            let d = tempfile::tempdir().unwrap();
+            for (p, b) in files.iter().filter(|(p, _)| p.starts_with(TANTIVY_DIR)) {
+                let path = d.path().join(p);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, b).unwrap();
+            }
+            crate::search::search(&d.path().join(TANTIVY_DIR), "工会 服务", 20)
+                .unwrap()
+                .hits
+                .into_iter()
+                .map(|h| (h.slug, h.score))
+                .collect::<Vec<_>>()
+        };
+        let hits = search(&whole);
+        assert!(hits.len() >= 10);
+        assert_eq!(hits, search(&chunked));
+    }
 }

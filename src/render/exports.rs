@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::cite;
 use crate::error::{Error, Result};
-use crate::model::Site;
+use crate::model::{Report, Site};
 use crate::output::OutputFile;
 use crate::render::views::{cite_work, report_url};
 use crate::urls::Route;
@@ -32,7 +32,17 @@ pub(crate) fn csv_text(cell: &str) -> String {
     }
 }
 
+/// Every export: [`tables`] and every report's [`citation`] files.
 pub(super) fn exports(site: &Site) -> Result<Vec<OutputFile>> {
+    let mut files = tables(site)?;
+    for r in &site.reports {
+        files.extend(citation(site, r)?);
+    }
+    Ok(files)
+}
+
+/// The site's reports as one JSON file and one CSV table (`data/reports.json`, `.csv`).
+pub(super) fn tables(site: &Site) -> Result<Vec<OutputFile>> {
     let list: Vec<ExportReport<'_>> = site
         .reports
         .iter()
@@ -95,7 +105,7 @@ pub(super) fn exports(site: &Site) -> Result<Vec<OutputFile>> {
         what: "CSV",
         message: e.to_string(),
     })?);
-    let mut files = vec![
+    Ok(vec![
         OutputFile {
             path: "data/reports.json".into(),
             bytes: json,
@@ -104,31 +114,27 @@ pub(super) fn exports(site: &Site) -> Result<Vec<OutputFile>> {
             path: "data/reports.csv".into(),
             bytes: csv_bytes,
         },
-    ];
-    files.extend(citations(site)?);
-    Ok(files)
+    ])
 }
 
-/// Every report's citation as BibTeX and CSL-JSON (`data/cite/<slug>.bib`, `.json`), for
-/// reference managers; the report page links both.
-fn citations(site: &Site) -> Result<Vec<OutputFile>> {
-    let mut files = Vec::with_capacity(site.reports.len() * 2);
-    for r in &site.reports {
-        let url = report_url(site, r);
-        let work = cite_work(site, r, url.as_deref());
-        let csl =
-            serde_json::to_vec_pretty(&cite::csl_items(&work)).map_err(|e| Error::Export {
-                what: "CSL-JSON",
-                message: e.to_string(),
-            })?;
-        files.push(OutputFile {
+/// A report's citation as BibTeX and CSL-JSON (`data/cite/<slug>.bib`, `.json`), for
+/// reference managers; the report page links both. Made per report, so a build can hand them
+/// to the output as it goes (at 1000x the digest all of them were some 160 MB at once).
+pub(super) fn citation(site: &Site, r: &Report) -> Result<[OutputFile; 2]> {
+    let url = report_url(site, r);
+    let work = cite_work(site, r, url.as_deref());
+    let csl = serde_json::to_vec_pretty(&cite::csl_items(&work)).map_err(|e| Error::Export {
+        what: "CSL-JSON",
+        message: e.to_string(),
+    })?;
+    Ok([
+        OutputFile {
             path: Route::CiteBibtex(&r.slug).path(),
             bytes: cite::bibtex(&work).into_bytes(),
-        });
-        files.push(OutputFile {
+        },
+        OutputFile {
             path: Route::CiteCsl(&r.slug).path(),
             bytes: csl,
-        });
-    }
-    Ok(files)
+        },
+    ])
 }

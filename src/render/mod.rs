@@ -76,7 +76,12 @@ pub fn render_into(
         })
         .collect::<Result<()>>()?;
     pages::compare_data(site, &renderer.fragments, sink)?;
-    for file in assets::assets(exports::exports(site)?, theme, &site.strings, &paths) {
+    site.reports.par_iter().try_for_each(|r| {
+        exports::citation(site, r)?
+            .into_iter()
+            .try_for_each(|f| sink(f))
+    })?;
+    for file in assets::assets(exports::tables(site)?, theme, &site.strings, &paths) {
         sink(file)?;
     }
     Ok(())
