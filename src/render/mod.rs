@@ -76,11 +76,9 @@ pub fn render_into(
         })
         .collect::<Result<()>>()?;
     pages::compare_data(site, &renderer.fragments, sink)?;
-    site.reports.par_iter().try_for_each(|r| {
-        exports::citation(site, r)?
-            .into_iter()
-            .try_for_each(|f| sink(f))
-    })?;
+    site.reports
+        .par_iter()
+        .try_for_each(|r| exports::citation(site, r)?.into_iter().try_for_each(sink))?;
     for file in assets::assets(exports::tables(site)?, theme, &site.strings, &paths) {
         sink(file)?;
     }
