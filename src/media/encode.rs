@@ -226,9 +226,16 @@ fn fallback(img: &DynamicImage, png: bool) -> Result<Vec<u8>, String> {
     let (Ok(w), Ok(h)) = (u16::try_from(img.width()), u16::try_from(img.height())) else {
         return Err("this image is too large for a JPEG".into());
     };
-    let rgb = img.to_rgb8();
+    let rgb;
+    let pixels = match img {
+        DynamicImage::ImageRgb8(p) => p.as_raw(),
+        other => {
+            rgb = other.to_rgb8();
+            rgb.as_raw()
+        }
+    };
     jpeg_encoder::Encoder::new(&mut out, JPEG_QUALITY)
-        .encode(rgb.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)
+        .encode(pixels, w, h, jpeg_encoder::ColorType::Rgb)
         .map_err(|e| format!("cannot encode JPEG: {e}"))?;
     Ok(out)
 }
