@@ -165,7 +165,7 @@ impl AssetsOn<'_> {
         }
     }
 
-    /// `<picture>`: WebP variants by width, the re-encoded original as the fallback, the size
+    /// `<picture>`: WebP variants by width, the JPEG (PNG) fallback for the rest, its size
     /// given so the page does not move as it loads.
     fn picture(&self, info: &ImageInfo, alt: &str) -> String {
         let srcset: Vec<String> = info

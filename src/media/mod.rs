@@ -1,7 +1,7 @@
 //! Image stage: the files of page bundles are published beside their pages, and their photos
 //! become what a browser should load: the orientation applied, every piece of metadata dropped
-//! (a photo's GPS position must not be published), resized WebP variants for `srcset` and the
-//! original re-encoded as the fallback.
+//! (a photo's GPS position must not be published), resized WebP variants for `srcset` and a
+//! JPEG (PNG) fallback at the widest variant's size.
 //!
 //! Entry point: [`develop`], between model and render: pages need each image's size and
 //! variants ([`Media`]), search needs the thumbnails. Encoded files are kept in a [`Cache`] by a
@@ -35,11 +35,12 @@ pub struct Media {
 /// One processed image.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct ImageInfo {
-    /// Width after orientation, in pixels.
+    /// Width of the fallback after orientation, in pixels: the photo's own, or the widest
+    /// variant's when the photo is wider.
     pub width: u32,
-    /// Height after orientation, in pixels.
+    /// Height of the fallback after orientation, in pixels.
     pub height: u32,
-    /// The re-encoded original (same path as the source file: links to it keep working).
+    /// The fallback, re-encoded (same path as the source file: links to it keep working).
     pub fallback: String,
     /// WebP variants, narrowest first.
     pub variants: Vec<Variant>,

@@ -63,3 +63,31 @@ test("the English compare page and its tray speak English (file://)", async () =
   await page.screenshot({ path: join(SHOTS, "english-compare-file.png"), fullPage: true });
   assert.deepEqual(page.errors, []);
 });
+
+test("the English metrics page's column picker and a report's copy message speak English (served)", async () => {
+  const page = await newPage(browser.context, { width: 1280, height: 900 });
+  await page.goto(server.url + "metrics/index.html");
+  const picker = page.locator("details.col-picker");
+  await picker.locator("summary").click();
+  assert.match(await picker.locator("summary").textContent(), /^Columns to show \(\d+ in all\)$/);
+  const words = await picker.evaluate((d) => d.innerText);
+  assert.match(words, /Show all/);
+  assert.match(words, /Hide all/);
+  assert.doesNotMatch(words, HAN, words);
+  const text = await page.evaluate(() => document.body.innerText);
+  assert.doesNotMatch(text, HAN, text);
+  await page.screenshot({ path: join(SHOTS, "english-metrics-picker.png"), fullPage: true });
+
+  // No Clipboard API and the old copy refused: the reader is told to press Ctrl+C, in English.
+  await page.addInitScript(() => {
+    Object.defineProperty(Navigator.prototype, "clipboard", { get: () => undefined, configurable: true });
+    document.execCommand = () => false;
+  });
+  await page.goto(server.url + "reports/chapeltown/index.html");
+  await page.click('button[data-copy="cite-1"]');
+  await page.waitForFunction(() => document.querySelector(".cite-status").textContent !== "");
+  const status = await page.textContent(".cite-status");
+  assert.match(status, /^Citation selected: press Ctrl\+C/);
+  assert.doesNotMatch(status, HAN, status);
+  assert.deepEqual(page.errors, []);
+});

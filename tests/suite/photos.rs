@@ -146,8 +146,8 @@ fn a_page_bundle_publishes_its_photo_upright_without_metadata_in_webp_variants()
         assert_eq!((img.width(), img.height()), (w, h), "variant {w}");
     }
     assert!(!site.out_exists("reports/sandun/photo-1600w.webp"));
-    // The fallback: the original re-encoded, upright (the left half of the stored image, red,
-    // is the top after a quarter turn clockwise).
+    // The fallback: the photo re-encoded at its own size (narrower than 1600 px), upright (the
+    // left half of the stored image, red, is the top after a quarter turn clockwise).
     let fallback = image::load_from_memory(
         &fs::read(site.root().join("output/reports/sandun/photo.jpg")).unwrap(),
     )
@@ -259,6 +259,54 @@ fn a_rebuild_encodes_nothing_and_a_changed_photo_is_encoded_again() {
         .unwrap()
         .count();
     assert_eq!(cached, 3, "size, one variant, fallback");
+}
+
+/// A photo wider upright than the widest variant: resized before it is turned, its fallback
+/// at 1600 px (no reader needs more), and the cache keeps its three variants (the fallback's
+/// width alone would name two).
+#[test]
+fn a_wide_photo_gets_a_1600_px_fallback_and_its_variants_survive_the_cache() {
+    let site = bundle_site();
+    // Stored 1000 × 2000 (tall), shown 2000 × 1000 after orientation 6: the stored left half
+    // (red) becomes the top.
+    fs::write(
+        site.root().join("content/reports/sandun/photo.jpg"),
+        jpeg_with_exif(1000, 2000, 6),
+    )
+    .unwrap();
+    let first = site.build_ok();
+    assert!(first.contains("1 images (4 files encoded)"), "{first}");
+    for (w, h) in [(480u32, 240u32), (960, 480), (1600, 800)] {
+        let bytes = fs::read(
+            site.root()
+                .join(format!("output/reports/sandun/photo-{w}w.webp")),
+        )
+        .unwrap();
+        let img = image::load_from_memory(&bytes).unwrap();
+        assert_eq!((img.width(), img.height()), (w, h), "variant {w}");
+    }
+    let fallback = image::load_from_memory(
+        &fs::read(site.root().join("output/reports/sandun/photo.jpg")).unwrap(),
+    )
+    .unwrap()
+    .to_rgb8();
+    assert_eq!(fallback.dimensions(), (1600, 800));
+    let (top, bottom) = (fallback.get_pixel(800, 100), fallback.get_pixel(800, 700));
+    assert!(top[0] > 150 && top[2] < 100, "top should be red: {top:?}");
+    assert!(
+        bottom[2] > 150 && bottom[0] < 100,
+        "bottom should be blue: {bottom:?}"
+    );
+    let srcset = "photo-960w.webp 960w, ../../reports/sandun/photo-1600w.webp 1600w\"";
+    let page = site.out("reports/sandun/index.html");
+    assert!(page.contains(srcset), "{page}");
+    assert!(page.contains("width=\"1600\" height=\"800\""), "{page}");
+
+    let second = site.build_ok();
+    assert!(second.contains("1 images (0 files encoded)"), "{second}");
+    let page = site.out("reports/sandun/index.html");
+    assert!(page.contains(srcset), "{page}");
+    assert!(page.contains("width=\"1600\" height=\"800\""), "{page}");
 }
 
 #[test]

@@ -1,6 +1,25 @@
 // casebook: progressive enhancements. Every page works without this file.
 (function () {
   "use strict";
+  // Interface strings in the site's language (search/strings.js, written from the theme's
+  // locale file), as reader.js takes them: a page in another language than Chinese loads them
+  // before anything is drawn; the built-in Chinese text stands otherwise (and if they fail).
+  var me = document.currentScript;
+  var zh = /^zh/i.test(document.documentElement.lang || "zh");
+  if (!zh && !window.casebookStrings && me && me.src) {
+    var s = document.createElement("script");
+    s.src = me.src.replace(/casebook\.js(\?.*)?$/, "search/strings.js");
+    s.onload = s.onerror = function () { main(); };
+    document.head.appendChild(s);
+  } else {
+    main();
+  }
+  function tr(key, fallback, vars) {
+    var t = (window.casebookStrings && window.casebookStrings[key]) || fallback;
+    for (var k in vars || {}) t = t.split("{" + k + "}").join(String(vars[k]));
+    return t;
+  }
+  function main() {
   // Sortable tables: a button in each header cell; numbers sort by data-value, text by locale.
   function makeSortable(table) {
     // The last header row names the columns (a row of groups may stand above it).
@@ -62,7 +81,7 @@
       sel.addRange(range);
       var ok = false;
       try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
-      say(ok ? "已复制引文。" : "已选中引文，请按 Ctrl+C（⌘C）复制。");
+      say(ok ? tr("js.cite_copied", "已复制引文。") : tr("js.cite_selected", "已选中引文，请按 Ctrl+C（⌘C）复制。"));
     };
     Array.prototype.forEach.call(document.querySelectorAll("[data-copy]"), function (b) {
       var el = document.getElementById(b.getAttribute("data-copy"));
@@ -72,7 +91,7 @@
         var text = el.textContent.replace(/\s+/g, " ").trim();
         if (navigator.clipboard && window.isSecureContext) {
           navigator.clipboard.writeText(text).then(
-            function () { say("已复制引文。"); },
+            function () { say(tr("js.cite_copied", "已复制引文。")); },
             function () { select(el); }
           );
         } else {
@@ -129,13 +148,13 @@
     var details = document.createElement("details");
     details.className = "col-picker";
     var summary = document.createElement("summary");
-    summary.textContent = "选择显示的列（共 " + cols.length + " 项）";
+    summary.textContent = tr("js.picker", "选择显示的列（共 {n} 项）", { n: cols.length });
     details.appendChild(summary);
     var boxes = [];
     var sets = {};
     var order = [];
     cols.forEach(function (c) {
-      var g = c.group || "数据";
+      var g = c.group || tr("js.picker_group", "数据");
       if (!sets[g]) {
         var fs = document.createElement("fieldset");
         var legend = document.createElement("legend");
@@ -172,7 +191,7 @@
     order.forEach(function (g) { details.appendChild(sets[g].fs); });
     var actions = document.createElement("p");
     actions.className = "picker-actions";
-    [["全部显示", true], ["全部隐藏", false]].forEach(function (a) {
+    [[tr("js.show_all", "全部显示"), true], [tr("js.hide_all", "全部隐藏"), false]].forEach(function (a) {
       var b = document.createElement("button");
       b.type = "button";
       b.className = "button secondary";
@@ -199,4 +218,5 @@
     window.addEventListener("resize", update);
     update();
   });
+  }
 })();
