@@ -79,8 +79,11 @@ pub fn render_into(
     site.reports
         .par_iter()
         .try_for_each(|r| exports::citation(site, r)?.into_iter().try_for_each(sink))?;
-    for file in assets::assets(exports::tables(site)?, theme, &site.strings, &paths) {
+    for file in assets::assets(Vec::new(), theme, &site.strings, &paths) {
         sink(file)?;
     }
-    Ok(())
+    // After the theme's files, so an export replaces a theme file of the same path, as in
+    // `assets`; one at a time, each dropped once written.
+    sink(exports::json_table(site)?)?;
+    sink(exports::csv_table(site)?)
 }
