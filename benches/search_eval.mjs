@@ -730,7 +730,10 @@ function makeScaled(src, dst, scale, mix = null) {
   cpSync(join(src, "site.yaml"), join(dst, "site.yaml"));
   cpSync(join(src, "content"), join(dst, "content"), {
     recursive: true,
-    filter: (p) => !p.startsWith(join(src, "content", "reports") + sep) || statSync(p).isDirectory(),
+    // News items name reports by slug, and the copies' slugs differ: a scaled site has none.
+    filter: (p) =>
+      p !== join(src, "content", "news") &&
+      (!p.startsWith(join(src, "content", "reports") + sep) || statSync(p).isDirectory()),
   });
   const width = String(scale - 1).length;
   let n = 0;

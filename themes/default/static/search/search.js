@@ -1,7 +1,7 @@
 // casebook search client: one dependency-free ES module (a classic-script copy,
 // search-classic.js, is generated at build time for pages opened from file://).
 //
-// It reads the static index that `casebook build` exports from its tantivy index (format 5, see
+// It reads the static index that `casebook build` exports from its tantivy index (format 6, see
 // src/index/format.rs) and ranks with tantivy's BM25 (same statistics, same f32 arithmetic), so
 // results and order match `casebook search`. The tokenizer mirrors src/index/tokenizer.rs; both
 // are tested against tests/fixtures/tokenizer.json.
@@ -9,8 +9,8 @@
 //   const s = createSearch({ load: (path) => Promise<string> });   // load is optional
 //   const { total, results, facets, hint } = await s.search("小板凳", { limit: 10, facets: true });
 
-const FORMAT = 5;
-const MAX_EXPANSIONS = 50; // src/search.rs
+const FORMAT = 6;
+const MAX_EXPANSIONS = 50; // src/index/prefix.rs
 const f = Math.fround;
 const K1 = f(1.2);
 const B = 0.75;
@@ -166,7 +166,8 @@ function createSearch(options = {}) {
   };
   let manifestP = null;
   const manifest = () => (manifestP = manifestP || get("manifest.js").then(prepare));
-  const shards = new Map(); // shard index -> { list: entries in order, map: term -> entry }
+  const tables = new Map(); // shard table index -> its shards ({ first, file }) in term order
+  const shards = new Map(); // shard file -> { list: entries in order, map: term -> entry, prefixes }
   let foldP = null;
 
   function prepare(m) {
@@ -200,13 +201,14 @@ function createSearch(options = {}) {
     return foldP;
   }
 
-  function shardOf(m, term) {
+  /** Index of the last of `refs` (sorted by `first`) whose first term is <= term, or -1. */
+  function lastAtOrBefore(refs, term) {
     let lo = 0;
-    let hi = m.shards.length - 1;
+    let hi = refs.length - 1;
     let ans = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (cmpCodePoints(m.shards[mid].first, term) <= 0) {
+      if (cmpCodePoints(refs[mid].first, term) <= 0) {
         ans = mid;
         lo = mid + 1;
       } else hi = mid - 1;
@@ -214,30 +216,60 @@ function createSearch(options = {}) {
     return ans;
   }
 
-  async function shard(m, i) {
-    if (!shards.has(i)) {
-      const data = await get(m.dir + "/t" + m.shards[i].file + ".js");
-      if (!shards.has(i)) shards.set(i, { list: data.terms, map: new Map(data.terms.map((e) => [e.term, e])) });
+  async function table(m, k) {
+    if (!tables.has(k)) {
+      const data = await get(m.dir + "/s" + m.tables[k].file + ".js");
+      if (!tables.has(k)) tables.set(k, data.shards);
     }
-    return shards.get(i);
+    return tables.get(k);
+  }
+
+  /** The shard where `term` sorts, as [table, shard in it]; null when it sorts before all. */
+  async function locate(m, term) {
+    const k = lastAtOrBefore(m.tables, term);
+    if (k < 0) return null;
+    return [k, Math.max(0, lastAtOrBefore(await table(m, k), term))];
+  }
+
+  async function shard(m, k, i) {
+    const ref = (await table(m, k))[i];
+    if (!shards.has(ref.file)) {
+      const data = await get(m.dir + "/t" + ref.file + ".js");
+      if (!shards.has(ref.file)) {
+        const prefixes = new Map((data.prefixes || []).map((p) => [p.prefix, p.terms]));
+        shards.set(ref.file, { list: data.terms, map: new Map(data.terms.map((e) => [e.term, e])), prefixes });
+      }
+    }
+    return shards.get(ref.file);
   }
 
   async function entries(m, terms) {
     const out = new Map();
     await Promise.all(
       terms.map(async (t) => {
-        const i = shardOf(m, t);
-        if (i >= 0) out.set(t, (await shard(m, i)).map.get(t) || null);
+        const at = await locate(m, t);
+        if (at) out.set(t, (await shard(m, ...at)).map.get(t) || null);
       }),
     );
     return out;
   }
 
-  /** The first MAX_EXPANSIONS terms after `prefix` that start with it (as src/search.rs). */
+  /**
+   * The terms `prefix` stands for (src/index/prefix.rs): the shard where it sorts lists them
+   * when more than MAX_EXPANSIONS terms extend it; else every term after it that starts with it.
+   */
   async function expand(m, prefix) {
     const out = [];
-    for (let i = Math.max(0, shardOf(m, prefix)); i < m.shards.length && out.length < MAX_EXPANSIONS; i++) {
-      const { list } = await shard(m, i);
+    let [k, i] = (await locate(m, prefix)) || [0, 0];
+    const listed = (await shard(m, k, i)).prefixes.get(prefix);
+    if (listed) return listed;
+    while (k < m.tables.length && out.length < MAX_EXPANSIONS) {
+      if (i >= (await table(m, k)).length) {
+        k++;
+        i = 0;
+        continue;
+      }
+      const { list } = await shard(m, k, i++);
       for (const e of list) {
         if (cmpCodePoints(e.term, prefix) <= 0) continue;
         if (!e.term.startsWith(prefix)) return out;
@@ -351,26 +383,44 @@ function createSearch(options = {}) {
   }
 
   /**
-   * Scores every word (each restricted to `within` when given): returns per word its scores,
-   * membership and, for the open word, which documents matched it exactly.
+   * Scores every word (each restricted to `within` when given): returns per word, in word
+   * order, its scores, membership and, for the open word, which documents matched it exactly.
+   * The open word goes last, restricted further to the documents that match every other word
+   * and its own terms before the prefix: a prefix's terms can be common (`合工会的1` at 1000x),
+   * and only their postings among those documents can count.
    */
   async function scoreWords(m, words, expanded, ents, within) {
-    const out = [];
-    for (const word of words) {
-      const acc = new Float32Array(m.docs);
-      const seen = new Uint8Array(m.docs);
-      const exact = word.open ? new Uint8Array(m.docs) : null;
-      const touched = [];
-      const vs = variants(word, expanded);
-      const decoded = await Promise.all(vs.map((v) => Promise.all(v.map(([, t]) => lists(m, ents.get(t), within)))));
-      vs.forEach((v, vi) => {
-        for (let fi = 0; fi < m.fields.length; fi++) {
-          scoreField(m, v, decoded[vi].map((perField) => perField[fi]), fi, acc, seen, touched, vi === 0 ? exact : null);
-        }
-      });
-      out.push({ word, acc, seen, exact, touched });
+    const out = new Array(words.length);
+    const closed = words.map((w, i) => i).filter((i) => !words[i].open);
+    for (const i of closed) out[i] = await scoreWord(m, words[i], [words[i].terms], ents, within);
+    const oi = words.findIndex((w) => w.open);
+    if (oi < 0) return out;
+    const open = words[oi];
+    let narrowed = within;
+    if (expanded.length && (closed.length || open.terms.length > 1)) {
+      const before = open.terms.length > 1 ? [await scoreWord(m, open, [open.terms.slice(0, -1)], ents, within)] : [];
+      const all = closed.map((i) => out[i]).concat(before);
+      const docs = [];
+      for (const doc of all[0].touched) if (all.every((x) => x.seen[doc]) && (!within || overlaps(within, doc, doc))) docs.push(doc);
+      narrowed = Int32Array.from(docs).sort();
     }
+    out[oi] = await scoreWord(m, open, variants(open, expanded), ents, narrowed);
     return out;
+  }
+
+  /** One word's variants (the first is the word as typed), scored over `within`. */
+  async function scoreWord(m, word, vs, ents, within) {
+    const acc = new Float32Array(m.docs);
+    const seen = new Uint8Array(m.docs);
+    const exact = word.open ? new Uint8Array(m.docs) : null;
+    const touched = [];
+    const decoded = await Promise.all(vs.map((v) => Promise.all(v.map(([, t]) => lists(m, ents.get(t), within)))));
+    vs.forEach((v, vi) => {
+      for (let fi = 0; fi < m.fields.length; fi++) {
+        scoreField(m, v, decoded[vi].map((perField) => perField[fi]), fi, acc, seen, touched, vi === 0 ? exact : null);
+      }
+    });
+    return { word, acc, seen, exact, touched };
   }
 
   /**
