@@ -76,6 +76,15 @@ fn build_writes_the_browser_index() {
         !classic.contains("import.meta") && !classic.contains("\nexport "),
         "classic script has module syntax"
     );
+    // it carries the ranking script the module imports, ahead of the engine that reads it
+    let rank = classic
+        .find("globalThis.__casebookRank =")
+        .expect("ranking inside");
+    let engine = classic
+        .find("function createSearch")
+        .expect("engine inside");
+    assert!(rank < engine);
+    assert!(site.out_exists("search/search-rank.js"), "for the module");
     // the title with markup stays data inside the index files
     let dir = site.root().join("output/search");
     let mut found = false;
@@ -143,7 +152,10 @@ fn index_folder_is_named_by_what_it_holds() {
         let json = &text[text.find(',').unwrap() + 1..text.trim_end().len() - 2];
         let table: serde_json::Value = serde_json::from_str(json).unwrap();
         let list = table["shards"].as_array().unwrap();
-        assert_eq!(list[0]["first"], t["first"], "a table starts where its first shard does");
+        assert_eq!(
+            list[0]["first"], t["first"],
+            "a table starts where its first shard does"
+        );
         for s in list {
             assert!(site.out_exists(&format!("search/{dir}/t{}.js", s["file"].as_str().unwrap())));
             shards += 1;
