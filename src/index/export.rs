@@ -20,7 +20,7 @@ use crate::output::{OutputFile, Sink};
 
 /// Target size of one term shard before gzip: a query loads one shard per term, so small; the
 /// shard table grows as this shrinks, but a query reads only the parts of it that it needs.
-pub(super) const SHARD_BYTES: usize = 6 * 1024;
+pub(super) const SHARD_BYTES: usize = 4 * 1024;
 
 /// A field's posting list with more numbers than this goes to blocks (~8 KB of JSON): a common
 /// bigram at 1000x the digest has megabytes of postings, and a query needs only the documents
