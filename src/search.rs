@@ -39,9 +39,8 @@ pub struct Hits {
     pub hits: Vec<Hit>,
 }
 
-/// How many dictionary terms a prefix stands for at most (the first ones in term order): enough
-/// for any word being typed, few enough that `1` does not pull in every number of the site.
-pub const MAX_EXPANSIONS: usize = 50;
+/// How many dictionary terms a prefix stands for at most ([`index::prefix`] chooses them).
+pub use crate::index::prefix::MAX_EXPANSIONS;
 
 /// The words of a query: split on white space; quotes are ignored (every word is a phrase). The
 /// last word is `open` (its last term matched as a prefix) when it ends in a Latin or digit
@@ -61,33 +60,16 @@ pub fn query_words(query: &str) -> Vec<tokenizer::QueryWord> {
     words
 }
 
-/// The terms of the index that `prefix` stands for: those of any field that start with it,
-/// itself left out, the first [`MAX_EXPANSIONS`] in term order.
+/// The terms of the index that `prefix` stands for, as the browser index lists them
+/// ([`index::prefix::expansions`]).
 pub fn expansions(searcher: &Searcher, fields: &[Field], prefix: &str) -> Result<Vec<String>> {
-    let mut out = std::collections::BTreeSet::new();
+    let mut inverted = Vec::new();
     for seg in searcher.segment_readers() {
         for f in fields {
-            let inv = seg.inverted_index(*f).map_err(ierr)?;
-            let mut stream = inv
-                .terms()
-                .range()
-                .ge(prefix.as_bytes())
-                .into_stream()
-                .map_err(ierr)?;
-            let mut taken = 0;
-            while taken <= MAX_EXPANSIONS && stream.advance() {
-                let key = stream.key();
-                if !key.starts_with(prefix.as_bytes()) {
-                    break;
-                }
-                if key != prefix.as_bytes() {
-                    out.insert(String::from_utf8_lossy(key).into_owned());
-                    taken += 1;
-                }
-            }
+            inverted.push(seg.inverted_index(*f).map_err(ierr)?);
         }
     }
-    Ok(out.into_iter().take(MAX_EXPANSIONS).collect())
+    index::prefix::expansions(&inverted, prefix)
 }
 
 fn ierr(e: impl std::fmt::Display) -> Error {

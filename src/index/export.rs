@@ -11,15 +11,16 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocSet, IndexReader, TERMINATED};
 
 use super::format::{
-    script, BlockRef, FieldPostings, FieldStat, PostingBlock, ShardRef, TermEntry, TopDoc,
+    script, BlockRef, FieldPostings, FieldStat, PostingBlock, PrefixList, ShardRef, TermEntry,
+    TopDoc,
 };
-use super::{terr, IndexSchema, FIELDS};
+use super::{prefix, terr, IndexSchema, FIELDS};
 use crate::error::{Error, Result};
 use crate::output::{OutputFile, Sink};
 
-/// Target size of one term shard before gzip: small enough that a query loads little, large
-/// enough that the shard table in the manifest stays short.
-pub(super) const SHARD_BYTES: usize = 12 * 1024;
+/// Target size of one term shard before gzip: a query loads one shard per term, so small; the
+/// shard table grows as this shrinks, but a query reads only the parts of it that it needs.
+pub(super) const SHARD_BYTES: usize = 4 * 1024;
 
 /// A field's posting list with more numbers than this goes to blocks (~8 KB of JSON): a common
 /// bigram at 1000x the digest has megabytes of postings, and a query needs only the documents
@@ -104,6 +105,8 @@ pub(super) fn export(
             tokens: inv.total_num_tokens(),
         })
         .collect();
+    let inverted: Vec<_> = fields.iter().map(|(inv, _)| inv.clone()).collect();
+    let prefixes = prefix::lists(&prefix::expandable_terms(&inverted)?);
     let bounds = cuts(&fields)?;
     let bounds: Vec<Bounds> = (0..=bounds.len())
         .map(|r| {
@@ -124,6 +127,7 @@ pub(super) fn export(
                 blocks: 0,
                 dir,
                 sink,
+                prefixes: &prefixes,
             };
             range.export(lo, hi, |k, first, json| {
                 let file = format!("{r}-{k}");
@@ -178,6 +182,9 @@ pub(super) struct Range<'a> {
     pub(super) blocks: usize,
     pub(super) dir: &'a str,
     pub(super) sink: &'a Sink<'a>,
+    /// Every prefix that stands for a choice of its terms ([`prefix::lists`]): each goes into
+    /// the shard where it sorts, the one the client opens first to expand it.
+    pub(super) prefixes: &'a std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// One field's postings of a term, read: (doc, norm id, tf) per document, and the flat list.
@@ -190,8 +197,10 @@ struct Read {
 
 impl Range<'_> {
     /// Exports the terms in `[lo, hi)` of every field as shards of about [`SHARD_BYTES`]. The
-    /// fields' term streams are merged so each term appears once with all its fields. Each
-    /// full shard goes to `emit(number, first term, json)`; returns what `emit` returned.
+    /// fields' term streams are merged so each term appears once with all its fields. A shard
+    /// closes when the next term arrives (or the range ends), so the prefixes that sort between
+    /// its first term and the next shard's go with it. Each shard goes to `emit(number, first
+    /// term, json)`; returns what `emit` returned.
     pub(super) fn export<T>(
         &mut self,
         lo: Option<&[u8]>,
@@ -216,6 +225,9 @@ impl Range<'_> {
         let mut out = Vec::new();
         let mut shard = String::with_capacity(SHARD_BYTES * 2);
         let mut first = String::new();
+        // Where the open shard's prefixes start: the range's start for its first shard (none
+        // for the first range: a prefix before every term goes to the first shard).
+        let mut from: Option<String> = lo.map(|l| String::from_utf8_lossy(l).into_owned());
         while let Some(min) = (0..streams.len())
             .filter(|&f| live[f])
             .min_by(|&a, &b| streams[a].key().cmp(streams[b].key()))
@@ -229,6 +241,12 @@ impl Range<'_> {
                     live[f] = stream.advance();
                 }
             }
+            if shard.len() >= SHARD_BYTES {
+                self.close(&mut shard, from.as_deref(), Some(&term))?;
+                out.push(emit(out.len(), std::mem::take(&mut first), &shard)?);
+                shard.clear();
+                from = Some(term.clone());
+            }
             let entry = self.entry(term, reads)?;
             if shard.is_empty() {
                 shard.push_str("{\"terms\":[");
@@ -237,17 +255,34 @@ impl Range<'_> {
                 shard.push(',');
             }
             shard.push_str(&serde_json::to_string(&entry).map_err(terr)?);
-            if shard.len() >= SHARD_BYTES {
-                shard.push_str("]}");
-                out.push(emit(out.len(), std::mem::take(&mut first), &shard)?);
-                shard.clear();
-            }
         }
         if !shard.is_empty() {
-            shard.push_str("]}");
+            let hi = hi.map(|h| String::from_utf8_lossy(h).into_owned());
+            self.close(&mut shard, from.as_deref(), hi.as_deref())?;
             out.push(emit(out.len(), first, &shard)?);
         }
         Ok(out)
+    }
+
+    /// Ends a shard's JSON with the prefixes in `[from, to)` (`None`: unbounded).
+    fn close(&self, shard: &mut String, from: Option<&str>, to: Option<&str>) -> Result<()> {
+        use std::ops::Bound::{Excluded, Included, Unbounded};
+        let range = (
+            from.map_or(Unbounded, Included),
+            to.map_or(Unbounded, Excluded),
+        );
+        let lists: Vec<PrefixList> = self
+            .prefixes
+            .range::<str, _>(range)
+            .map(|(prefix, terms)| PrefixList { prefix, terms })
+            .collect();
+        shard.push(']');
+        if !lists.is_empty() {
+            shard.push_str(",\"prefixes\":");
+            shard.push_str(&serde_json::to_string(&lists).map_err(terr)?);
+        }
+        shard.push('}');
+        Ok(())
     }
 
     /// Reads one field's postings of a term.

@@ -51,6 +51,22 @@ fn shards(
     lo: Option<&[u8]>,
     hi: Option<&[u8]>,
 ) -> (Vec<Value>, Vec<(String, Value)>) {
+    let (shards, blocks) = shard_files(fields, stats, lo, hi, &Default::default());
+    let entries = shards
+        .iter()
+        .flat_map(|s| s["terms"].as_array().unwrap().clone())
+        .collect();
+    (entries, blocks)
+}
+
+/// The shards exported for `[lo, hi)` with these prefix lists, and the block files written.
+fn shard_files(
+    fields: &[FieldReaders],
+    stats: &Stats,
+    lo: Option<&[u8]>,
+    hi: Option<&[u8]>,
+    prefixes: &std::collections::BTreeMap<String, Vec<String>>,
+) -> (Vec<Value>, Vec<(String, Value)>) {
     let blocks = Mutex::new(Vec::new());
     let sink = |f: OutputFile| {
         let text = String::from_utf8(f.bytes).unwrap();
@@ -73,8 +89,9 @@ fn shards(
         blocks: 0,
         dir: "idx",
         sink: &sink,
+        prefixes,
     };
-    let entries: Vec<Value> = range
+    let shards: Vec<Value> = range
         .export(lo, hi, |_, first, json| {
             let shard: Value = serde_json::from_str(json).unwrap();
             assert_eq!(
@@ -82,13 +99,10 @@ fn shards(
                 first.as_str(),
                 "first term names it"
             );
-            Ok(shard["terms"].as_array().unwrap().clone())
+            Ok(shard)
         })
-        .unwrap()
-        .into_iter()
-        .flatten()
-        .collect();
-    (entries, blocks.into_inner().unwrap())
+        .unwrap();
+    (shards, blocks.into_inner().unwrap())
 }
 
 #[test]
@@ -220,4 +234,46 @@ fn large_postings_go_to_blocks_and_carry_tantivys_best_documents() {
         got.iter().map(|x| x.0).collect::<Vec<_>>(),
         by_score.iter().map(|x| x.0).collect::<Vec<_>>()
     );
+}
+
+/// Each prefix list goes into the one shard where the prefix sorts (from its first term to the
+/// next shard's; the first shard of all from the start), across the ranges that export in
+/// parallel, so the client finds it in the shard it opens for the prefix.
+#[test]
+fn prefix_lists_go_into_the_shard_where_the_prefix_sorts() {
+    // 300 numbers with long posting lists (many shards), and words that start alike
+    let bodies: Vec<String> = (0..300)
+        .map(|i| format!("{} 编号{} worker{} 职工议事会", 1000 + i * 7, i, i % 80).repeat(4))
+        .collect();
+    let refs: Vec<&str> = bodies.iter().map(String::as_str).collect();
+    let (_index, fields, stats) = index_of(&refs);
+    let inverted: Vec<_> = fields.iter().map(|(inv, _)| inv.clone()).collect();
+    let prefixes = prefix::lists(&prefix::expandable_terms(&inverted).unwrap());
+    for p in ["1", "2", "w", "worker"] {
+        assert!(prefixes.contains_key(p), "{p}: {:?}", prefixes.keys());
+    }
+    let (whole, _) = shards(&fields, &stats, None, None);
+    let terms: Vec<&str> = whole.iter().map(|e| e["term"].as_str().unwrap()).collect();
+    let cut = terms.iter().position(|t| *t == "1504").unwrap();
+    let a = terms[cut].as_bytes();
+    let mut files = shard_files(&fields, &stats, None, Some(a), &prefixes).0;
+    files.extend(shard_files(&fields, &stats, Some(a), None, &prefixes).0);
+    assert!(files.len() > 10, "{} shards", files.len());
+    let firsts: Vec<&str> = files
+        .iter()
+        .map(|f| f["terms"][0]["term"].as_str().unwrap())
+        .collect();
+    let mut found = 0;
+    for (k, f) in files.iter().enumerate() {
+        for p in f["prefixes"].as_array().into_iter().flatten() {
+            let name = p["prefix"].as_str().unwrap();
+            // where the client looks: the last shard whose first term is <= the prefix
+            let want = firsts.iter().rposition(|first| *first <= name).unwrap_or(0);
+            assert_eq!(k, want, "{name} in shard {k}, sorts in {want}");
+            let listed: Vec<String> = serde_json::from_value(p["terms"].clone()).unwrap();
+            assert_eq!(listed, prefixes[name], "{name}");
+            found += 1;
+        }
+    }
+    assert_eq!(found, prefixes.len(), "every list once");
 }

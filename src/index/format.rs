@@ -5,9 +5,13 @@
 //! Every file is a script, `__casebook_search("<path>", <JSON>);`, so that it loads through
 //! `fetch` and through a `<script>` tag (pages opened from `file://`). Layout:
 //!
-//! - `manifest.js` ([`Manifest`]): statistics, the term shard table (one entry per shard, so it
-//!   grows with the index's vocabulary, not with its documents), facet names, the fold table.
-//! - `idx-<hash>/t<R>-<N>.js` ([`TermShard`]): a contiguous range of the sorted term dictionary.
+//! - `manifest.js` ([`Manifest`]): statistics, the table of shard tables (one entry per
+//!   [`SHARDS_PER_TABLE`] term shards), facet names, the fold table.
+//! - `idx-<hash>/s<K>.js` ([`ShardTable`]): the first term and file of [`SHARDS_PER_TABLE`]
+//!   consecutive term shards. Two levels, so that the part of the dictionary's table a query
+//!   reads stays small as the vocabulary grows: one table per shard of a term looked up.
+//! - `idx-<hash>/t<R>-<N>.js` ([`TermShard`]): a contiguous range of the sorted term dictionary,
+//!   and the terms each prefix stands for where it has too many to take them all.
 //!   A term's postings sit in its entry, or, when large, in blocks `idx-<hash>/p<R>-<N>.js`
 //!   ([`PostingBlock`]) by document range, so a query loads only the blocks of the documents it
 //!   can match; such a term also carries its best documents as a one-word query ranks them.
@@ -27,7 +31,7 @@ use serde::Serialize;
 
 /// Version of the format; bump it on any change the client must know about (it is also part of
 /// the hash that names the index folder).
-pub const FORMAT: u32 = 5;
+pub const FORMAT: u32 = 6;
 
 /// `search/manifest.js`.
 #[derive(Debug, Serialize)]
@@ -42,8 +46,8 @@ pub struct Manifest<'a> {
     pub fields: Vec<FieldStat<'a>>,
     /// tantivy's field-norm id -> field length table, for BM25's length normalisation.
     pub norms: Vec<u32>,
-    /// The term shards in term order.
-    pub shards: Vec<ShardRef>,
+    /// The shard tables in term order: term shards `K * SHARDS_PER_TABLE ..` are in table `K`.
+    pub tables: Vec<ShardRef>,
     /// Facet names and chunking.
     pub facets: Facets,
     /// Script folding.
@@ -61,13 +65,24 @@ pub struct FieldStat<'a> {
     pub tokens: u64,
 }
 
-/// A term shard: its first term and file (`idx-<hash>/t<file>.js`).
-#[derive(Debug, Serialize)]
+/// Term shards per [`ShardTable`].
+pub const SHARDS_PER_TABLE: usize = 64;
+
+/// A term shard (file `idx-<hash>/t<file>.js`) or a shard table (`idx-<hash>/s<file>.js`): its
+/// first term and file.
+#[derive(Debug, Clone, Serialize)]
 pub struct ShardRef {
-    /// The smallest term in the shard.
+    /// The smallest term in the shard (of a table: in its first shard).
     pub first: String,
     /// File name stem.
     pub file: String,
+}
+
+/// `idx-<hash>/s<K>.js`: consecutive term shards.
+#[derive(Debug, Serialize)]
+pub struct ShardTable<'a> {
+    /// The shards in term order.
+    pub shards: &'a [ShardRef],
 }
 
 /// Facet values (indexes into these lists are what the chunks hold) and chunk size.
@@ -105,9 +120,25 @@ pub struct FoldTable {
 
 /// `idx-<hash>/t<R>-<N>.js`.
 #[derive(Debug, Serialize)]
-pub struct TermShard {
+pub struct TermShard<'a> {
     /// Entries in term order.
     pub terms: Vec<TermEntry>,
+    /// The prefixes that sort from this shard's first term to the next shard's and that more
+    /// than [`MAX_EXPANSIONS`](super::prefix::MAX_EXPANSIONS) terms extend, each with the terms
+    /// it stands for; a prefix not listed stands for every term that extends it. Absent when
+    /// empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub prefixes: Vec<PrefixList<'a>>,
+}
+
+/// What a prefix stands for when a query's last word is typed that far
+/// ([`super::prefix::choose`]).
+#[derive(Debug, Serialize)]
+pub struct PrefixList<'a> {
+    /// The prefix (normalised text, a Latin or digit word).
+    pub prefix: &'a str,
+    /// The terms it stands for, in term order.
+    pub terms: &'a [String],
 }
 
 /// One term, with its postings in every field it occurs in.

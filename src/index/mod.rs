@@ -9,6 +9,7 @@ mod docs;
 mod export;
 pub mod fold;
 pub mod format;
+pub mod prefix;
 pub mod tokenizer;
 
 use std::path::Path;
@@ -22,7 +23,9 @@ use tantivy::schema::{
 use tantivy::{doc, Index, IndexReader, ReloadPolicy, TantivyDocument};
 
 use self::export::SHARD_BYTES;
-use self::format::{script, Fold, FoldTable, Manifest, FORMAT};
+use self::format::{
+    script, Fold, FoldTable, Manifest, ShardRef, ShardTable, FORMAT, SHARDS_PER_TABLE,
+};
 
 use crate::error::{Error, Result};
 use crate::model::{Report, Site};
@@ -190,13 +193,14 @@ fn searchable_in_chunks(
         Some(e) => (e.docs, e.fields, e.shards),
         None => (0, empty_fields(), Vec::new()),
     };
+    let tables = shard_tables(&shards, dir, sink)?;
     let manifest = Manifest {
         format: FORMAT,
         docs,
         dir,
         fields,
         norms: fieldnorm_table(),
-        shards,
+        tables,
         facets: docs::facet_names(site),
         fold,
     };
@@ -259,6 +263,23 @@ fn segment(
         writer.add_document(d).map_err(terr)?;
     }
     writer.finalize().map_err(terr)
+}
+
+/// Writes the term shards' table in parts of [`SHARDS_PER_TABLE`]; returns the manifest's table
+/// of those.
+fn shard_tables(shards: &[ShardRef], dir: &str, sink: &Sink<'_>) -> Result<Vec<ShardRef>> {
+    shards
+        .chunks(SHARDS_PER_TABLE)
+        .enumerate()
+        .map(|(k, part)| {
+            let json = serde_json::to_string(&ShardTable { shards: part }).map_err(terr)?;
+            export::put(sink, dir, &format!("s{k}.js"), &json)?;
+            Ok(ShardRef {
+                first: part[0].first.clone(),
+                file: k.to_string(),
+            })
+        })
+        .collect()
 }
 
 /// The tantivy index's files, for `casebook search` to open from the output, handed to `sink`

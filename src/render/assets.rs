@@ -27,9 +27,14 @@ pub(crate) fn assets(
         });
     }
     if let Some(module) = theme.statics.get("search/search.js") {
+        let rank = theme.statics.get("search/search-rank.js");
         files.push(OutputFile {
             path: "search/search-classic.js".into(),
-            bytes: classic_script(&String::from_utf8_lossy(module)).into_bytes(),
+            bytes: classic_script(
+                &String::from_utf8_lossy(module),
+                rank.map(|r| String::from_utf8_lossy(r)).as_deref(),
+            )
+            .into_bytes(),
         });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -40,12 +45,15 @@ pub(crate) fn assets(
 
 /// The search client is an ES module, but Chromium refuses module scripts on `file://` pages; a
 /// classic copy (everything above the module footer, wrapped in a function, exported as
-/// `globalThis.casebook`) works there and from any host.
-fn classic_script(module: &str) -> String {
+/// `globalThis.casebook`) works there and from any host. The ranking script the module imports
+/// (`search-rank.js`, a plain script) comes first inside it: one file for the page to fetch, as
+/// many bytes as when it was part of the module.
+fn classic_script(module: &str, rank: Option<&str>) -> String {
     const FOOTER: &str = "// @module-footer";
     let body = module.split(FOOTER).next().unwrap_or(module);
+    let rank = rank.unwrap_or_default();
     format!(
-        "(function () {{\n{body}\n__setBase(document.currentScript && document.currentScript.src);\n\
+        "(function () {{\n{rank}\n{body}\n__setBase(document.currentScript && document.currentScript.src);\n\
          globalThis.casebook = {{ createSearch, tokenize, queryTerms, normalize }};\n}})();\n"
     )
 }

@@ -76,6 +76,15 @@ fn build_writes_the_browser_index() {
         !classic.contains("import.meta") && !classic.contains("\nexport "),
         "classic script has module syntax"
     );
+    // it carries the ranking script the module imports, ahead of the engine that reads it
+    let rank = classic
+        .find("globalThis.__casebookRank =")
+        .expect("ranking inside");
+    let engine = classic
+        .find("function createSearch")
+        .expect("engine inside");
+    assert!(rank < engine);
+    assert!(site.out_exists("search/search-rank.js"), "for the module");
     // the title with markup stays data inside the index files
     let dir = site.root().join("output/search");
     let mut found = false;
@@ -122,21 +131,38 @@ fn manifest(site: &Site) -> serde_json::Value {
 fn index_folder_is_named_by_what_it_holds() {
     let site = fixture();
     let first = manifest(&site);
-    assert_eq!(first["format"], 5);
+    assert_eq!(first["format"], 6);
     let dir = first["dir"].as_str().unwrap().to_string();
-    // Every shard the manifest lists exists, and nothing else is a shard.
-    let shards = first["shards"].as_array().unwrap();
-    let on_disk = std::fs::read_dir(site.root().join("output/search").join(&dir))
-        .unwrap()
-        .filter(|e| {
-            let name = e.as_ref().unwrap().file_name();
-            name.to_string_lossy().starts_with('t')
-        })
-        .count();
-    assert_eq!(on_disk, shards.len());
-    for s in shards {
-        assert!(site.out_exists(&format!("search/{dir}/t{}.js", s["file"].as_str().unwrap())));
+    // Every shard the tables list exists, and nothing else is a shard; every table the
+    // manifest lists exists, and nothing else is a table.
+    let count = |kind: char| {
+        std::fs::read_dir(site.root().join("output/search").join(&dir))
+            .unwrap()
+            .filter(|e| {
+                let name = e.as_ref().unwrap().file_name();
+                name.to_string_lossy().starts_with(kind)
+            })
+            .count()
+    };
+    let tables = first["tables"].as_array().unwrap();
+    assert_eq!(count('s'), tables.len());
+    let mut shards = 0;
+    for t in tables {
+        let text = site.out(&format!("search/{dir}/s{}.js", t["file"].as_str().unwrap()));
+        let json = &text[text.find(',').unwrap() + 1..text.trim_end().len() - 2];
+        let table: serde_json::Value = serde_json::from_str(json).unwrap();
+        let list = table["shards"].as_array().unwrap();
+        assert_eq!(
+            list[0]["first"], t["first"],
+            "a table starts where its first shard does"
+        );
+        for s in list {
+            assert!(site.out_exists(&format!("search/{dir}/t{}.js", s["file"].as_str().unwrap())));
+            shards += 1;
+        }
     }
+    assert!(shards > 0);
+    assert_eq!(count('t'), shards);
     assert!(
         site.out_exists(&format!("search/{dir}/f0.js")),
         "facet chunk"
@@ -197,7 +223,7 @@ fn a_site_without_reports_has_an_empty_index_the_client_can_load() {
     site.build_ok();
     let m = manifest(&site);
     assert_eq!(m["docs"], 0);
-    assert_eq!(m["shards"], serde_json::json!([]));
+    assert_eq!(m["tables"], serde_json::json!([]));
     assert!(!site.root().join("output/search/d").exists());
 }
 

@@ -1,7 +1,7 @@
 // casebook search client: one dependency-free ES module (a classic-script copy,
 // search-classic.js, is generated at build time for pages opened from file://).
 //
-// It reads the static index that `casebook build` exports from its tantivy index (format 5, see
+// It reads the static index that `casebook build` exports from its tantivy index (format 6, see
 // src/index/format.rs) and ranks with tantivy's BM25 (same statistics, same f32 arithmetic), so
 // results and order match `casebook search`. The tokenizer mirrors src/index/tokenizer.rs; both
 // are tested against tests/fixtures/tokenizer.json.
@@ -9,12 +9,9 @@
 //   const s = createSearch({ load: (path) => Promise<string> });   // load is optional
 //   const { total, results, facets, hint } = await s.search("小板凳", { limit: 10, facets: true });
 
-const FORMAT = 5;
-const MAX_EXPANSIONS = 50; // src/search.rs
+const FORMAT = 6;
+const MAX_EXPANSIONS = 50; // src/index/prefix.rs
 const f = Math.fround;
-const K1 = f(1.2);
-const B = 0.75;
-const K1_PLUS_1 = f(1 + K1);
 
 let BASE = "";
 function __setBase(url) {
@@ -25,6 +22,9 @@ function __setBase(url) {
 // page loads it before search-classic.js).
 const TEXT = globalThis.__casebookText;
 const { isCJK, normalize, tokenize, queryWord, queryTerms, queryWords, cmpCodePoints, parseFold, snippet, SEPARATORS } = TEXT || {};
+// BM25 and posting lists live in search-rank.js (imported at the bottom too; the classic copy
+// carries it inside).
+const { decode, overlaps, scoreField, normCaches } = globalThis.__casebookRank || {};
 
 // ---------------------------------------------------------------- loading
 
@@ -82,75 +82,6 @@ function makeLoader(options) {
     });
 }
 
-// ---------------------------------------------------------------- postings
-
-function idf(df, n) {
-  const x = f(f(f(n - df) + 0.5) / f(f(df) + 0.5));
-  return f(Math.log(f(1 + x)));
-}
-
-/**
- * Decodes flat posting lists (docDelta, fieldnormId, tf, delta-coded positions per document;
- * each part's first delta is absolute) into one list in typed arrays: docs ascending, and each
- * document's positions at pos[start[i]..start[i+1]].
- */
-function decode(parts, df) {
-  let count = 0;
-  let total = 0;
-  for (const flat of parts) {
-    for (let i = 0; i < flat.length; count++) {
-      total += flat[i + 2];
-      i += 3 + flat[i + 2];
-    }
-  }
-  const docs = new Int32Array(count);
-  const norms = new Uint8Array(count);
-  const tfs = new Int32Array(count);
-  const start = new Int32Array(count + 1);
-  const pos = new Int32Array(total);
-  let k = 0;
-  let p = 0;
-  for (const flat of parts) {
-    let doc = 0;
-    for (let i = 0; i < flat.length; k++) {
-      doc += flat[i];
-      docs[k] = doc;
-      norms[k] = flat[i + 1];
-      const tf = flat[i + 2];
-      tfs[k] = tf;
-      start[k] = p;
-      let at = 0;
-      for (let j = 0; j < tf; j++) {
-        at += flat[i + 3 + j];
-        pos[p++] = at;
-      }
-      i += 3 + tf;
-    }
-  }
-  start[count] = p;
-  return { size: count, df, docs, norms, tfs, start, pos };
-}
-
-/** Index of `doc` in a posting list at or after `from` (docs ascending), or -(resume) - 2. */
-function seek(list, doc, from) {
-  let lo = from;
-  let hi = list.size - 1;
-  let step = 1;
-  while (lo + step <= hi && list.docs[lo + step] < doc) {
-    lo += step;
-    step *= 2;
-  }
-  hi = Math.min(hi, lo + step);
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const d = list.docs[mid];
-    if (d === doc) return mid;
-    if (d < doc) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -(lo + 1) - 1;
-}
-
 // ---------------------------------------------------------------- the engine
 
 function createSearch(options = {}) {
@@ -166,7 +97,8 @@ function createSearch(options = {}) {
   };
   let manifestP = null;
   const manifest = () => (manifestP = manifestP || get("manifest.js").then(prepare));
-  const shards = new Map(); // shard index -> { list: entries in order, map: term -> entry }
+  const tables = new Map(); // shard table index -> its shards ({ first, file }) in term order
+  const shards = new Map(); // shard file -> { list: entries in order, map: term -> entry, prefixes }
   let foldP = null;
 
   function prepare(m) {
@@ -175,10 +107,7 @@ function createSearch(options = {}) {
       if (typeof console !== "undefined") console.error(msg);
       throw new Error(msg);
     }
-    m.caches = m.fields.map((fld) => {
-      const avg = f(f(fld.tokens) / f(m.docs));
-      return m.norms.map((fn) => f(K1 * f(f(1 - B) + f(f(B * f(fn)) / avg))));
-    });
+    m.caches = normCaches(m);
     const bin = atob(m.fold.chars);
     m.foldBits = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; i++) m.foldBits[i] = bin.charCodeAt(i);
@@ -200,13 +129,14 @@ function createSearch(options = {}) {
     return foldP;
   }
 
-  function shardOf(m, term) {
+  /** Index of the last of `refs` (sorted by `first`) whose first term is <= term, or -1. */
+  function lastAtOrBefore(refs, term) {
     let lo = 0;
-    let hi = m.shards.length - 1;
+    let hi = refs.length - 1;
     let ans = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (cmpCodePoints(m.shards[mid].first, term) <= 0) {
+      if (cmpCodePoints(refs[mid].first, term) <= 0) {
         ans = mid;
         lo = mid + 1;
       } else hi = mid - 1;
@@ -214,30 +144,60 @@ function createSearch(options = {}) {
     return ans;
   }
 
-  async function shard(m, i) {
-    if (!shards.has(i)) {
-      const data = await get(m.dir + "/t" + m.shards[i].file + ".js");
-      if (!shards.has(i)) shards.set(i, { list: data.terms, map: new Map(data.terms.map((e) => [e.term, e])) });
+  async function table(m, k) {
+    if (!tables.has(k)) {
+      const data = await get(m.dir + "/s" + m.tables[k].file + ".js");
+      if (!tables.has(k)) tables.set(k, data.shards);
     }
-    return shards.get(i);
+    return tables.get(k);
+  }
+
+  /** The shard where `term` sorts, as [table, shard in it]; null when it sorts before all. */
+  async function locate(m, term) {
+    const k = lastAtOrBefore(m.tables, term);
+    if (k < 0) return null;
+    return [k, Math.max(0, lastAtOrBefore(await table(m, k), term))];
+  }
+
+  async function shard(m, k, i) {
+    const ref = (await table(m, k))[i];
+    if (!shards.has(ref.file)) {
+      const data = await get(m.dir + "/t" + ref.file + ".js");
+      if (!shards.has(ref.file)) {
+        const prefixes = new Map((data.prefixes || []).map((p) => [p.prefix, p.terms]));
+        shards.set(ref.file, { list: data.terms, map: new Map(data.terms.map((e) => [e.term, e])), prefixes });
+      }
+    }
+    return shards.get(ref.file);
   }
 
   async function entries(m, terms) {
     const out = new Map();
     await Promise.all(
       terms.map(async (t) => {
-        const i = shardOf(m, t);
-        if (i >= 0) out.set(t, (await shard(m, i)).map.get(t) || null);
+        const at = await locate(m, t);
+        if (at) out.set(t, (await shard(m, ...at)).map.get(t) || null);
       }),
     );
     return out;
   }
 
-  /** The first MAX_EXPANSIONS terms after `prefix` that start with it (as src/search.rs). */
+  /**
+   * The terms `prefix` stands for (src/index/prefix.rs): the shard where it sorts lists them
+   * when more than MAX_EXPANSIONS terms extend it; else every term after it that starts with it.
+   */
   async function expand(m, prefix) {
     const out = [];
-    for (let i = Math.max(0, shardOf(m, prefix)); i < m.shards.length && out.length < MAX_EXPANSIONS; i++) {
-      const { list } = await shard(m, i);
+    let [k, i] = (await locate(m, prefix)) || [0, 0];
+    const listed = (await shard(m, k, i)).prefixes.get(prefix);
+    if (listed) return listed;
+    while (k < m.tables.length && out.length < MAX_EXPANSIONS) {
+      if (i >= (await table(m, k)).length) {
+        k++;
+        i = 0;
+        continue;
+      }
+      const { list } = await shard(m, k, i++);
       for (const e of list) {
         if (cmpCodePoints(e.term, prefix) <= 0) continue;
         if (!e.term.startsWith(prefix)) return out;
@@ -271,76 +231,6 @@ function createSearch(options = {}) {
     return perField;
   }
 
-  /**
-   * Scores one word's variant (its terms) in one field, as tantivy's TermQuery / PhraseQuery
-   * under a BoostQuery, adding into `acc` (a Float32Array, so every sum rounds to f32 as
-   * tantivy's do) and recording first-touched documents in `touched`; `mark` (optional) flags
-   * the documents it matched.
-   */
-  function scoreField(m, word, lists, fi, acc, seen, touched, mark) {
-    for (const l of lists) if (!l || l.df === 0) return;
-    let idfSum = f(0);
-    for (const l of lists) idfSum = f(idfSum + idf(l.df, m.docs));
-    let weight = f(idfSum * K1_PLUS_1);
-    const boost = f(m.fields[fi].boost);
-    if (boost !== 1) weight = f(weight * boost);
-    const cacheF = m.caches[fi];
-    const add = (doc, tf, norm) => {
-      const tff = f(tf);
-      const s = f(weight * f(tff / f(tff + cacheF[norm])));
-      if (!seen[doc]) {
-        seen[doc] = 1;
-        touched.push(doc);
-        acc[doc] = s;
-      } else acc[doc] = acc[doc] + s;
-      if (mark) mark[doc] = 1;
-    };
-    if (word.length === 1) {
-      const l = lists[0];
-      for (let k = 0; k < l.size; k++) add(l.docs[k], l.tfs[k], l.norms[k]);
-      return;
-    }
-    // Phrase: walk the shortest list, seek the others forward, then count the positions p of
-    // the first term at which every term k sits at p - offset0 + offsetK.
-    let lead = 0;
-    for (let k = 1; k < lists.length; k++) if (lists[k].size < lists[lead].size) lead = k;
-    const cursor = new Int32Array(lists.length);
-    const at = new Int32Array(lists.length);
-    const ptr = new Int32Array(lists.length);
-    outer: for (let x = 0; x < lists[lead].size; x++) {
-      const doc = lists[lead].docs[x];
-      for (let k = 0; k < lists.length; k++) {
-        if (k === lead) {
-          at[k] = x;
-          continue;
-        }
-        const r = seek(lists[k], doc, cursor[k]);
-        if (r < 0) {
-          cursor[k] = -r - 2;
-          continue outer;
-        }
-        at[k] = r;
-        cursor[k] = r;
-      }
-      const l0 = lists[0];
-      for (let k = 0; k < lists.length; k++) ptr[k] = lists[k].start[at[k]];
-      let tf = 0;
-      for (let i = l0.start[at[0]]; i < l0.start[at[0] + 1]; i++) {
-        const base = l0.pos[i] - word[0][0];
-        let ok = true;
-        for (let k = 1; k < lists.length && ok; k++) {
-          const want = base + word[k][0];
-          const lk = lists[k];
-          const end = lk.start[at[k] + 1];
-          while (ptr[k] < end && lk.pos[ptr[k]] < want) ptr[k]++;
-          ok = ptr[k] < end && lk.pos[ptr[k]] === want;
-        }
-        if (ok) tf++;
-      }
-      if (tf > 0) add(doc, tf, l0.norms[at[0]]);
-    }
-  }
-
   /** A word's variants: its terms, then (open) with the last term replaced by each expansion. */
   function variants(word, expanded) {
     const out = [word.terms];
@@ -351,26 +241,44 @@ function createSearch(options = {}) {
   }
 
   /**
-   * Scores every word (each restricted to `within` when given): returns per word its scores,
-   * membership and, for the open word, which documents matched it exactly.
+   * Scores every word (each restricted to `within` when given): returns per word, in word
+   * order, its scores, membership and, for the open word, which documents matched it exactly.
+   * The open word goes last, restricted further to the documents that match every other word
+   * and its own terms before the prefix: a prefix's terms can be common (`合工会的1` at 1000x),
+   * and only their postings among those documents can count.
    */
   async function scoreWords(m, words, expanded, ents, within) {
-    const out = [];
-    for (const word of words) {
-      const acc = new Float32Array(m.docs);
-      const seen = new Uint8Array(m.docs);
-      const exact = word.open ? new Uint8Array(m.docs) : null;
-      const touched = [];
-      const vs = variants(word, expanded);
-      const decoded = await Promise.all(vs.map((v) => Promise.all(v.map(([, t]) => lists(m, ents.get(t), within)))));
-      vs.forEach((v, vi) => {
-        for (let fi = 0; fi < m.fields.length; fi++) {
-          scoreField(m, v, decoded[vi].map((perField) => perField[fi]), fi, acc, seen, touched, vi === 0 ? exact : null);
-        }
-      });
-      out.push({ word, acc, seen, exact, touched });
+    const out = new Array(words.length);
+    const closed = words.map((w, i) => i).filter((i) => !words[i].open);
+    for (const i of closed) out[i] = await scoreWord(m, words[i], [words[i].terms], ents, within);
+    const oi = words.findIndex((w) => w.open);
+    if (oi < 0) return out;
+    const open = words[oi];
+    let narrowed = within;
+    if (expanded.length && (closed.length || open.terms.length > 1)) {
+      const before = open.terms.length > 1 ? [await scoreWord(m, open, [open.terms.slice(0, -1)], ents, within)] : [];
+      const all = closed.map((i) => out[i]).concat(before);
+      const docs = [];
+      for (const doc of all[0].touched) if (all.every((x) => x.seen[doc]) && (!within || overlaps(within, doc, doc))) docs.push(doc);
+      narrowed = Int32Array.from(docs).sort();
     }
+    out[oi] = await scoreWord(m, open, variants(open, expanded), ents, narrowed);
     return out;
+  }
+
+  /** One word's variants (the first is the word as typed), scored over `within`. */
+  async function scoreWord(m, word, vs, ents, within) {
+    const acc = new Float32Array(m.docs);
+    const seen = new Uint8Array(m.docs);
+    const exact = word.open ? new Uint8Array(m.docs) : null;
+    const touched = [];
+    const decoded = await Promise.all(vs.map((v) => Promise.all(v.map(([, t]) => lists(m, ents.get(t), within)))));
+    vs.forEach((v, vi) => {
+      for (let fi = 0; fi < m.fields.length; fi++) {
+        scoreField(m, v, decoded[vi].map((perField) => perField[fi]), fi, acc, seen, touched, vi === 0 ? exact : null);
+      }
+    });
+    return { word, acc, seen, exact, touched };
   }
 
   /**
@@ -588,19 +496,8 @@ function createSearch(options = {}) {
   return { search, tokenize, queryTerms, foldTable };
 }
 
-/** Whether sorted `docs` has a document in [lo, hi]. */
-function overlaps(docs, lo, hi) {
-  let a = 0;
-  let b = docs.length;
-  while (a < b) {
-    const mid = (a + b) >> 1;
-    if (docs[mid] < lo) a = mid + 1;
-    else b = mid;
-  }
-  return a < docs.length && docs[a] <= hi;
-}
-
 // @module-footer (the classic-script copy replaces everything from here)
 import "./search-text.js"; // evaluated before this module's body, as every import is
+import "./search-rank.js";
 __setBase(import.meta.url);
 export { createSearch, tokenize, queryTerms, queryWord, queryWords, normalize };
