@@ -6,13 +6,10 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFile, mkdtemp, mkdir, writeFile, access, rm, readdir } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { readFile, mkdir, writeFile, rm, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { bin, buildSite } from "./site.mjs";
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const bin = process.env.CASEBOOK_BIN || join(process.env.CARGO_TARGET_DIR || join(repo, "target"), "release", "casebook");
 
 const report = (town, body) => `---
 title: ${town}：试点
@@ -37,26 +34,13 @@ const reports = {
 let site;
 const loaded = [];
 before(async () => {
-  try {
-    await access(bin);
-  } catch {
-    execFileSync("cargo", ["build", "--release"], { cwd: repo, stdio: "inherit" });
-  }
-  const root = await mkdtemp(join(tmpdir(), "casebook-prefix-"));
-  await mkdir(join(root, "content", "reports"), { recursive: true });
-  await writeFile(join(root, "site.yaml"), "title: 前缀测试\n");
-  for (const [slug, md] of Object.entries(reports)) await writeFile(join(root, "content", "reports", slug + ".md"), md);
-  execFileSync(bin, ["build", "--root", root], { stdio: "pipe" });
-  const out = join(root, "output");
-  const mod = await import(pathToFileURL(join(out, "search", "search.js")).href + "?" + root);
-  const fresh = () =>
-    mod.createSearch({
-      load: (p) => {
-        loaded.push(p);
-        return readFile(join(out, "search", p), "utf8");
-      },
-    });
-  site = { root, out, fresh };
+  site = await buildSite("prefix", async (root) => {
+    await mkdir(join(root, "content", "reports"), { recursive: true });
+    await writeFile(join(root, "site.yaml"), "title: 前缀测试\n");
+    for (const [slug, md] of Object.entries(reports)) await writeFile(join(root, "content", "reports", slug + ".md"), md);
+  });
+  const fresh = site.fresh;
+  site.fresh = () => fresh(loaded);
 });
 
 after(async () => {

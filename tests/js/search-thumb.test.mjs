@@ -3,35 +3,23 @@
 // and the file it names is in the output.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { readFile, mkdtemp, mkdir, writeFile, access, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { readFile, mkdir, writeFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { buildSite } from "./site.mjs";
 import { png } from "./png.mjs";
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const bin = process.env.CASEBOOK_BIN || join(process.env.CARGO_TARGET_DIR || join(repo, "target"), "release", "casebook");
 
 let site;
 before(async () => {
-  try {
-    await access(bin);
-  } catch {
-    execFileSync("cargo", ["build", "--release"], { cwd: repo, stdio: "inherit" });
-  }
-  const root = await mkdtemp(join(tmpdir(), "casebook-thumb-"));
-  const report = (title, body) =>
-    `---\ntitle: ${title}\ntown: ${title}\ncity: 杭州市\ntactics: [网格化管理]\n---\n\n${body}\n`;
-  await mkdir(join(root, "content/reports/sandun"), { recursive: true });
-  await writeFile(join(root, "content/reports/sandun/index.md"), report("三墩镇", "小板凳议事。\n\n![议事](photo.png)"));
-  await writeFile(join(root, "content/reports/sandun/photo.png"), png(1200, 800, (x, y) => [x % 256, y % 256, 120]));
-  await writeFile(join(root, "content/reports/plain.md"), report("平镇", "小板凳也有。"));
-  execFileSync(bin, ["build", "--root", root], { stdio: "pipe" });
-  const out = join(root, "output");
-  const mod = await import(pathToFileURL(join(out, "search", "search.js")).href + "?" + root);
-  const s = mod.createSearch({ load: (p) => readFile(join(out, "search", p), "utf8") });
-  site = { root, out, s };
+  site = await buildSite("thumb", async (root) => {
+    const report = (title, body) =>
+      `---\ntitle: ${title}\ntown: ${title}\ncity: 杭州市\ntactics: [网格化管理]\n---\n\n${body}\n`;
+    await mkdir(join(root, "content/reports/sandun"), { recursive: true });
+    await writeFile(join(root, "content/reports/sandun/index.md"), report("三墩镇", "小板凳议事。\n\n![议事](photo.png)"));
+    await writeFile(join(root, "content/reports/sandun/photo.png"), png(1200, 800, (x, y) => [x % 256, y % 256, 120]));
+    await writeFile(join(root, "content/reports/plain.md"), report("平镇", "小板凳也有。"));
+  });
+  site.s = site.fresh();
 });
 
 after(async () => {

@@ -6,36 +6,21 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFile, mkdtemp, cp, access, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { readFile, cp, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { bin, buildSite, repo } from "./site.mjs";
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const bin = process.env.CASEBOOK_BIN || join(process.env.CARGO_TARGET_DIR || join(repo, "target"), "release", "casebook");
 
 let site;
 const loaded = [];
 before(async () => {
-  try {
-    await access(bin);
-  } catch {
-    execFileSync("cargo", ["build", "--release"], { cwd: repo, stdio: "inherit" });
-  }
-  const root = await mkdtemp(join(tmpdir(), "casebook-js2-"));
-  const from = join(repo, "tests/fixtures/search/scripts");
-  for (const f of ["site.yaml", "content"]) await cp(join(from, f), join(root, f), { recursive: true });
-  execFileSync(bin, ["build", "--root", root], { stdio: "pipe" });
-  const out = join(root, "output");
-  const mod = await import(pathToFileURL(join(out, "search", "search.js")).href + "?" + root);
-  const fresh = () =>
-    mod.createSearch({
-      load: (p) => {
-        loaded.push(p);
-        return readFile(join(out, "search", p), "utf8");
-      },
-    });
-  site = { root, out, mod, s: fresh(), fresh };
+  site = await buildSite("js2", async (root) => {
+    const from = join(repo, "tests/fixtures/search/scripts");
+    for (const f of ["site.yaml", "content"]) await cp(join(from, f), join(root, f), { recursive: true });
+  });
+  const fresh = site.fresh;
+  site.fresh = () => fresh(loaded);
+  site.s = site.fresh();
 });
 
 after(async () => {
