@@ -2,6 +2,7 @@
 //! same county, then the same city. A tactic every pilot uses says little; a rare one says a lot.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -16,8 +17,9 @@ pub(super) const MAX_RELATED: usize = 5;
 pub struct Related {
     /// Index into the site's reports.
     pub index: usize,
-    /// Tactics both reports use, rarest first.
-    pub shared: Vec<String>,
+    /// Tactics both reports use, rarest first; each name is one allocation shared by every
+    /// report (at 1000x the digest a `String` per name and report was 140 MB).
+    pub shared: Vec<Arc<str>>,
     /// The rarity-weighted score.
     pub score: f64,
 }
@@ -48,6 +50,8 @@ pub(super) fn assign(reports: &mut [Report]) {
 struct Index<'a> {
     /// Tactic names by dense id.
     names: Vec<&'a str>,
+    /// The same, shared into each [`Related::shared`].
+    shared_names: Vec<Arc<str>>,
     /// Inverse document frequency of each tactic id (at least 1e-9: a tactic used by every
     /// report has idf 0 and still makes its reports candidates).
     idf: Vec<f64>,
@@ -126,6 +130,7 @@ impl<'a> Index<'a> {
             .map(|r| r.meta.county.as_deref().map_or(0, &mut intern))
             .collect();
         Index {
+            shared_names: names.iter().map(|&n| Arc::from(n)).collect(),
             names,
             idf,
             tactics,
@@ -193,7 +198,10 @@ impl<'a> Index<'a> {
                 });
                 Related {
                     index: j,
-                    shared: shared.iter().map(|&t| self.names[t].to_string()).collect(),
+                    shared: shared
+                        .iter()
+                        .map(|&t| Arc::clone(&self.shared_names[t]))
+                        .collect(),
                     score,
                 }
             })

@@ -111,7 +111,13 @@ fn buckets_rank_as_the_pairwise_definition() {
         let got: Vec<(usize, f64, Vec<String>)> = r
             .related
             .iter()
-            .map(|x| (x.index, x.score, x.shared.clone()))
+            .map(|x| {
+                (
+                    x.index,
+                    x.score,
+                    x.shared.iter().map(|n| n.to_string()).collect(),
+                )
+            })
             .collect();
         assert_eq!(got, expected[i], "report {i}");
     }
@@ -126,5 +132,8 @@ fn a_tactic_every_report_uses_still_relates() {
     }
     assign(&mut reports);
     assert!(reports.iter().all(|r| r.related.len() == 5));
-    assert_eq!(reports[0].related[0].shared, vec!["甲".to_string()]);
+    assert_eq!(
+        reports[0].related[0].shared,
+        vec![std::sync::Arc::from("甲")]
+    );
 }

@@ -22,7 +22,7 @@ struct TocEntry<'a> {
 #[derive(Serialize)]
 struct RelatedView<'a> {
     report: ReportRef<'a>,
-    shared: &'a [String],
+    shared: &'a [std::sync::Arc<str>],
 }
 
 #[derive(Serialize)]
