@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { before, after } from "node:test";
 
 const require = createRequire(import.meta.url);
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -156,4 +157,23 @@ export function have(cmd) {
   } catch {
     return false;
   }
+}
+
+/**
+ * The set-up most test files share: the built site served under `prefix` (a sub-path, so a
+ * root-absolute link anywhere breaks) and one browser, opened before the file's tests and
+ * closed after them; `ready(server, browser)` receives both.
+ */
+export function withServedSite(ready, prefix = "/digest/") {
+  let server;
+  let browser;
+  before(async () => {
+    server = await serve(SITE, prefix);
+    browser = await launch();
+    ready(server, browser);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
 }

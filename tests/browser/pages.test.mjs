@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { SITE, SHOTS, serve, launch, newPage, axeSerious, pdfPageCount, have } from "./harness.mjs";
+import { SITE, SHOTS, withServedSite, newPage, axeSerious, pdfPageCount, have } from "./harness.mjs";
 
 /** The entry of `dir` whose index.html is largest: the page that stresses the layout most. */
 function largest(dir, skip = []) {
@@ -44,15 +44,9 @@ const WIDTHS = [375, 1280];
 let server;
 let browser;
 
-before(async () => {
-  // Served under a sub-path: a root-absolute link anywhere would break here.
-  server = await serve(SITE, "/digest/");
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
+withServedSite((s, b) => {
+  server = s;
+  browser = b;
 });
 
 async function open(path, options) {

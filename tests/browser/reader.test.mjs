@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { SITE, SHOTS, serve, launch, newPage, axeSerious } from "./harness.mjs";
+import { SITE, SHOTS, withServedSite, newPage, axeSerious } from "./harness.mjs";
 
 const WIDTHS = [375, 1280];
 const MAP_PAGES = { home: "index.html", cities: "cities/index.html" };
@@ -18,14 +18,9 @@ const MAP_PAGES = { home: "index.html", cities: "cities/index.html" };
 let server;
 let browser;
 
-before(async () => {
-  server = await serve(SITE, "/digest/");
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
+withServedSite((s, b) => {
+  server = s;
+  browser = b;
 });
 
 function formatViolations(list) {

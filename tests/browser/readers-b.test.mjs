@@ -10,7 +10,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SITE, SHOTS, serve, launch, newPage, axeSerious } from "./harness.mjs";
+import { SITE, SHOTS, withServedSite, newPage, axeSerious } from "./harness.mjs";
 
 /** A report page with both a metrics card and a table of contents: the fullest side column. */
 function fullestReport() {
@@ -31,14 +31,9 @@ const MAP = "tactics/map/index.html";
 let server;
 let browser;
 
-before(async () => {
-  server = await serve(SITE, "/digest/");
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
+withServedSite((s, b) => {
+  server = s;
+  browser = b;
 });
 
 async function open(path, width = 1280) {

@@ -5,17 +5,13 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { SITE, SHOTS, serve, launch, newPage, axeSerious } from "./harness.mjs";
+import { SITE, SHOTS, withServedSite, newPage, axeSerious } from "./harness.mjs";
 
 let server;
 let browser;
-before(async () => {
-  server = await serve(SITE, "/digest/");
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
+withServedSite((s, b) => {
+  server = s;
+  browser = b;
 });
 
 async function typeInHeader(page, text) {
