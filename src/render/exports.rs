@@ -2,12 +2,13 @@
 //! `data/reports.csv` (one row per report, one column per metric), its text cells neutralised
 //! against formula injection ([`csv_text`]).
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::cite;
 use crate::error::{Error, Result};
 use crate::model::{Report, Site};
-use crate::output::OutputFile;
+use crate::output::{OutputFile, Sink};
 use crate::render::views::{cite_work, report_url};
 use crate::urls::Route;
 
@@ -32,18 +33,32 @@ pub(crate) fn csv_text(cell: &str) -> String {
     }
 }
 
-/// Every export: [`json_table`], [`csv_table`] and every report's [`citation`] files.
+/// Every export, collected (for `serve`'s cache): see [`each`].
 pub(super) fn exports(site: &Site) -> Result<Vec<OutputFile>> {
-    let mut files = vec![json_table(site)?, csv_table(site)?];
-    for r in &site.reports {
-        files.extend(citation(site, r)?);
-    }
-    Ok(files)
+    let files = std::sync::Mutex::new(Vec::new());
+    each(site, &|f| {
+        files
+            .lock()
+            .map_err(|_| Error::Poisoned("exports"))?
+            .push(f);
+        Ok(())
+    })?;
+    files.into_inner().map_err(|_| Error::Poisoned("exports"))
 }
 
-/// The site's reports as one JSON file (`data/reports.json`). With [`csv_table`], a build makes
-/// and writes one after the other: at 1000x the digest they are 115 and 60 MB.
-pub(super) fn json_table(site: &Site) -> Result<OutputFile> {
+/// Hands every export to `sink` as it is made: each report's [`citation`] files (in parallel),
+/// then [`json_table`] and [`csv_table`], one after the other, so a build never holds them all
+/// (at 1000x the digest the citations were some 160 MB, the tables 115 and 60 MB).
+pub(super) fn each(site: &Site, sink: &Sink<'_>) -> Result<()> {
+    site.reports
+        .par_iter()
+        .try_for_each(|r| citation(site, r)?.into_iter().try_for_each(sink))?;
+    sink(json_table(site)?)?;
+    sink(csv_table(site)?)
+}
+
+/// The site's reports as one JSON file (`data/reports.json`).
+fn json_table(site: &Site) -> Result<OutputFile> {
     let list: Vec<ExportReport<'_>> = site
         .reports
         .iter()
@@ -65,7 +80,7 @@ pub(super) fn json_table(site: &Site) -> Result<OutputFile> {
 }
 
 /// The site's reports as one CSV table (`data/reports.csv`), metrics as columns.
-pub(super) fn csv_table(site: &Site) -> Result<OutputFile> {
+fn csv_table(site: &Site) -> Result<OutputFile> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = [
         "slug", "title", "town", "county", "city", "section", "level", "author", "date", "source",
@@ -120,9 +135,8 @@ pub(super) fn csv_table(site: &Site) -> Result<OutputFile> {
 }
 
 /// A report's citation as BibTeX and CSL-JSON (`data/cite/<slug>.bib`, `.json`), for
-/// reference managers; the report page links both. Made per report, so a build can hand them
-/// to the output as it goes (at 1000x the digest all of them were some 160 MB at once).
-pub(super) fn citation(site: &Site, r: &Report) -> Result<[OutputFile; 2]> {
+/// reference managers; the report page links both.
+fn citation(site: &Site, r: &Report) -> Result<[OutputFile; 2]> {
     let url = report_url(site, r);
     let work = cite_work(site, r, url.as_deref());
     let csl = serde_json::to_vec_pretty(&cite::csl_items(&work)).map_err(|e| Error::Export {

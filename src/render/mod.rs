@@ -76,14 +76,10 @@ pub fn render_into(
         })
         .collect::<Result<()>>()?;
     pages::compare_data(site, &renderer.fragments, sink)?;
-    site.reports
-        .par_iter()
-        .try_for_each(|r| exports::citation(site, r)?.into_iter().try_for_each(sink))?;
     for file in assets::assets(Vec::new(), theme, &site.strings, &paths) {
         sink(file)?;
     }
     // After the theme's files, so an export replaces a theme file of the same path, as in
-    // `assets`; one at a time, each dropped once written.
-    sink(exports::json_table(site)?)?;
-    sink(exports::csv_table(site)?)
+    // `assets`.
+    exports::each(site, sink)
 }
