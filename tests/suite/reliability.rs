@@ -500,6 +500,25 @@ fn regression_symlinked_reports_and_theme_files_are_followed_inside_the_site() {
     has(&err, "content/reports/out.md: error: links to ");
     has(&err, "themes/t/static/x.css: error: links to ");
     assert!(err.contains("outside the site: refused"), "{err}");
+
+    // A linked folder leads out of the site too: the reports in it are refused, each by name
+    // (discovery resolves only paths that went through a link, and must not skip these).
+    let site = self::site();
+    let folder = tempfile::tempdir().unwrap();
+    fs::create_dir_all(folder.path().join("deep")).unwrap();
+    fs::write(
+        folder.path().join("deep/far.md"),
+        report("slug: far\n", "x"),
+    )
+    .unwrap();
+    symlink(
+        folder.path().to_str().unwrap(),
+        &site.root().join("content/reports/linked"),
+    );
+    let out = site.run(&["build"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    has(&err, "content/reports/linked/deep/far.md: error: links to ");
 }
 
 #[test]

@@ -131,7 +131,7 @@ pub(crate) fn data_files(site: &Site, fragments: &Fragments<'_>, sink: &Sink<'_>
         })?;
         sink(OutputFile {
             path: Route::CompareData(&r.slug).path(),
-            bytes: text.into_bytes(),
+            bytes: text.as_bytes().to_vec(),
         })
     })
 }

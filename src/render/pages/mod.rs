@@ -17,6 +17,8 @@ mod print;
 mod report;
 mod special;
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera};
@@ -97,7 +99,7 @@ pub(crate) fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>, pages: &'a Pages<'a
 /// the path to the site root (at 100x the digest a copy per depth was 24 MB), and the markers
 /// that stand for it on a listing's first page and on its later pages, two folders deeper.
 pub(crate) struct Items {
-    html: Vec<String>,
+    html: Vec<Arc<str>>,
     marks: Vec<String>,
     /// Only when some listing has more than one page.
     deep_marks: Option<Vec<String>>,
@@ -116,7 +118,7 @@ impl Items {
     /// Every report's entry, rendered in parallel; markers for later pages with `deep`.
     fn render(site: &Site, fragments: &Fragments<'_>, marks: &Marks, deep: bool) -> Result<Self> {
         let root = marks.root();
-        let html: Vec<String> = (0..site.reports.len())
+        let html: Vec<Arc<str>> = (0..site.reports.len())
             .into_par_iter()
             .map(|i| {
                 let key = fragments.fingerprint(i).map(|f| (f, root.as_str()));
@@ -151,7 +153,7 @@ impl Items {
             DEEP_ITEMS if self.deep_marks.is_some() => &self.roots.1,
             _ => return None,
         };
-        Some((self.html.get(i)?.as_str(), Some(root.as_str())))
+        Some((self.html.get(i)?, Some(root.as_str())))
     }
 }
 
@@ -211,7 +213,7 @@ impl<'a> Fragments<'a> {
         template: &str,
         key: Option<K>,
         context: impl FnOnce() -> T,
-    ) -> Result<String> {
+    ) -> Result<Arc<str>> {
         self.cached(template, key, || {
             let c = Context::from_serialize(context()).map_err(|e| template_error(template, &e))?;
             render_one(self.tera, template, &c)
@@ -225,7 +227,7 @@ impl<'a> Fragments<'a> {
         what: &str,
         key: Option<K>,
         make: impl FnOnce() -> Result<String>,
-    ) -> Result<String> {
+    ) -> Result<Arc<str>> {
         match (self.cache, key) {
             (Some(cache), Some(key)) => {
                 use std::hash::{Hash, Hasher};
@@ -233,7 +235,7 @@ impl<'a> Fragments<'a> {
                 (what, key).hash(&mut h);
                 cache.get_or_render(h.finish(), make)
             }
-            _ => make(),
+            _ => make().map(Arc::from),
         }
     }
 }
@@ -276,7 +278,7 @@ impl Pages<'_> {
         let html = render_one(self.tera, template, &page.context)?;
         drop(page.context);
         let html = self.marks.splice(html, |table, i| match table {
-            OWN => page.fragments.get(i).map(|f| (f.as_str(), None)),
+            OWN => page.fragments.get(i).map(|f| (&**f, None)),
             _ => self.items.fragment(table, i),
         });
         Ok(inject(html, path, self.options))

@@ -8,10 +8,10 @@
 //! cover and contents; `print/` is then the index of the volumes, with the front and back
 //! pages.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use serde::Serialize;
-
-use std::sync::Arc;
 
 use super::book::{shares, Share};
 use super::contents::{listed, Book};
@@ -74,7 +74,7 @@ struct ArticleContext<'a> {
 }
 
 /// Articles of reports `order` ((section name, report) pairs) for a page at `on`, in parallel.
-fn articles(cx: Cx<'_>, order: &[(&str, usize)], on: &Route<'_>) -> Result<Vec<String>> {
+fn articles(cx: Cx<'_>, order: &[(&str, usize)], on: &Route<'_>) -> Result<Vec<Arc<str>>> {
     let root = on.root();
     order
         .par_iter()
@@ -164,7 +164,7 @@ struct VolumePage<'a> {
 /// Part `n` of `parts` of one volume.
 fn volume<'a>(cx: Cx<'a>, share: Arc<Share<'a>>, n: usize, parts: usize, per: usize) -> Job<'a> {
     let route = Route::PrintVolume(share.part(), n);
-    let build = move || -> Result<(VolumePage<'a>, Vec<String>)> {
+    let build = move || -> Result<(VolumePage<'a>, Vec<Arc<str>>)> {
         let here = Route::PrintVolume(share.part(), n);
         let chunk = share.reports.chunks(per).nth(n - 1).unwrap_or(&[]);
         let name = share.section.group.name.as_str();
@@ -198,7 +198,7 @@ fn volume<'a>(cx: Cx<'a>, share: Arc<Share<'a>>, n: usize, parts: usize, per: us
     fragment_job(cx.sv, "print_volume.html", route, cx.title("print"), build)
 }
 
-fn page<'a>(cx: Cx<'a>) -> Result<(Book<'a, PrintSection<'a>>, Vec<String>)> {
+fn page<'a>(cx: Cx<'a>) -> Result<(Book<'a, PrintSection<'a>>, Vec<Arc<str>>)> {
     let site = cx.site;
     let layout: Vec<(&Section, Groups)> = site
         .sections
