@@ -1,5 +1,4 @@
-//! What the site carries besides templated pages: the data exports and the theme's static
-//! files (with a classic-script copy of the search module for pages opened from disk).
+//! What the site carries besides templated pages and exports: the theme's static files (with a classic-script copy of the search module for pages opened from disk).
 
 use std::collections::BTreeSet;
 
@@ -7,19 +6,17 @@ use crate::i18n::Strings;
 use crate::output::OutputFile;
 use crate::theme::Theme;
 
-/// The exports (see `exports`) and static files, in path order, leaving out any path in
-/// `pages` (a rendered page keeps its path over a static file of the same name).
+/// The static files, in path order, leaving out any path in `pages` (a rendered page keeps its
+/// path over a static file of the same name; an export, made after them, replaces one).
 pub(crate) fn assets(
-    exports: Vec<OutputFile>,
     theme: &Theme,
     strings: &Strings,
     pages: &BTreeSet<String>,
 ) -> Vec<OutputFile> {
-    let mut files = exports;
-    files.push(OutputFile {
+    let mut files = vec![OutputFile {
         path: "search/strings.js".into(),
         bytes: strings_script(strings).into_bytes(),
-    });
+    }];
     for (path, bytes) in &theme.statics {
         files.push(OutputFile {
             path: path.clone(),

@@ -3,16 +3,20 @@
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::fragments::FragmentCache;
+use super::fragments::{FragmentCache, Text};
 use super::pages::{self, Pages};
 use super::{assets, engine, exports, views, RenderOptions};
 use crate::error::Result;
 use crate::model::Site;
-use crate::output::OutputFile;
 use crate::theme::Theme;
+
+/// A file of [`render_cached`]'s site: its path and its bytes, shared with the cache (an
+/// unchanged page is the same allocation from one rebuild to the next).
+pub type SharedFile = (String, Arc<[u8]>);
 
 /// What [`render_cached`] keeps between rebuilds: the compiled templates and every page's
 /// output with the hash of what produced it.
@@ -21,11 +25,9 @@ pub struct RenderCache {
     /// Fingerprint of the templates and options, and the templates compiled from them.
     tera: Option<(u64, tera::Tera)>,
     /// Page path -> (hash of template name and context, output).
-    pages: HashMap<String, (u64, Vec<u8>)>,
+    pages: HashMap<String, (u64, Arc<[u8]>)>,
     /// Fragments of the last call.
     fragments: FragmentCache,
-    /// The exports of the last call, with the fingerprint of every report they were made from.
-    exports: Option<(u64, Vec<OutputFile>)>,
     /// Pages rendered by the last call.
     pub rendered: usize,
     /// Pages reused from the previous call by the last call.
@@ -58,7 +60,7 @@ pub fn render_cached(
     theme: &Theme,
     options: &RenderOptions,
     cache: &mut RenderCache,
-) -> Result<Vec<OutputFile>> {
+) -> Result<Vec<SharedFile>> {
     let fingerprint = {
         let mut h = DefaultHasher::new();
         (&theme.templates, &theme.builtin_templates, &options.inject).hash(&mut h);
@@ -78,14 +80,14 @@ pub fn render_cached(
                 .1
         }
     };
-    let mut old = std::mem::take(&mut cache.pages);
+    let old = std::mem::take(&mut cache.pages);
     let site_view = views::site_view(site);
     let renderer = Pages::new(site, tera, options, Some(&cache.fragments))?;
     let mut jobs = pages::jobs(site, &site_view, &renderer);
     // Biggest pages last time first, one task each: the print edition alone takes as long as
     // hundreds of small pages, and must not be the one left running at the end.
     jobs.sort_by_key(|j| std::cmp::Reverse(old.get(&j.path).map_or(usize::MAX, |(_, b)| b.len())));
-    let pages: Vec<(OutputFile, u64, bool)> = jobs
+    let pages: Vec<(String, Arc<[u8]>, u64, bool)> = jobs
         .into_par_iter()
         .with_max_len(1)
         .map(|job| {
@@ -96,59 +98,59 @@ pub fn render_cached(
                 previous.is_none_or(|(old_key, _)| *old_key != k)
             };
             let Some(page) = (job.context)(tera, Some(&mut probe))? else {
-                let bytes = previous.map(|(_, b)| b.clone()).unwrap_or_default();
-                let file = OutputFile {
-                    path: job.path,
-                    bytes,
-                };
-                return Ok((file, key, true));
+                // Unchanged: the last rebuild's bytes, shared.
+                let bytes = previous.map_or_else(|| Arc::from(Vec::new()), |(_, b)| Arc::clone(b));
+                return Ok((job.path, bytes, key, true));
             };
-            let file = OutputFile {
-                bytes: renderer.render(job.template, &job.path, page)?,
-                path: job.path,
-            };
-            Ok((file, key, false))
+            let bytes = Arc::from(renderer.render(job.template, &job.path, page)?);
+            Ok((job.path, bytes, key, false))
         })
         .collect::<Result<_>>()?;
-    let exports_key = renderer.fragments.site_fingerprint(site);
-    // One small file per report, keyed by the report's fingerprint (see `pages/compare.rs`).
-    let compare_data = std::sync::Mutex::new(Vec::new());
-    pages::compare_data(site, &renderer.fragments, &|f| {
-        compare_data
-            .lock()
-            .map_err(|_| crate::error::Error::Poisoned("compare data"))?
-            .push(f);
+    drop(old);
+    // Every report's compare data and exports: from the fragment cache (shared, not copied)
+    // where the report's fingerprint is unchanged.
+    let made = std::sync::Mutex::new(Vec::new());
+    let emit = |path: String, text: Text| {
+        made.lock()
+            .map_err(|_| crate::error::Error::Poisoned("exports"))?
+            .push((path, text.into_shared()));
         Ok(())
-    })?;
-    let compare_data = compare_data
+    };
+    pages::compare_data(site, &renderer.fragments, &emit)?;
+    let compare_data = std::mem::take(
+        &mut *made
+            .lock()
+            .map_err(|_| crate::error::Error::Poisoned("exports"))?,
+    );
+    exports::each(site, &renderer.fragments, &emit)?;
+    let exports = made
         .into_inner()
-        .map_err(|_| crate::error::Error::Poisoned("compare data"))?;
+        .map_err(|_| crate::error::Error::Poisoned("exports"))?;
     drop(renderer);
     cache.fragments.rotate();
-    cache.reused = pages.iter().filter(|p| p.2).count();
+    cache.reused = pages.iter().filter(|p| p.3).count();
     cache.rendered = pages.len() - cache.reused;
     cache.reused_paths.clear();
-    let mut files = Vec::with_capacity(pages.len());
-    for (file, key, reused) in pages {
-        // A reused page's bytes move over from the old cache; only new ones are copied.
-        let kept = match old.remove(&file.path) {
-            Some(entry) if reused => {
-                cache.reused_paths.push(file.path.clone());
-                entry
-            }
-            _ => (key, file.bytes.clone()),
-        };
-        cache.pages.insert(file.path.clone(), kept);
-        files.push(file);
+    let mut files: Vec<SharedFile> = Vec::with_capacity(pages.len() + compare_data.len());
+    for (path, bytes, key, reused) in pages {
+        if reused {
+            cache.reused_paths.push(path.clone());
+        }
+        cache.pages.insert(path.clone(), (key, Arc::clone(&bytes)));
+        files.push((path, bytes));
     }
-    let paths = files.iter().map(|f| f.path.clone()).collect();
+    let paths = files.iter().map(|f| f.0.clone()).collect();
     files.extend(compare_data);
-    let exports = match (&cache.exports, exports_key) {
-        (Some((key, files)), Some(now)) if *key == now => files.clone(),
-        _ => exports::exports(site)?,
-    };
-    cache.exports = exports_key.map(|k| (k, exports.clone()));
-    files.extend(assets::assets(exports, theme, &site.strings, &paths));
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files.extend(
+        assets::assets(theme, &site.strings, &paths)
+            .into_iter()
+            .map(|f| (f.path, Arc::from(f.bytes))),
+    );
+    // An export replaces a theme file of the same path, as in the build (written after it).
+    let exported: std::collections::HashSet<&str> = exports.iter().map(|f| f.0.as_str()).collect();
+    files.retain(|f| !exported.contains(f.0.as_str()));
+    drop(exported);
+    files.extend(exports);
+    files.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(files)
 }

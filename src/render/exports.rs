@@ -5,10 +5,11 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::fragments::Emit;
+use super::pages::Fragments;
 use crate::cite;
 use crate::error::{Error, Result};
-use crate::model::{Report, Site};
-use crate::output::{OutputFile, Sink};
+use crate::model::Site;
 use crate::render::views::{cite_work, report_url};
 use crate::urls::Route;
 
@@ -33,32 +34,42 @@ pub(crate) fn csv_text(cell: &str) -> String {
     }
 }
 
-/// Every export, collected (for `serve`'s cache): see [`each`].
-pub(super) fn exports(site: &Site) -> Result<Vec<OutputFile>> {
-    let files = std::sync::Mutex::new(Vec::new());
-    each(site, &|f| {
-        files
-            .lock()
-            .map_err(|_| Error::Poisoned("exports"))?
-            .push(f);
-        Ok(())
+/// Hands every export to `emit`: each report's [`citation`] files (in parallel), then
+/// [`json_table`] and [`csv_table`], one after the other, so a build never holds them all (at
+/// 1000x the digest the citations were some 160 MB, the tables 115 and 60 MB). With `serve`'s
+/// cache, a report's citations are remade only when its fingerprint changed, and the tables
+/// only when some report's did.
+pub(super) fn each(site: &Site, fragments: &Fragments<'_>, emit: &Emit<'_>) -> Result<()> {
+    // The citation files name the site and its URL besides the report (`crate::cite`).
+    let cited = (&site.config.title, &site.config.base_url);
+    (0..site.reports.len()).into_par_iter().try_for_each(|i| {
+        let r = &site.reports[i];
+        let key = fragments.fingerprint(i).map(|f| (f, cited));
+        let url = report_url(site, r);
+        let work = || cite_work(site, r, url.as_deref());
+        let bibtex = fragments.cached("cite-bibtex", key, || Ok(cite::bibtex(&work())))?;
+        emit(Route::CiteBibtex(&r.slug).path(), bibtex)?;
+        let csl = fragments.cached("cite-csl", key, || {
+            serde_json::to_string_pretty(&cite::csl_items(&work())).map_err(|e| Error::Export {
+                what: "CSL-JSON",
+                message: e.to_string(),
+            })
+        })?;
+        emit(Route::CiteCsl(&r.slug).path(), csl)
     })?;
-    files.into_inner().map_err(|_| Error::Poisoned("exports"))
-}
-
-/// Hands every export to `sink` as it is made: each report's [`citation`] files (in parallel),
-/// then [`json_table`] and [`csv_table`], one after the other, so a build never holds them all
-/// (at 1000x the digest the citations were some 160 MB, the tables 115 and 60 MB).
-pub(super) fn each(site: &Site, sink: &Sink<'_>) -> Result<()> {
-    site.reports
-        .par_iter()
-        .try_for_each(|r| citation(site, r)?.into_iter().try_for_each(sink))?;
-    sink(json_table(site)?)?;
-    sink(csv_table(site)?)
+    let all = fragments.site_fingerprint(site);
+    emit(
+        "data/reports.json".into(),
+        fragments.cached("reports-json", all, || json_table(site))?,
+    )?;
+    emit(
+        "data/reports.csv".into(),
+        fragments.cached("reports-csv", all, || csv_table(site))?,
+    )
 }
 
 /// The site's reports as one JSON file (`data/reports.json`).
-fn json_table(site: &Site) -> Result<OutputFile> {
+fn json_table(site: &Site) -> Result<String> {
     let list: Vec<ExportReport<'_>> = site
         .reports
         .iter()
@@ -69,18 +80,14 @@ fn json_table(site: &Site) -> Result<OutputFile> {
             meta: &r.meta,
         })
         .collect();
-    let json = serde_json::to_vec_pretty(&list).map_err(|e| Error::Export {
+    serde_json::to_string_pretty(&list).map_err(|e| Error::Export {
         what: "JSON",
         message: e.to_string(),
-    })?;
-    Ok(OutputFile {
-        path: "data/reports.json".into(),
-        bytes: json,
     })
 }
 
 /// The site's reports as one CSV table (`data/reports.csv`), metrics as columns.
-fn csv_table(site: &Site) -> Result<OutputFile> {
+fn csv_table(site: &Site) -> Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = [
         "slug", "title", "town", "county", "city", "section", "level", "author", "date", "source",
@@ -123,34 +130,15 @@ fn csv_table(site: &Site) -> Result<OutputFile> {
         }));
         w.write_record(&row).map_err(csv_err)?;
     }
-    let mut csv_bytes = b"\xEF\xBB\xBF".to_vec(); // BOM: spreadsheet apps then read UTF-8 Chinese right.
-    csv_bytes.extend(w.into_inner().map_err(|e| Error::Export {
+    let table = w.into_inner().map_err(|e| Error::Export {
         what: "CSV",
         message: e.to_string(),
-    })?);
-    Ok(OutputFile {
-        path: "data/reports.csv".into(),
-        bytes: csv_bytes,
-    })
-}
-
-/// A report's citation as BibTeX and CSL-JSON (`data/cite/<slug>.bib`, `.json`), for
-/// reference managers; the report page links both.
-fn citation(site: &Site, r: &Report) -> Result<[OutputFile; 2]> {
-    let url = report_url(site, r);
-    let work = cite_work(site, r, url.as_deref());
-    let csl = serde_json::to_vec_pretty(&cite::csl_items(&work)).map_err(|e| Error::Export {
-        what: "CSL-JSON",
+    })?;
+    // The writer was given `String`s only, so its bytes are UTF-8.
+    let table = String::from_utf8(table).map_err(|e| Error::Export {
+        what: "CSV",
         message: e.to_string(),
     })?;
-    Ok([
-        OutputFile {
-            path: Route::CiteBibtex(&r.slug).path(),
-            bytes: cite::bibtex(&work).into_bytes(),
-        },
-        OutputFile {
-            path: Route::CiteCsl(&r.slug).path(),
-            bytes: csl,
-        },
-    ])
+    // BOM: spreadsheet apps then read UTF-8 Chinese right.
+    Ok(format!("\u{feff}{table}"))
 }

@@ -227,6 +227,49 @@ mod tests {
     }
 }
 
+/// Takes a file made of [`Text`] (path, content): the build writes it, `serve` keeps it.
+pub(crate) type Emit<'a> = dyn Fn(String, Text) -> Result<()> + Sync + 'a;
+
+/// Text a stage makes once and may share: a fragment, a data file, an export. The build makes
+/// each one once and owns it; `serve` keeps it from one rebuild to the next and shares it
+/// between the cache, the pages that splice it in and the files it serves, without copies.
+#[derive(Debug, Clone)]
+pub(crate) enum Text {
+    /// Made now, by a build without a cache.
+    Made(String),
+    /// Kept in `serve`'s cache.
+    Kept(Arc<str>),
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            Text::Made(s) => s,
+            Text::Kept(s) => s,
+        }
+    }
+}
+
+impl Text {
+    /// The bytes of a file to write (a copy only for kept text).
+    pub(crate) fn into_bytes(self) -> Vec<u8> {
+        match self {
+            Text::Made(s) => s.into_bytes(),
+            Text::Kept(s) => s.as_bytes().to_vec(),
+        }
+    }
+
+    /// The bytes of a file to serve from memory (a copy only for text made now).
+    pub(crate) fn into_shared(self) -> Arc<[u8]> {
+        match self {
+            Text::Made(s) => Arc::from(s.into_bytes()),
+            Text::Kept(s) => Arc::from(s),
+        }
+    }
+}
+
 /// Fragments rendered by the last rebuild of `serve`, by the key of their template and context
 /// (see `job::key_of`): a listing entry, print article or metrics row whose context is the
 /// same is taken from here instead of rendered again.
@@ -238,12 +281,12 @@ pub(crate) struct FragmentCache {
 
 impl FragmentCache {
     /// The fragment of `key`, from the last rebuild, or rendered now; shared, not copied (at
-    /// 100x the digest a rebuild takes some 36,000 fragments and data files from here).
+    /// 100x the digest a rebuild takes some 60,000 fragments and data files from here).
     pub(crate) fn get_or_render(
         &self,
         key: u64,
         render: impl FnOnce() -> Result<String>,
-    ) -> Result<Arc<str>> {
+    ) -> Result<Text> {
         let html: Arc<str> = match self.old.get(&key) {
             Some(html) => Arc::clone(html),
             None => render()?.into(),
@@ -252,7 +295,7 @@ impl FragmentCache {
             .lock()
             .map_err(|_| Error::Poisoned("fragment cache"))?
             .insert(key, Arc::clone(&html));
-        Ok(html)
+        Ok(Text::Kept(html))
     }
 
     /// Keeps what this rebuild used, for the next one; drops the rest.

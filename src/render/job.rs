@@ -36,7 +36,7 @@ pub(crate) type Probe<'p> = &'p mut dyn FnMut(u64) -> bool;
 #[derive(Default)]
 pub(crate) struct PageData {
     pub(crate) context: Context,
-    pub(crate) fragments: Vec<std::sync::Arc<str>>,
+    pub(crate) fragments: Vec<super::fragments::Text>,
 }
 
 /// The context every page shares.
@@ -198,7 +198,7 @@ pub(crate) fn fragment_job<'a, T: Serialize>(
     template: &'static str,
     route: Route<'_>,
     page_title: &'a str,
-    build: impl FnOnce() -> Result<(T, Vec<std::sync::Arc<str>>)> + Send + 'a,
+    build: impl FnOnce() -> Result<(T, Vec<super::fragments::Text>)> + Send + 'a,
 ) -> Job<'a> {
     let path = route.path();
     let own_path = path.clone();

@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 use crate::model::Site;
 use crate::output::{OutputFile, Sink};
 use crate::theme::Theme;
-pub use cache::{render_cached, RenderCache};
+pub use cache::{render_cached, RenderCache, SharedFile};
 pub use engine::compile;
 use pages::Pages;
 
@@ -75,11 +75,16 @@ pub fn render_into(
             })
         })
         .collect::<Result<()>>()?;
-    pages::compare_data(site, &renderer.fragments, sink)?;
-    for file in assets::assets(Vec::new(), theme, &site.strings, &paths) {
+    let emit = |path, text: fragments::Text| {
+        sink(OutputFile {
+            path,
+            bytes: text.into_bytes(),
+        })
+    };
+    pages::compare_data(site, &renderer.fragments, &emit)?;
+    for file in assets::assets(theme, &site.strings, &paths) {
         sink(file)?;
     }
-    // After the theme's files, so an export replaces a theme file of the same path, as in
-    // `assets`.
-    exports::each(site, sink)
+    // After the theme's files, so an export replaces a theme file of the same path.
+    exports::each(site, &renderer.fragments, &emit)
 }

@@ -99,18 +99,21 @@ pub(crate) fn tile_map(site: &Site) -> Option<TileMapView> {
             continue;
         }
         let given = |i: usize| site.metric(&site.reports[i], &m.key).is_some();
-        counts.push(
-            site.cities
-                .iter()
-                .map(|c| c.group.reports.iter().filter(|&&i| given(i)).count())
-                .collect(),
-        );
+        let per_city: Vec<usize> = site
+            .cities
+            .iter()
+            .map(|c| c.group.reports.iter().filter(|&&i| given(i)).count())
+            .collect();
+        // Every report is in exactly one city: the cities' counts add up to the site's, without
+        // a second lookup per report and metric (serve computes this map on every rebuild).
+        let reported = per_city.iter().sum();
+        counts.push(per_city);
         measures.push(Measure {
             key: m.key.clone(),
             label: m.label.clone(),
             unit: m.unit.clone(),
             aggregate: site.strings.get(m.aggregate.key()).to_string(),
-            reported: (0..site.reports.len()).filter(|&i| given(i)).count(),
+            reported,
             total: site.reports.len(),
             legend: Vec::new(),
         });

@@ -72,12 +72,12 @@ pub(super) struct Response {
     content_type: Cow<'static, str>,
     /// Headers beside the usual ones.
     pub(super) headers: Vec<(&'static str, String)>,
-    body: Arc<Vec<u8>>,
+    body: Arc<[u8]>,
 }
 
 impl Response {
     /// Bytes of the given type.
-    pub(super) fn bytes(status: u16, content_type: Cow<'static, str>, body: Arc<Vec<u8>>) -> Self {
+    pub(super) fn bytes(status: u16, content_type: Cow<'static, str>, body: Arc<[u8]>) -> Self {
         Response {
             status,
             content_type,
@@ -91,7 +91,7 @@ impl Response {
         Response::bytes(
             status,
             "text/plain; charset=utf-8".into(),
-            Arc::new(text.as_bytes().to_vec()),
+            Arc::from(text.as_bytes()),
         )
     }
 

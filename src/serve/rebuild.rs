@@ -24,7 +24,7 @@ use crate::render::{self, RenderCache, RenderOptions};
 use crate::{check, index};
 
 /// Files of a build by output path (`reports/sandun/index.html`), shared without copying.
-pub(super) type Files = HashMap<String, Arc<Vec<u8>>>;
+pub(super) type Files = HashMap<String, Arc<[u8]>>;
 
 /// Runs the stages and keeps what they can reuse between rebuilds.
 pub(super) struct Rebuilder {
@@ -127,8 +127,8 @@ impl Rebuilder {
         let files: Arc<Files> = Arc::new(
             bundled
                 .into_iter()
+                .map(|f| (f.path, Arc::from(f.bytes)))
                 .chain(rendered)
-                .map(|f| (f.path, Arc::new(f.bytes)))
                 .collect(),
         );
         let reused: HashSet<&str> = self.cache.reused_paths.iter().map(String::as_str).collect();
@@ -154,9 +154,16 @@ fn changes(old: Option<&Files>, new: &Files, reused: &HashSet<&str>) -> Changed 
         paths.sort_unstable();
         return Changed { paths, all: true };
     };
+    // The same allocation is the same file (a reused page, compare data or export kept by the
+    // render cache): only files made anew are compared byte for byte.
     let mut paths: Vec<String> = new
         .iter()
-        .filter(|(p, b)| !reused.contains(p.as_str()) && old.get(*p).is_none_or(|o| o != *b))
+        .filter(|(p, b)| {
+            !reused.contains(p.as_str())
+                && old
+                    .get(*p)
+                    .is_none_or(|o| !Arc::ptr_eq(o, b) && o[..] != b[..])
+        })
         .map(|(p, _)| p.clone())
         .chain(old.keys().filter(|p| !new.contains_key(*p)).cloned())
         .collect();
@@ -173,7 +180,7 @@ pub(super) fn search_files(site: &Site) -> crate::error::Result<Files> {
     Ok(index::index(site)?
         .files
         .into_iter()
-        .map(|f| (f.path, Arc::new(f.bytes)))
+        .map(|f| (f.path, Arc::from(f.bytes)))
         .collect())
 }
 
@@ -183,7 +190,7 @@ mod tests {
 
     fn files(list: &[(&str, &str)]) -> Files {
         list.iter()
-            .map(|(p, b)| (p.to_string(), Arc::new(b.as_bytes().to_vec())))
+            .map(|(p, b)| (p.to_string(), Arc::from(b.as_bytes())))
             .collect()
     }
 

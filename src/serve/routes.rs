@@ -34,7 +34,7 @@ pub(super) fn answer(shared: &Shared, request: &Request) -> Answer {
         return Answer::Response(Response::bytes(
             200,
             "application/json; charset=utf-8".into(),
-            Arc::new(shared.state_json().into_bytes()),
+            Arc::from(shared.state_json().into_bytes()),
         ));
     }
     Answer::Response(
@@ -63,7 +63,7 @@ fn not_found(shared: &Shared) -> Response {
         return Response::bytes(
             503,
             "text/html; charset=utf-8".into(),
-            Arc::new(page.into_bytes()),
+            Arc::from(page.into_bytes()),
         );
     }
     match snapshot.files.get("404.html") {

@@ -70,7 +70,7 @@ impl Shared {
     }
 
     /// A file of the site or of its search index.
-    pub(super) fn lookup(&self, path: &str) -> Option<Arc<Vec<u8>>> {
+    pub(super) fn lookup(&self, path: &str) -> Option<Arc<[u8]>> {
         if let Some(b) = self.snapshot().files.get(path) {
             return Some(Arc::clone(b));
         }

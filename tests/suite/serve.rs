@@ -525,6 +525,29 @@ fn concurrent_and_vanishing_clients_do_not_stop_the_server() {
     assert_eq!(server.get("/").status, 200);
 }
 
+/// Paths where serve's files (`render_cached`) and a build's (`render`) differ, in order.
+fn differing<'a>(
+    cached: &'a [casebook::render::SharedFile],
+    full: &[casebook::output::OutputFile],
+) -> Vec<&'a str> {
+    let mut differ: Vec<&str> = cached
+        .iter()
+        .zip(full)
+        .filter(|(a, b)| a.0 != b.path || a.1[..] != b.bytes[..])
+        .map(|(a, _)| a.0.as_str())
+        .collect();
+    if cached.len() != full.len() {
+        differ.push("(the number of files)");
+    }
+    differ
+}
+
+/// Asserts that serve's files are a build's, byte for byte.
+fn assert_same(cached: &[casebook::render::SharedFile], full: &[casebook::output::OutputFile]) {
+    let differ = differing(cached, full);
+    assert!(differ.is_empty(), "these files differ: {differ:?}");
+}
+
 /// Incremental rendering is an optimisation only: on the real digest, `render_cached` gives the
 /// bytes `render` gives, reuses every page when nothing changed, and after a change to one
 /// report's body re-renders that report's page and the pages that show its text, nothing else.
@@ -539,14 +562,14 @@ fn cached_rendering_matches_full_rendering_on_the_digest() {
     };
     let mut cache = RenderCache::default();
     let full = render(&site, &sources.theme, &options).unwrap();
-    assert_eq!(
-        render_cached(&site, &sources.theme, &options, &mut cache).unwrap(),
-        full
+    assert_same(
+        &render_cached(&site, &sources.theme, &options, &mut cache).unwrap(),
+        &full,
     );
     assert_eq!(cache.reused, 0);
-    assert_eq!(
-        render_cached(&site, &sources.theme, &options, &mut cache).unwrap(),
-        full
+    assert_same(
+        &render_cached(&site, &sources.theme, &options, &mut cache).unwrap(),
+        &full,
     );
     assert_eq!(cache.rendered, 0);
 
@@ -559,9 +582,9 @@ fn cached_rendering_matches_full_rendering_on_the_digest() {
     std::sync::Arc::make_mut(&mut sources.reports[i]).body = edited;
     let changed = casebook::model::build(&sources).unwrap();
     let full = render(&changed, &sources.theme, &options).unwrap();
-    assert_eq!(
-        render_cached(&changed, &sources.theme, &options, &mut cache).unwrap(),
-        full
+    assert_same(
+        &render_cached(&changed, &sources.theme, &options, &mut cache).unwrap(),
+        &full,
     );
     // The report's page and the print edition carry the body; nothing else does.
     assert_eq!(cache.rendered, 2, "re-rendered {} pages", cache.rendered);
@@ -721,13 +744,8 @@ fn incremental_rebuilds_equal_full_rebuilds_after_edits_additions_and_deletions(
         let fresh_sources = load::load(&project).unwrap();
         let fresh_model = model::build(&fresh_sources).unwrap();
         let fresh = render(&fresh_model, &fresh_sources.theme, &options).unwrap();
-        let differ: Vec<&str> = cached
-            .iter()
-            .zip(&fresh)
-            .filter(|(a, b)| a != b)
-            .map(|(a, _)| a.path.as_str())
-            .collect();
         assert_eq!(cached.len(), fresh.len(), "{what}: file count");
+        let differ = differing(&cached, &fresh);
         assert!(
             differ.is_empty(),
             "after `{what}` these files differ: {differ:?}"

@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::{Cx, Fragments};
 use crate::error::{Error, Result};
 use crate::model::Site;
-use crate::output::{OutputFile, Sink};
+use crate::render::fragments::Emit;
 use crate::render::job::{lazy_job, Job};
 use crate::render::views::{Link, ReportView};
 use crate::urls::Route;
@@ -121,18 +121,15 @@ impl<'a> CompareData<'a> {
     }
 }
 
-/// Every report's data file, made in parallel and handed to `sink` as it is made; with
+/// Every report's data file, made in parallel and handed to `emit` as it is made; with
 /// `serve`'s cache, an unchanged report's file is taken from the last rebuild.
-pub(crate) fn data_files(site: &Site, fragments: &Fragments<'_>, sink: &Sink<'_>) -> Result<()> {
+pub(crate) fn data_files(site: &Site, fragments: &Fragments<'_>, emit: &Emit<'_>) -> Result<()> {
     (0..site.reports.len()).into_par_iter().try_for_each(|i| {
         let r = &site.reports[i];
         let text = fragments.cached("compare-data", fragments.fingerprint(i), || {
             data_script(&r.slug, &CompareData::new(ReportView::new(site, r)))
         })?;
-        sink(OutputFile {
-            path: Route::CompareData(&r.slug).path(),
-            bytes: text.as_bytes().to_vec(),
-        })
+        emit(Route::CompareData(&r.slug).path(), text)
     })
 }
 

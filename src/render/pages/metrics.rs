@@ -3,8 +3,6 @@
 //! page keeps the aggregates and charts and links one table per city (`metrics/<city>/`),
 //! paginated, instead of holding every report's row.
 
-use std::sync::Arc;
-
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -13,7 +11,7 @@ use super::Cx;
 use crate::error::Result;
 use crate::model::{City, Site};
 use crate::render::charts::{self, ChartView};
-use crate::render::fragments::OWN;
+use crate::render::fragments::{Text, OWN};
 use crate::render::job::{fragment_job, Job};
 use crate::render::views::{fmt_num, Link, ReportRef};
 use crate::urls::{Listing, Route};
@@ -145,7 +143,7 @@ fn columns(site: &Site) -> Vec<MetricColumn<'_>> {
 }
 
 /// Rows of `reports` for a page at `on`, rendered from `metrics_row.html` in parallel.
-fn rows(cx: Cx<'_>, reports: &[usize], on: &Route<'_>) -> Result<Vec<Arc<str>>> {
+fn rows(cx: Cx<'_>, reports: &[usize], on: &Route<'_>) -> Result<Vec<Text>> {
     let site = cx.site;
     let root = on.root();
     // A row's cells follow the site's columns: a new column changes every row.
@@ -172,7 +170,7 @@ fn rows(cx: Cx<'_>, reports: &[usize], on: &Route<'_>) -> Result<Vec<Arc<str>>> 
 
 fn city_table<'a>(cx: Cx<'a>, c: &'a City, n: usize, total: usize, per: usize) -> Job<'a> {
     let route = Route::MetricsCity(&c.group.slug, n);
-    let build = move || -> Result<(CityTable<'a>, Vec<Arc<str>>)> {
+    let build = move || -> Result<(CityTable<'a>, Vec<Text>)> {
         let here = Route::MetricsCity(&c.group.slug, n);
         let chunk = c.group.reports.chunks(per).nth(n - 1).unwrap_or(&[]);
         let html = rows(cx, chunk, &here)?;
@@ -199,7 +197,7 @@ fn city_link(c: &City) -> Link<'_> {
 }
 
 /// A marker per row for its fragment.
-fn marks(cx: Cx<'_>, html: &[Arc<str>]) -> Vec<String> {
+fn marks(cx: Cx<'_>, html: &[Text]) -> Vec<String> {
     html.iter()
         .enumerate()
         .map(|(i, h)| cx.pages.marks.mark(OWN, i, h))
@@ -212,7 +210,7 @@ fn cell(v: Option<f64>) -> (Option<f64>, String) {
 
 /// The metrics page: with every report's row while the site is small, else with links to the
 /// cities' tables.
-fn page<'a>(cx: Cx<'a>, large: bool) -> Result<(MetricsPage<'a>, Vec<Arc<str>>)> {
+fn page<'a>(cx: Cx<'a>, large: bool) -> Result<(MetricsPage<'a>, Vec<Text>)> {
     let site = cx.site;
     let all: Vec<usize> = if large {
         Vec::new()

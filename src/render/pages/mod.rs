@@ -17,14 +17,12 @@ mod print;
 mod report;
 mod special;
 
-use std::sync::Arc;
-
 use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera};
 
 use super::engine::{render_one, template_error};
-use super::fragments::{Fragment, FragmentCache, Marks, DEEP_ITEMS, ITEMS, OWN};
+use super::fragments::{Fragment, FragmentCache, Marks, Text, DEEP_ITEMS, ITEMS, OWN};
 use super::job::{key_of, Job, PageData};
 use super::views::{ReportRef, ReportView, SiteView};
 use super::RenderOptions;
@@ -99,7 +97,7 @@ pub(crate) fn jobs<'a>(site: &'a Site, sv: &'a SiteView<'a>, pages: &'a Pages<'a
 /// the path to the site root (at 100x the digest a copy per depth was 24 MB), and the markers
 /// that stand for it on a listing's first page and on its later pages, two folders deeper.
 pub(crate) struct Items {
-    html: Vec<Arc<str>>,
+    html: Vec<Text>,
     marks: Vec<String>,
     /// Only when some listing has more than one page.
     deep_marks: Option<Vec<String>>,
@@ -118,7 +116,7 @@ impl Items {
     /// Every report's entry, rendered in parallel; markers for later pages with `deep`.
     fn render(site: &Site, fragments: &Fragments<'_>, marks: &Marks, deep: bool) -> Result<Self> {
         let root = marks.root();
-        let html: Vec<Arc<str>> = (0..site.reports.len())
+        let html: Vec<Text> = (0..site.reports.len())
             .into_par_iter()
             .map(|i| {
                 let key = fragments.fingerprint(i).map(|f| (f, root.as_str()));
@@ -213,7 +211,7 @@ impl<'a> Fragments<'a> {
         template: &str,
         key: Option<K>,
         context: impl FnOnce() -> T,
-    ) -> Result<Arc<str>> {
+    ) -> Result<Text> {
         self.cached(template, key, || {
             let c = Context::from_serialize(context()).map_err(|e| template_error(template, &e))?;
             render_one(self.tera, template, &c)
@@ -227,7 +225,7 @@ impl<'a> Fragments<'a> {
         what: &str,
         key: Option<K>,
         make: impl FnOnce() -> Result<String>,
-    ) -> Result<Arc<str>> {
+    ) -> Result<Text> {
         match (self.cache, key) {
             (Some(cache), Some(key)) => {
                 use std::hash::{Hash, Hasher};
@@ -235,7 +233,7 @@ impl<'a> Fragments<'a> {
                 (what, key).hash(&mut h);
                 cache.get_or_render(h.finish(), make)
             }
-            _ => make().map(Arc::from),
+            _ => make().map(Text::Made),
         }
     }
 }

@@ -21,6 +21,7 @@ use crate::error::Result;
 use crate::load::Placement;
 use crate::markdown::Html;
 use crate::model::Section;
+use crate::render::fragments::Text;
 use crate::render::fragments::OWN;
 use crate::render::job::{fragment_job, lazy_job, Job};
 use crate::render::views::{group_view, BodyRef, GroupView, PageView, ReportView};
@@ -74,7 +75,7 @@ struct ArticleContext<'a> {
 }
 
 /// Articles of reports `order` ((section name, report) pairs) for a page at `on`, in parallel.
-fn articles(cx: Cx<'_>, order: &[(&str, usize)], on: &Route<'_>) -> Result<Vec<Arc<str>>> {
+fn articles(cx: Cx<'_>, order: &[(&str, usize)], on: &Route<'_>) -> Result<Vec<Text>> {
     let root = on.root();
     order
         .par_iter()
@@ -164,7 +165,7 @@ struct VolumePage<'a> {
 /// Part `n` of `parts` of one volume.
 fn volume<'a>(cx: Cx<'a>, share: Arc<Share<'a>>, n: usize, parts: usize, per: usize) -> Job<'a> {
     let route = Route::PrintVolume(share.part(), n);
-    let build = move || -> Result<(VolumePage<'a>, Vec<Arc<str>>)> {
+    let build = move || -> Result<(VolumePage<'a>, Vec<Text>)> {
         let here = Route::PrintVolume(share.part(), n);
         let chunk = share.reports.chunks(per).nth(n - 1).unwrap_or(&[]);
         let name = share.section.group.name.as_str();
@@ -198,7 +199,7 @@ fn volume<'a>(cx: Cx<'a>, share: Arc<Share<'a>>, n: usize, parts: usize, per: us
     fragment_job(cx.sv, "print_volume.html", route, cx.title("print"), build)
 }
 
-fn page<'a>(cx: Cx<'a>) -> Result<(Book<'a, PrintSection<'a>>, Vec<Arc<str>>)> {
+fn page<'a>(cx: Cx<'a>) -> Result<(Book<'a, PrintSection<'a>>, Vec<Text>)> {
     let site = cx.site;
     let layout: Vec<(&Section, Groups)> = site
         .sections
