@@ -81,8 +81,9 @@ pub struct Report {
     pub prev: Option<usize>,
     /// Next report in its city.
     pub next: Option<usize>,
-    /// Up to five related reports.
-    pub related: Vec<Related>,
+    /// Up to five related reports (shared with a [`ModelCache`], which keeps them while no
+    /// report's slug, place or tactics changed).
+    pub related: Arc<[Related]>,
     /// News items about this report (indices into [`Site::news`]), newest first.
     pub news: Vec<usize>,
     /// The files beside it when it is a page bundle.
@@ -211,6 +212,8 @@ pub struct ModelCache {
     pages: HashMap<PathBuf, (Arc<PageSource>, Arc<Body>)>,
     /// Bodies parsed (not taken from the cache) by the last run.
     pub parsed: usize,
+    /// The related reports of the last run, with the key of what they were ranked from.
+    related: related::Memo,
 }
 
 /// The body of `src`: the cached one if it was parsed from this very source.
@@ -262,7 +265,7 @@ pub fn build_cached(sources: &Sources, cache: &mut ModelCache) -> Result<Site> {
     let strings = Arc::new(crate::i18n::Strings::new(&sources.theme, &config));
     let sections = groups::sections(&reports, &config, &names, &cities, &strings);
     let tactics = groups::tactics(&reports, &config, &names);
-    related::assign(&mut reports);
+    related::assign_cached(&mut reports, &mut cache.related);
     let mut errors = Vec::new();
     let news = news::resolve(sources, &config, &mut reports, &mut errors, &mut diags);
     if !errors.is_empty() {

@@ -137,3 +137,32 @@ fn a_tactic_every_report_uses_still_relates() {
         vec![std::sync::Arc::from("甲")]
     );
 }
+
+/// serve's memo: lists are reused while the inputs are the same, and ranked again (equal to a
+/// fresh ranking) when one report's tactics or county change.
+#[test]
+fn remembered_lists_follow_a_changed_tactic_or_county() {
+    let lists = |reports: &[Report]| -> Vec<Vec<(usize, f64)>> {
+        reports
+            .iter()
+            .map(|r| r.related.iter().map(|x| (x.index, x.score)).collect())
+            .collect()
+    };
+    let mut memo: Memo = None;
+    let mut reports = sample(40);
+    assign_cached(&mut reports, &mut memo);
+    let first = reports[0].related.clone();
+    assign_cached(&mut reports, &mut memo);
+    assert!(Arc::ptr_eq(&first, &reports[0].related), "reused");
+    for change in 0..2 {
+        if change == 0 {
+            reports[3].meta.tactics = vec!["只此一家".into(), reports[5].meta.tactics[0].clone()];
+        } else {
+            reports[7].meta.county = Some("新县".into());
+        }
+        assign_cached(&mut reports, &mut memo);
+        let mut fresh = reports.clone();
+        assign(&mut fresh);
+        assert_eq!(lists(&reports), lists(&fresh), "change {change}");
+    }
+}

@@ -52,7 +52,7 @@ fn page_key(cx: Cx<'_>, i: usize) -> Option<u64> {
     for j in [r.prev, r.next] {
         j.and_then(|j| cx.fingerprint(j)).hash(&mut h);
     }
-    for rel in &r.related {
+    for rel in r.related.iter() {
         (cx.fingerprint(rel.index), &rel.shared).hash(&mut h);
     }
     for &k in &r.news {
