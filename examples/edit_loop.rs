@@ -1,5 +1,14 @@
-//! Profiling aid (not a test): the serve stages (load, model, render) on a site, then N body
-//! edits of one report, timed per stage. `cargo run --release --example edit_loop -- <site> <report.md> [N]`
+//! Profiling aid (not a test): serve's stages (load, model, render, with their caches) on a
+//! site, then N body edits of one report, each timed per stage without serve's watcher, server
+//! or search index around it, so `perf record -D <ms>` sees the rebuilds alone:
+//!
+//! ```sh
+//! benches/build_bench.py --scales 100 --prepare-only
+//! cargo run --release --example edit_loop -- bench-work/x100/casebook \
+//!     bench-work/x100/casebook/content/reports/hangzhou/banqiao-x1.md 10
+//! ```
+//!
+//! The report is written N times and put back as it was at the end: use a scaled copy.
 use std::time::Instant;
 
 use casebook::load::{self, LoadCache, Project};
