@@ -327,6 +327,24 @@ impl<'a> ReportRef<'a> {
     }
 }
 
+impl ReportRef<'_> {
+    /// Hashes everything [`ReportRef::new`] takes from `r` (keep the two together): a page that
+    /// only names a report (its neighbours, its related reports) is keyed by this, not by the
+    /// report's whole fingerprint, so a metric edit does not re-render every page naming it.
+    pub(crate) fn hash_named(r: &Report, h: &mut impl std::hash::Hasher) {
+        use std::hash::Hash;
+        (
+            &r.slug,
+            &r.meta.title,
+            &r.meta.town,
+            &r.meta.county,
+            &r.meta.city,
+            &r.city_slug,
+        )
+            .hash(h);
+    }
+}
+
 fn city_link(r: &Report) -> Link<'_> {
     Link {
         name: &r.meta.city,

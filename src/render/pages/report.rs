@@ -41,19 +41,24 @@ struct ReportPage<'a> {
 }
 
 /// The key of report `i`'s page (see `job::keyed_job`) from fingerprints of what it shows:
-/// the report's view, its body's digest, its neighbours' and related reports' views and the
-/// tactics it shares with each. `None` where fingerprints are not kept (a plain build).
+/// the report's view, its body's digest, what it shows of its neighbours and related reports
+/// (their names) and the tactics it shares with each. `None` where fingerprints are not kept (a plain build).
 fn page_key(cx: Cx<'_>, i: usize) -> Option<u64> {
     use std::hash::{Hash, Hasher};
     let r = &cx.site.reports[i];
     let mut h = std::collections::hash_map::DefaultHasher::new();
     cx.fingerprint(i)?.hash(&mut h);
     r.body.digest.hash(&mut h);
+    // Neighbours and related reports are only named (`Cx::named`).
     for j in [r.prev, r.next] {
-        j.and_then(|j| cx.fingerprint(j)).hash(&mut h);
+        j.is_some().hash(&mut h);
+        if let Some(j) = j {
+            ReportRef::hash_named(&cx.site.reports[j], &mut h);
+        }
     }
     for rel in r.related.iter() {
-        (cx.fingerprint(rel.index), &rel.shared).hash(&mut h);
+        ReportRef::hash_named(&cx.site.reports[rel.index], &mut h);
+        rel.shared.hash(&mut h);
     }
     for &k in &r.news {
         let n = &cx.site.news[k];
