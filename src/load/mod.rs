@@ -4,13 +4,14 @@
 //! is collected as a [`Diagnostic`]; the stage fails with [`Error::Content`] only after all files
 //! have been read, so an editor sees every mistake at once.
 
+mod discover;
 pub(crate) mod front_matter;
 mod read;
 mod site_yaml;
 mod tiles;
 mod yaml_guard;
 
-pub(crate) use read::inside_site;
+pub(crate) use discover::inside_site;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -335,9 +336,9 @@ pub fn read_cached(project: &Project, cache: &mut LoadCache) -> Sources {
     let mut config = load_config(project, &mut diags);
     let theme = Theme::load(&project.root, &config.theme, &mut diags);
 
-    let report_files = read::discover(project, &project.content.join("reports"), &mut diags);
-    let page_files = read::discover(project, &project.content.join("pages"), &mut diags);
-    let news_files = read::discover(project, &project.content.join("news"), &mut diags);
+    let report_files = discover::discover(project, &project.content.join("reports"), &mut diags);
+    let page_files = discover::discover(project, &project.content.join("pages"), &mut diags);
+    let news_files = discover::discover(project, &project.content.join("news"), &mut diags);
     if report_files.is_empty() && !project.content.join("reports").is_dir() {
         diags.push(Diagnostic::warning(
             &project.display_path(&project.content),
@@ -474,7 +475,7 @@ pub fn config(project: &Project) -> Result<SiteConfig> {
 
 /// Every report file of the project (`content/reports/**/*.md`), in path order.
 pub fn report_files(project: &Project) -> Vec<PathBuf> {
-    read::discover(project, &project.content.join("reports"), &mut Vec::new())
+    discover::discover(project, &project.content.join("reports"), &mut Vec::new())
 }
 
 /// Whether `text` is a real date written `YYYY-MM-DD`: the one date rule of the site.
