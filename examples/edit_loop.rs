@@ -1,11 +1,12 @@
 //! Profiling aid (not a test): serve's stages (load, model, render, with their caches) on a
-//! site, then N body edits of one report, each timed per stage without serve's watcher, server
-//! or search index around it, so `perf record -D <ms>` sees the rebuilds alone:
+//! site, then N edits of one report cycling as `serve::rebuild_time` does (body, title, a
+//! tactic, a metric), each timed per stage without serve's watcher, server or search index
+//! around it, so `perf record -D <ms>` sees the rebuilds alone:
 //!
 //! ```sh
 //! benches/build_bench.py --scales 100 --prepare-only
 //! cargo run --release --example edit_loop -- bench-work/x100/casebook \
-//!     bench-work/x100/casebook/content/reports/hangzhou/banqiao-x1.md 10
+//!     bench-work/x100/casebook/content/reports/hangzhou/guali-x1.md 12
 //! ```
 //!
 //! The report is written N times and put back as it was at the end: use a scaled copy.
@@ -31,7 +32,8 @@ fn main() {
     let original = std::fs::read_to_string(&file).unwrap();
     for i in 0..=n {
         if i > 0 {
-            std::fs::write(&file, format!("{original}\n编辑{i}\n")).unwrap();
+            let text = std::fs::read_to_string(&file).unwrap();
+            std::fs::write(&file, edit(&text, i)).unwrap();
         }
         let t = Instant::now();
         let sources = load::read_cached(&project, &mut lc);
@@ -40,15 +42,60 @@ fn main() {
         let t2 = t.elapsed();
         let files = render::render_cached(&site, &sources.theme, &options, &mut rc).unwrap();
         let t3 = t.elapsed();
+        // Which kinds of page were rendered again (not reused), by their first folder.
+        let reused: std::collections::HashSet<&str> =
+            rc.reused_paths.iter().map(String::as_str).collect();
+        let mut kinds = std::collections::BTreeMap::<String, usize>::new();
+        for (path, _) in files.iter().filter(|(p, _)| !reused.contains(p.as_str())) {
+            let kind = path.split('/').next().unwrap_or("").to_owned();
+            *kinds.entry(kind).or_default() += 1;
+        }
+        drop(reused);
         drop(files);
         let t4 = t.elapsed();
         eprintln!(
-            "edit {i}: load {:?} model {:?} render {:?} drop {:?}",
+            "edit {i} ({}): load {:?} model {:?} render {:?} drop {:?}",
+            ["metric", "body", "title", "tactic"][i % 4],
             t1,
             t2 - t1,
             t3 - t2,
             t4 - t3
         );
+        eprintln!("  rendered {} reused {}: {kinds:?}", rc.rendered, rc.reused);
     }
     std::fs::write(&file, original).unwrap();
+}
+
+/// The `i`th edit of `text`: a line of body, a longer title, a tactic toggled, a metric + 1.
+fn edit(text: &str, i: usize) -> String {
+    let line = |prefix: &str| {
+        text.lines()
+            .find(|l| l.starts_with(prefix))
+            .map(str::to_owned)
+    };
+    match (i % 4, line("title: "), line("tactics: [")) {
+        (2, Some(title), _) => {
+            // Scaled copies quote their titles: the addition goes inside the quotes.
+            let (head, quote) = match title.strip_suffix('"') {
+                Some(head) => (head, "\""),
+                None => (title.as_str(), ""),
+            };
+            text.replacen(&title, &format!("{head}（{i}）{quote}"), 1)
+        }
+        (3, _, Some(tactics)) => {
+            let toggled = match tactics.strip_suffix(", 文体活动]") {
+                Some(rest) => format!("{rest}]"),
+                None => tactics.replacen(']', ", 文体活动]", 1),
+            };
+            text.replacen(&tactics, &toggled, 1)
+        }
+        (0, _, _) if text.contains("\nmetrics:\n  ") => {
+            let at = text.find("\nmetrics:\n  ").unwrap() + "\nmetrics:\n  ".len();
+            let end = at + text[at..].find('\n').unwrap();
+            let (key, value) = text[at..end].split_once(':').unwrap();
+            let value: f64 = value.trim().parse().unwrap_or(0.0);
+            format!("{}{key}: {}{}", &text[..at], value + 1.0, &text[end..])
+        }
+        _ => format!("{text}\n编辑{i}\n"),
+    }
 }

@@ -621,7 +621,7 @@ fn incremental_rebuilds_equal_full_rebuilds_after_edits_additions_and_deletions(
     );
     let report = site.root().join("content/reports/hangzhou/sandun.md");
     let original = std::fs::read_to_string(&report).unwrap();
-    let steps: Vec<(&str, Step)> = vec![
+    let mut steps: Vec<(&str, Step)> = vec![
         ("first", Box::new(|_| {})),
         ("nothing", Box::new(|_| {})),
         (
@@ -711,9 +711,21 @@ fn incremental_rebuilds_equal_full_rebuilds_after_edits_additions_and_deletions(
             }),
         ),
     ];
+    // A metric of each report that has one: a city's charts, on its listing's first page, sum
+    // the reports of every page.
+    for (rel, from, to) in [
+        ("hangzhou/sandun", "  stations: ", "  stations: 1"),
+        ("hangzhou/tangqi", "  stations: ", "  stations: 1"),
+        ("hangzhou/liangzhu", "  members:\n", "  members: 5\n"),
+        ("wenzhou/longgang", "  stations: ", "  stations: 1"),
+    ] {
+        steps.push((
+            "a metric",
+            Box::new(move |s| replace(s, &format!("content/reports/{rel}.md"), from, to)),
+        ));
+    }
     // Then the title of every report in turn (the one added above included): whatever a
     // report's neighbours and related reports are, every page that names it must follow.
-    let mut steps = steps;
     let mut reports = vec!["content/reports/hangzhou/zz-new.md".to_string()];
     for entry in walkdir::WalkDir::new(site.root().join("content/reports")) {
         let path = entry.unwrap().into_path();

@@ -147,7 +147,7 @@ fn listing<'a>(
     let sizes: Vec<usize> = subgroups.iter().map(|(_, l)| l.len()).collect();
     let pages = paginate::split(&sizes, cx.site.config.paginate_by);
     let total = pages.len();
-    let key = listing_key(cx, kind, g, &subgroups);
+    let keys = listing_keys(cx, kind, g, &subgroups, &pages);
     let subgroups = std::sync::Arc::new(subgroups);
     let pages = std::sync::Arc::new(pages);
     (1..=total)
@@ -178,7 +178,7 @@ fn listing<'a>(
                 }
             };
             let route = Route::List(kind, &g.slug, n);
-            match key {
+            match keys.as_ref().map(|keys| keys[n - 1]) {
                 Some(key) => keyed_job(cx.sv, template, route, &g.name, key, page),
                 None => lazy_job(cx.sv, template, route, &g.name, page),
             }
@@ -186,22 +186,47 @@ fn listing<'a>(
         .collect()
 }
 
-/// The key of every page of a listing (see `job::keyed_job`): everything its pages are made
-/// of is the group, its subgroups with the fingerprint of each report, and the metric registry
-/// (a city page's charts); a page's number is in its path. `None` on a plain build.
-fn listing_key(cx: Cx<'_>, kind: Listing, g: &Group, subgroups: &Groups) -> Option<u64> {
-    let fingerprints: Vec<(&str, Vec<u64>)> = subgroups
+/// The key of each page of a listing (see `job::keyed_job`), `None` on a plain build. A page
+/// is made of the group, the listing's shape (every subgroup's name, size and anchor: its
+/// headings, the jump line, the paginator), the entries on it (their reports' fingerprints) and,
+/// on a city's first page, the charts of all its reports and the metric registry. Keying the
+/// page by its own entries, not the whole listing's, is what keeps an edit to one report from
+/// rendering every page of each of its tactics again (issue 12).
+fn listing_keys(
+    cx: Cx<'_>,
+    kind: Listing,
+    g: &Group,
+    subgroups: &Groups,
+    pages: &[Slice],
+) -> Option<Vec<u64>> {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let shape: Vec<(&str, usize, String)> = subgroups
         .iter()
-        .map(|(name, list)| {
-            let f: Option<Vec<u64>> = list.iter().map(|&i| cx.fingerprint(i)).collect();
-            f.map(|f| (name.as_str(), f))
-        })
-        .collect::<Option<_>>()?;
+        .map(|(name, list)| (name.as_str(), list.len(), anchor(cx.site, kind, list)))
+        .collect();
     let per = cx.site.config.paginate_by;
-    Some(key_of(
-        "listing",
-        &(kind.folder(), g, per, fingerprints, &cx.site.metrics),
-    ))
+    let shape = key_of("listing", &(kind.folder(), g, per, shape));
+    let charted = |n: usize| kind == Listing::City && n == 1;
+    let all: Option<Vec<u64>> = g.reports.iter().map(|&i| cx.fingerprint(i)).collect();
+    let all = all?;
+    let charts = key_of("charts", &(&all, &cx.site.metrics));
+    pages
+        .iter()
+        .enumerate()
+        .map(|(k, slice)| {
+            let mut h = DefaultHasher::new();
+            (shape, k + 1).hash(&mut h);
+            for (gi, range) in slice {
+                for &i in &subgroups[*gi].1[range.clone()] {
+                    cx.fingerprint(i)?.hash(&mut h);
+                }
+            }
+            if charted(k + 1) {
+                charts.hash(&mut h);
+            }
+            Some(h.finish())
+        })
+        .collect()
 }
 
 /// The entries of one page: as subgroups when the listing is grouped, else as one list.
