@@ -11,7 +11,7 @@ mod warnings;
 
 pub use news::News;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -66,9 +66,11 @@ pub struct Report {
     pub slug: String,
     /// Source file relative to the root.
     pub path: PathBuf,
-    /// Front matter (tactics resolved to the vocabulary's names).
+    /// Front matter (tactics resolved to the vocabulary's names). Shared with a [`ModelCache`]
+    /// while the file and its tactics' names are unchanged: the render cache knows an unchanged
+    /// report by this allocation instead of serializing it again.
     #[serde(flatten)]
-    pub meta: ReportMeta,
+    pub meta: Arc<ReportMeta>,
     /// Slugs of [`ReportMeta::tactics`], same order.
     pub tactic_slugs: Vec<String>,
     /// Slug of the city.
@@ -208,7 +210,7 @@ pub fn build(sources: &Sources) -> Result<Site> {
 /// its body is not parsed again.
 #[derive(Debug, Default)]
 pub struct ModelCache {
-    reports: HashMap<PathBuf, (Arc<ReportSource>, Arc<Body>)>,
+    reports: HashMap<PathBuf, KeptReport>,
     pages: HashMap<PathBuf, (Arc<PageSource>, Arc<Body>)>,
     /// Bodies parsed (not taken from the cache) by the last run.
     pub parsed: usize,
@@ -225,15 +227,17 @@ fn body_of<M>(
 ) -> (bool, Arc<Body>) {
     match cached.get(&src.path) {
         Some((source, body)) if Arc::ptr_eq(source, src) => (false, Arc::clone(body)),
-        _ => {
-            let folder = src
-                .bundle
-                .as_ref()
-                .map(|_| crate::media::folder(&route(&src.slug)));
-            let body = markdown::render_in(&src.body, src.body_line, folder.as_deref());
-            (true, Arc::new(body))
-        }
+        _ => (true, Arc::new(parse_body(src, route))),
     }
+}
+
+/// The body of `src` parsed; `route` names its page (where a bundle's files are published).
+fn parse_body<M>(src: &Source<M>, route: for<'s> fn(&'s str) -> Route<'s>) -> Body {
+    let folder = src
+        .bundle
+        .as_ref()
+        .map(|_| crate::media::folder(&route(&src.slug)));
+    markdown::render_in(&src.body, src.body_line, folder.as_deref())
 }
 
 /// [`build`], parsing again only the bodies whose Markdown changed since the last run with the
@@ -246,10 +250,10 @@ pub fn build_cached(sources: &Sources, cache: &mut ModelCache) -> Result<Site> {
     let (mut reports, report_bodies) = parse_reports(sources, &config, cache);
     let (pages, page_bodies) = parse_pages(sources, cache);
     cache.parsed =
-        report_bodies.iter().filter(|b| b.2).count() + page_bodies.iter().filter(|b| b.2).count();
+        report_bodies.iter().filter(|b| b.1).count() + page_bodies.iter().filter(|b| b.2).count();
     cache.reports = report_bodies
         .into_iter()
-        .map(|(s, b, _)| (s.path.clone(), (s, b)))
+        .map(|(kept, _)| (kept.0.path.clone(), kept))
         .collect();
     cache.pages = page_bodies
         .into_iter()
@@ -307,36 +311,55 @@ pub fn build_cached(sources: &Sources, cache: &mut ModelCache) -> Result<Site> {
 /// A body with the source it was parsed from and whether it was parsed now.
 type CachedBody<M> = (Arc<Source<M>>, Arc<Body>, bool);
 
+/// What the model keeps of a report source between runs: the source, its parsed body and its
+/// front matter with the tactics' canonical names.
+type KeptReport = (Arc<ReportSource>, Arc<Body>, Arc<ReportMeta>);
+
 /// Every report with its tactics resolved to the vocabulary's names and its body rendered (in
-/// parallel: Markdown is the heavy part).
+/// parallel: Markdown is the heavy part); body and front matter are the cached ones where the
+/// source is the very one they were made from.
 fn parse_reports(
     sources: &Sources,
     config: &SiteConfig,
     cache: &ModelCache,
-) -> (Vec<Report>, Vec<CachedBody<ReportMeta>>) {
+) -> (Vec<Report>, Vec<(KeptReport, bool)>) {
     sources
         .reports
         .par_iter()
         .map(|src| {
-            let mut meta = src.meta.clone();
-            let mut seen = BTreeSet::new();
-            meta.tactics = meta
-                .tactics
-                .iter()
-                .map(|t| config.canonical_tactic(t.trim()).to_string())
-                .filter(|t| seen.insert(t.clone()))
-                .collect();
-            let (parsed, body) = body_of(&cache.reports, src, |s| Route::Report(s));
-            let kept = (Arc::clone(src), Arc::clone(&body), parsed);
+            let kept = cache
+                .reports
+                .get(&src.path)
+                .filter(|k| Arc::ptr_eq(&k.0, src));
+            let (parsed, body) = match kept {
+                Some(k) => (false, Arc::clone(&k.1)),
+                None => (true, Arc::new(parse_body(src, |s| Route::Report(s)))),
+            };
+            // The canonical names depend on the vocabulary of site.yaml too.
+            let mut tactics: Vec<&str> = Vec::with_capacity(src.meta.tactics.len());
+            for t in &src.meta.tactics {
+                let t = config.canonical_tactic(t.trim());
+                if !tactics.contains(&t) {
+                    tactics.push(t);
+                }
+            }
+            let meta = match kept {
+                Some(k) if k.2.tactics.iter().eq(tactics.iter().copied()) => Arc::clone(&k.2),
+                _ => {
+                    let mut meta = src.meta.clone();
+                    meta.tactics = tactics.iter().map(|t| t.to_string()).collect();
+                    Arc::new(meta)
+                }
+            };
             let report = Report {
                 slug: src.slug.clone(),
                 path: src.path.clone(),
-                body,
-                meta,
+                body: Arc::clone(&body),
+                meta: Arc::clone(&meta),
                 bundle: src.bundle.clone(),
                 ..Report::default()
             };
-            (report, kept)
+            (report, ((Arc::clone(src), body, meta), parsed))
         })
         .unzip()
 }

@@ -86,12 +86,12 @@ fn sample(count: usize) -> Vec<Report> {
             }
             Report {
                 slug: format!("r{:03}", (k * 37) % count),
-                meta: ReportMeta {
+                meta: std::sync::Arc::new(ReportMeta {
                     city: format!("市{city}"),
                     county,
                     tactics: set,
                     ..Default::default()
-                },
+                }),
                 ..Default::default()
             }
         })
@@ -103,7 +103,8 @@ fn buckets_rank_as_the_pairwise_definition() {
     let mut reports = sample(240);
     // Copies of one tactic set, so that whole buckets tie.
     for k in (10..240).step_by(10) {
-        reports[k].meta.tactics = reports[k - 1].meta.tactics.clone();
+        std::sync::Arc::make_mut(&mut reports[k].meta).tactics =
+            reports[k - 1].meta.tactics.clone();
     }
     let expected = brute_force(&reports);
     assign(&mut reports);
@@ -128,7 +129,7 @@ fn buckets_rank_as_the_pairwise_definition() {
 fn a_tactic_every_report_uses_still_relates() {
     let mut reports = sample(6);
     for r in &mut reports {
-        r.meta.tactics = vec!["甲".into()];
+        std::sync::Arc::make_mut(&mut r.meta).tactics = vec!["甲".into()];
     }
     assign(&mut reports);
     assert!(reports.iter().all(|r| r.related.len() == 5));
@@ -156,9 +157,10 @@ fn remembered_lists_follow_a_changed_tactic_or_county() {
     assert!(Arc::ptr_eq(&first, &reports[0].related), "reused");
     for change in 0..2 {
         if change == 0 {
-            reports[3].meta.tactics = vec!["只此一家".into(), reports[5].meta.tactics[0].clone()];
+            let other = reports[5].meta.tactics[0].clone();
+            std::sync::Arc::make_mut(&mut reports[3].meta).tactics = vec!["只此一家".into(), other];
         } else {
-            reports[7].meta.county = Some("新县".into());
+            std::sync::Arc::make_mut(&mut reports[7].meta).county = Some("新县".into());
         }
         assign_cached(&mut reports, &mut memo);
         let mut fresh = reports.clone();

@@ -277,6 +277,21 @@ impl Text {
 pub(crate) struct FragmentCache {
     old: HashMap<u64, Arc<str>>,
     new: Mutex<HashMap<u64, Arc<str>>>,
+    /// Each report's fingerprint of the last rebuild, by slug, with what it was made from.
+    pub(crate) prints: HashMap<String, Print>,
+    /// This rebuild's, for the next one.
+    pub(crate) next_prints: Mutex<HashMap<String, Print>>,
+}
+
+/// A report's fingerprint (`Fragments::new`) and what it was made from: its front matter and
+/// body (the very allocations, which the model keeps while the file is unchanged) and a hash
+/// of the rest of what its view takes from the report and the site.
+#[derive(Debug, Clone)]
+pub(crate) struct Print {
+    pub(crate) meta: Arc<crate::load::ReportMeta>,
+    pub(crate) body: Arc<crate::markdown::Body>,
+    pub(crate) rest: u64,
+    pub(crate) fingerprint: u64,
 }
 
 impl FragmentCache {
@@ -301,5 +316,10 @@ impl FragmentCache {
     /// Keeps what this rebuild used, for the next one; drops the rest.
     pub(crate) fn rotate(&mut self) {
         self.old = self.new.get_mut().map(std::mem::take).unwrap_or_default();
+        self.prints = self
+            .next_prints
+            .get_mut()
+            .map(std::mem::take)
+            .unwrap_or_default();
     }
 }

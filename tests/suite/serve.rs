@@ -701,6 +701,18 @@ fn incremental_rebuilds_equal_full_rebuilds_after_edits_additions_and_deletions(
             Box::new(|s| replace(s, "site.yaml", "title: 测试汇编", "title: 改过的汇编")),
         ),
         (
+            // Reports whose files did not change get other tactics' names.
+            "vocabulary",
+            Box::new(|s| {
+                replace(
+                    s,
+                    "site.yaml",
+                    "志愿服务: { description: 组建工会志愿者队伍。 }",
+                    "志愿服务: { description: 组建工会志愿者队伍。, aliases: [文体活动] }",
+                )
+            }),
+        ),
+        (
             "restore",
             Box::new(move |s| {
                 std::fs::write(
