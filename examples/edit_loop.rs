@@ -21,6 +21,7 @@ fn main() {
     let project = Project::new(&args[1]);
     let file = std::path::PathBuf::from(&args[2]);
     let n: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(5);
+    let only: Option<usize> = args.get(4).and_then(|s| s.parse().ok());
     let (mut lc, mut mc, mut rc) = (
         LoadCache::default(),
         ModelCache::default(),
@@ -33,10 +34,14 @@ fn main() {
     for i in 0..=n {
         if i > 0 {
             let text = std::fs::read_to_string(&file).unwrap();
-            std::fs::write(&file, edit(&text, i)).unwrap();
+            // `only`: one kind of edit throughout (0 metric, 1 body, 2 title, 3 tactic).
+            let kind = only.unwrap_or(i);
+            std::fs::write(&file, edit(&text, kind)).unwrap();
         }
         let t = Instant::now();
-        let sources = load::read_cached(&project, &mut lc);
+        // As serve's watcher does: the saved file named, after a first full look.
+        let named = [file.clone()];
+        let sources = load::read_changed(&project, &mut lc, (i > 0).then_some(&named[..]));
         let t1 = t.elapsed();
         let site = model::build_cached(&sources, &mut mc).unwrap();
         let t2 = t.elapsed();
@@ -55,7 +60,7 @@ fn main() {
         let t4 = t.elapsed();
         eprintln!(
             "edit {i} ({}): load {:?} model {:?} render {:?} drop {:?}",
-            ["metric", "body", "title", "tactic"][i % 4],
+            ["metric", "body", "title", "tactic"][only.unwrap_or(i) % 4],
             t1,
             t2 - t1,
             t3 - t2,

@@ -4,6 +4,7 @@
 //! is collected as a [`Diagnostic`]; the stage fails with [`Error::Content`] only after all files
 //! have been read, so an editor sees every mistake at once.
 
+mod cache;
 mod discover;
 pub(crate) mod front_matter;
 mod read;
@@ -11,14 +12,14 @@ mod site_yaml;
 mod tiles;
 mod yaml_guard;
 
+pub use cache::{read_cached, read_changed, LoadCache};
+
 pub(crate) use discover::inside_site;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use indexmap::IndexMap;
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::config::SiteConfig;
@@ -271,195 +272,6 @@ pub fn load(project: &Project) -> Result<Sources> {
 /// the reports that are there).
 pub fn read_all(project: &Project) -> Sources {
     read_cached(project, &mut LoadCache::default())
-}
-
-/// What [`read_cached`] keeps between runs: each content file as last read, with the stamp
-/// (size, modification and change times) it had then.
-#[derive(Debug, Default)]
-pub struct LoadCache {
-    reports: HashMap<PathBuf, Cached<ReportSource>>,
-    pages: HashMap<PathBuf, Cached<PageSource>>,
-    news: HashMap<PathBuf, Cached<NewsSource>>,
-    /// Files read (not taken from the cache) by the last run.
-    pub read: usize,
-    /// The file size limit the cached files were read with.
-    limit: u64,
-}
-
-#[derive(Debug)]
-struct Cached<T> {
-    stamp: Stamp,
-    source: Option<Arc<T>>,
-    diags: Vec<Diagnostic>,
-}
-
-/// What tells that a file changed without reading it. The change time moves on every write and
-/// rename, also when a tool restores the modification time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stamp {
-    len: u64,
-    modified: Option<std::time::SystemTime>,
-    changed: i64,
-}
-
-impl Stamp {
-    fn of(path: &Path) -> Option<Stamp> {
-        let m = std::fs::metadata(path).ok()?;
-        #[cfg(unix)]
-        let changed_at = |m: &std::fs::Metadata| {
-            std::os::unix::fs::MetadataExt::ctime_nsec(m)
-                + std::os::unix::fs::MetadataExt::ctime(m) * 1_000_000_000
-        };
-        #[cfg(not(unix))]
-        let changed_at = |_: &std::fs::Metadata| 0;
-        let mut changed = changed_at(&m);
-        // A bundle's file list is part of what is read: a photo added beside an unchanged
-        // `index.md` changes its folder.
-        if read::is_bundle_index(path) {
-            if let Some(dir) = path.parent().and_then(|d| std::fs::metadata(d).ok()) {
-                changed = changed.wrapping_mul(31).wrapping_add(changed_at(&dir));
-            }
-        }
-        Some(Stamp {
-            len: m.len(),
-            modified: m.modified().ok(),
-            changed,
-        })
-    }
-}
-
-/// [`read_all`], reading again only the content files whose stamp changed since the last run
-/// with the same cache (`serve` after a save reads one file, not the site). Configuration and
-/// theme are small and read every time; how a content file is read does not depend on them.
-pub fn read_cached(project: &Project, cache: &mut LoadCache) -> Sources {
-    let mut diags = Vec::new();
-    let mut config = load_config(project, &mut diags);
-    let theme = Theme::load(&project.root, &config.theme, &mut diags);
-
-    let report_files = discover::discover(project, &project.content.join("reports"), &mut diags);
-    let page_files = discover::discover(project, &project.content.join("pages"), &mut diags);
-    let news_files = discover::discover(project, &project.content.join("news"), &mut diags);
-    if report_files.is_empty() && !project.content.join("reports").is_dir() {
-        diags.push(Diagnostic::warning(
-            &project.display_path(&project.content),
-            0,
-            0,
-            "no `reports/` folder: the site will have no reports",
-        ));
-    }
-    let limit = config.limits.max_file_mb.saturating_mul(1024 * 1024);
-    // A changed limit changes what a file yields without touching the file.
-    if cache.limit != limit {
-        cache.reports.clear();
-        cache.pages.clear();
-        cache.limit = limit;
-    }
-    let mut read = 0;
-    let reports = read_each(
-        &report_files,
-        &mut cache.reports,
-        &mut read,
-        &mut diags,
-        |p, d| read::read_report(project, p, limit, d),
-    );
-    let pages = read_each(
-        &page_files,
-        &mut cache.pages,
-        &mut read,
-        &mut diags,
-        |p, d| read::read_page(project, p, limit, d),
-    );
-    let news = read_each(
-        &news_files,
-        &mut cache.news,
-        &mut read,
-        &mut diags,
-        |p, d| read::read_news(project, p, limit, d),
-    );
-    cache.read = read;
-    let reports: Vec<_> = reports
-        .into_iter()
-        .filter(|r| project.drafts || !r.meta.draft)
-        .collect();
-    let pages: Vec<_> = pages
-        .into_iter()
-        .filter(|p| project.drafts || !p.meta.draft)
-        .collect();
-    read::check_duplicate_slugs(&reports, "", &mut diags);
-    let news: Vec<_> = news
-        .into_iter()
-        .filter(|n| project.drafts || !n.meta.draft)
-        .collect();
-    read::check_duplicate_slugs(&pages, "page ", &mut diags);
-    read::check_duplicate_slugs(&news, "news ", &mut diags);
-    diags.sort();
-    if let Some(url) = &project.base_url {
-        config.base_url = Some(url.clone());
-    }
-    // Templates append root-relative paths to the base URL; `https://e.org/digest` would
-    // otherwise yield `https://e.org/digestindex.html`.
-    if let Some(url) = config.base_url.as_mut().filter(|u| !u.ends_with('/')) {
-        url.push('/');
-    }
-    Sources {
-        config,
-        reports,
-        pages,
-        news,
-        theme,
-        diagnostics: diags,
-    }
-}
-
-/// Reads `files` in parallel with `read`, keeping each file's diagnostics in file order; a file
-/// whose stamp is the one in `cache` is taken from there. Files gone since are forgotten.
-fn read_each<T: Send + Sync>(
-    files: &[PathBuf],
-    cache: &mut HashMap<PathBuf, Cached<T>>,
-    count: &mut usize,
-    diags: &mut Vec<Diagnostic>,
-    read: impl Fn(&Path, &mut Vec<Diagnostic>) -> Option<T> + Sync,
-) -> Vec<Arc<T>> {
-    let stamps: Vec<Option<Stamp>> = files.par_iter().map(|p| Stamp::of(p)).collect();
-    let fresh: Vec<(usize, Cached<T>)> = files
-        .par_iter()
-        .zip(&stamps)
-        .enumerate()
-        .filter(|(_, (p, stamp))| {
-            stamp.is_none() || cache.get(*p).is_none_or(|c| Some(c.stamp) != **stamp)
-        })
-        .map(|(i, (p, stamp))| {
-            let mut d = Vec::new();
-            let source = read(p, &mut d).map(Arc::new);
-            let stamp = stamp.unwrap_or(Stamp {
-                len: u64::MAX,
-                modified: None,
-                changed: 0,
-            });
-            (
-                i,
-                Cached {
-                    stamp,
-                    source,
-                    diags: d,
-                },
-            )
-        })
-        .collect();
-    *count += fresh.len();
-    for (i, c) in fresh {
-        cache.insert(files[i].clone(), c);
-    }
-    let keep: std::collections::HashSet<&PathBuf> = files.iter().collect();
-    cache.retain(|p, _| keep.contains(p));
-    let mut out = Vec::new();
-    for p in files {
-        if let Some(c) = cache.get(p) {
-            diags.extend(c.diags.iter().cloned());
-            out.extend(c.source.clone());
-        }
-    }
-    out
 }
 
 /// The site's configuration alone (`site.yaml`, defaults when absent); its problems as

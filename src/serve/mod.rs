@@ -163,7 +163,7 @@ pub fn serve(
     })?;
 
     let mut rebuilder = rebuild::Rebuilder::new(project, script);
-    let first = rebuilder.rebuild(&mut |stage| on_event(ServeEvent::Progress(stage)));
+    let first = rebuilder.rebuild(None, &mut |stage| on_event(ServeEvent::Progress(stage)));
     state::publish(first, None, Vec::new(), &shared, &index_tx, &*on_event);
 
     spawn("watch", {

@@ -83,15 +83,18 @@ impl Rebuilder {
 
     /// Runs load, model and render, naming each stage to `progress` as it starts; content
     /// problems come back as diagnostics, and the last good build stays the one compared with.
+    /// `changed`: the content files changed since the last call, when the watcher knows that
+    /// nothing else did (`load::read_changed`); `None` looks at the whole project.
     pub(super) fn rebuild(
         &mut self,
+        changed: Option<&[std::path::PathBuf]>,
         progress: &mut dyn FnMut(&'static str),
     ) -> Result<Build, Vec<Diagnostic>> {
         let timings = Timings::new();
         let project = &self.project;
         progress("loading");
         let sources = timed(&timings, Stage::Load, || {
-            load::read_cached(project, &mut self.loaded)
+            load::read_changed(project, &mut self.loaded, changed)
         });
         if sources.diagnostics.iter().any(|d| d.level == Level::Error) {
             let e = Error::Content(sources.diagnostics);

@@ -46,6 +46,8 @@ pub(super) struct Watch {
 /// The paths that matter, by their real location.
 struct Watched {
     root: PathBuf,
+    /// The content folder as the project names it (its real path is the first of `folders`).
+    content: PathBuf,
     config: PathBuf,
     /// `content/`, `themes/` and `static/`, watched recursively whenever they exist.
     folders: Vec<Folder>,
@@ -138,7 +140,14 @@ impl Watch {
                         .to_path_buf()
                 })
                 .collect();
-            let result = rebuilder.rebuild(&mut |_| {});
+            // A batch of content files only (a save) is read alone; anything else (a folder
+            // replaced, events dropped, configuration, theme) has the project looked at again.
+            let files = batch
+                .replaced
+                .is_empty()
+                .then(|| self.watched.content_files(&changed))
+                .flatten();
+            let result = rebuilder.rebuild(files.as_deref(), &mut |_| {});
             state::publish(
                 result,
                 Some(batch.started.unwrap_or_else(Instant::now)),
@@ -199,6 +208,7 @@ impl Watched {
         };
         let root = abs(&project.root);
         Watched {
+            content: project.content.clone(),
             config: root.join("site.yaml"),
             folders: vec![
                 Folder {
@@ -232,6 +242,16 @@ impl Watched {
             return false;
         }
         path == self.config || self.folders.iter().any(|f| path.starts_with(&f.path))
+    }
+
+    /// `changed` (real paths) as the project names them, when they are all inside the content
+    /// folder.
+    fn content_files(&self, changed: &[PathBuf]) -> Option<Vec<PathBuf>> {
+        let real = &self.folders.first()?.path;
+        changed
+            .iter()
+            .map(|p| Some(self.content.join(p.strip_prefix(real).ok()?)))
+            .collect()
     }
 
     /// Whether `path` is a watched folder or holds one (its replacement needs a new watch).

@@ -74,10 +74,12 @@ fn page_key(cx: Cx<'_>, i: usize) -> Option<u64> {
     Some(h.finish())
 }
 
+/// Every report's page, made in parallel: its key hashes what it shows of a dozen reports.
 pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
+    use rayon::prelude::*;
     cx.site
         .reports
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, r)| {
             let route = Route::Report(&r.slug);
