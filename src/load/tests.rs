@@ -50,21 +50,32 @@ fn named_content_files_are_read_alone_and_anything_else_looks_at_the_project() {
     let project = Project::new(tmp.path());
     let mut cache = LoadCache::default();
     let first = read_changed(&project, &mut cache, Some(&[dir.join("r0.md")]));
-    assert_eq!((first.reports.len(), cache.read), (4, 4), "no last look: all");
+    assert_eq!(
+        (first.reports.len(), cache.read),
+        (4, 4),
+        "no last look: all"
+    );
 
     // A save the watcher names: that file alone is looked at and read.
     std::fs::write(dir.join("r1.md"), report("改一")).unwrap();
     std::fs::write(dir.join("r2.md"), report("未报")).unwrap();
     let saved = read_changed(&project, &mut cache, Some(&[dir.join("r1.md")]));
     assert_eq!(cache.read, 1);
-    let titles: Vec<&str> = saved.reports.iter().map(|r| r.meta.title.as_str()).collect();
+    let titles: Vec<&str> = saved
+        .reports
+        .iter()
+        .map(|r| r.meta.title.as_str())
+        .collect();
     assert_eq!(titles, ["报告0", "改一", "报告2", "报告3"]);
     assert!(Arc::ptr_eq(&first.reports[3], &saved.reports[3]));
 
     // A new file, a deleted one, or no list at all: the whole project, stamps and all.
     std::fs::write(dir.join("r9.md"), report("新的")).unwrap();
     let added = read_changed(&project, &mut cache, Some(&[dir.join("r9.md")]));
-    assert_eq!(cache.read, 2, "the new file and the unnamed edit, found by its stamp");
+    assert_eq!(
+        cache.read, 2,
+        "the new file and the unnamed edit, found by its stamp"
+    );
     assert_eq!(added.reports.len(), 5);
     std::fs::remove_file(dir.join("r0.md")).unwrap();
     let deleted = read_changed(&project, &mut cache, Some(&[dir.join("r0.md")]));

@@ -5,11 +5,14 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::fragments::Emit;
+use std::sync::Arc;
+
+use super::fragments::{Emit, FragmentCache, Text};
+use super::job::key_of;
 use super::pages::Fragments;
 use crate::cite;
 use crate::error::{Error, Result};
-use crate::model::Site;
+use crate::model::{Report, Site};
 use crate::render::views::{cite_work, report_url};
 use crate::urls::Route;
 
@@ -34,11 +37,11 @@ pub(crate) fn csv_text(cell: &str) -> String {
     }
 }
 
-/// Hands every export to `emit`: each report's [`citation`] files (in parallel), then
-/// [`json_table`] and [`csv_table`], one after the other, so a build never holds them all (at
-/// 1000x the digest the citations were some 160 MB, the tables 115 and 60 MB). With `serve`'s
-/// cache, a report's citations are remade only when its fingerprint changed, and the tables
-/// only when some report's did.
+/// Hands every export to `emit`: each report's citation files (in parallel), then the JSON and
+/// the CSV table, one after the other, so a build never holds them all (at 1000x the digest the
+/// citations were some 160 MB, the tables 115 and 60 MB). With `serve`'s cache, a report's
+/// citations are remade only when its fingerprint changed, and the tables only when some
+/// report's did, then put together from the rows of the others as they were.
 pub(super) fn each(site: &Site, fragments: &Fragments<'_>, emit: &Emit<'_>) -> Result<()> {
     // The citation files name the site and its URL besides the report (`crate::cite`).
     let cited = (&site.config.title, &site.config.base_url);
@@ -58,37 +61,150 @@ pub(super) fn each(site: &Site, fragments: &Fragments<'_>, emit: &Emit<'_>) -> R
         emit(Route::CiteCsl(&r.slug).path(), csl)
     })?;
     let all = fragments.site_fingerprint(site);
+    let Some(cache) = fragments.cache else {
+        // One table after the other: a build never holds both.
+        emit(
+            "data/reports.json".into(),
+            Text::Made(json_of(site.reports.iter().map(json_row))?),
+        )?;
+        let rows = site.reports.iter().map(|r| csv_row(site, r));
+        return emit("data/reports.csv".into(), Text::Made(csv_of(site, rows)?));
+    };
+    let mut made: Option<[String; 2]> = None;
+    let mut table = |k: usize| -> Result<String> {
+        if made.is_none() {
+            made = Some(tables(site, fragments, cache)?);
+        }
+        Ok(made
+            .as_mut()
+            .map(|t| std::mem::take(&mut t[k]))
+            .unwrap_or_default())
+    };
     emit(
         "data/reports.json".into(),
-        fragments.cached("reports-json", all, || json_table(site))?,
+        fragments.cached("reports-json", all, || table(0))?,
     )?;
     emit(
         "data/reports.csv".into(),
-        fragments.cached("reports-csv", all, || csv_table(site))?,
+        fragments.cached("reports-csv", all, || table(1))?,
     )
 }
 
-/// The site's reports as one JSON file (`data/reports.json`).
-fn json_table(site: &Site) -> Result<String> {
-    let list: Vec<ExportReport<'_>> = site
-        .reports
-        .iter()
-        .map(|r| ExportReport {
-            slug: &r.slug,
-            url: crate::urls::Route::Report(&r.slug).path(),
-            path: r.path.to_string_lossy().replace('\\', "/"),
-            meta: &r.meta,
+/// Both tables for `serve`, put together from each report's rows, of which only those of
+/// reports whose fingerprint changed are made again (see `FragmentCache::rows`).
+fn tables(site: &Site, fragments: &Fragments<'_>, cache: &FragmentCache) -> Result<[String; 2]> {
+    let columns: Vec<&str> = site.metrics.iter().map(|m| m.key.as_str()).collect();
+    let old = cache
+        .rows
+        .lock()
+        .map(|mut rows| std::mem::take(&mut *rows))
+        .map_err(|_| Error::Poisoned("export rows"))?;
+    type Row = (String, (u64, [Arc<str>; 2]));
+    let rows: Vec<Row> = (0..site.reports.len())
+        .into_par_iter()
+        .map(|i| {
+            let r = &site.reports[i];
+            let key = key_of("row", &(fragments.fingerprint(i), &columns));
+            let row = match old.get(&r.slug) {
+                Some((k, row)) if *k == key => row.clone(),
+                _ => [json_row(r)?.into(), csv_row(site, r)?.into()],
+            };
+            Ok((r.slug.clone(), (key, row)))
         })
-        .collect();
-    serde_json::to_string_pretty(&list).map_err(|e| Error::Export {
+        .collect::<Result<_>>()?;
+    drop(old);
+    let json = json_of(rows.iter().map(|(_, (_, row))| Ok(&*row[0])))?;
+    let csv = csv_of(site, rows.iter().map(|(_, (_, row))| Ok(&*row[1])))?;
+    if let Ok(mut kept) = cache.rows.lock() {
+        *kept = rows.into_iter().collect();
+    }
+    Ok([json, csv])
+}
+
+/// One report's object of `data/reports.json`, pretty-printed on its own.
+fn json_row(r: &Report) -> Result<String> {
+    let row = ExportReport {
+        slug: &r.slug,
+        url: Route::Report(&r.slug).path(),
+        path: r.path.to_string_lossy().replace('\\', "/"),
+        meta: &r.meta,
+    };
+    serde_json::to_string_pretty(&row).map_err(|e| Error::Export {
         what: "JSON",
         message: e.to_string(),
     })
 }
 
-/// The site's reports as one CSV table (`data/reports.csv`), metrics as columns.
-fn csv_table(site: &Site) -> Result<String> {
+/// The site's reports as one JSON list (`data/reports.json`) of `rows` (from [`json_row`]),
+/// laid out as `serde_json` pretty-prints a list: each row one level deeper.
+fn json_of<S: AsRef<str>>(rows: impl Iterator<Item = Result<S>>) -> Result<String> {
+    let mut json = String::from("[");
+    let mut empty = true;
+    for row in rows {
+        json.push_str(if empty { "\n" } else { ",\n" });
+        empty = false;
+        // JSON strings escape line breaks, so every line break is the layout's.
+        for (n, line) in row?.as_ref().split('\n').enumerate() {
+            if n > 0 {
+                json.push('\n');
+            }
+            json.push_str("  ");
+            json.push_str(line);
+        }
+    }
+    json.push_str(if empty { "]" } else { "\n]" });
+    Ok(json)
+}
+
+fn csv_err(e: impl std::fmt::Display) -> Error {
+    Error::Export {
+        what: "CSV",
+        message: e.to_string(),
+    }
+}
+
+/// Records as CSV text (the writer is given `String`s only, so its bytes are UTF-8).
+fn csv_records(records: &[Vec<String>]) -> Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
+    for record in records {
+        w.write_record(record).map_err(csv_err)?;
+    }
+    let bytes = w.into_inner().map_err(csv_err)?;
+    String::from_utf8(bytes).map_err(csv_err)
+}
+
+/// One report's line of `data/reports.csv`, metrics as columns.
+fn csv_row(site: &Site, r: &Report) -> Result<String> {
+    let m = &r.meta;
+    let text: Vec<String> = vec![
+        r.slug.clone(),
+        m.title.clone(),
+        m.town.clone(),
+        m.county.clone().unwrap_or_default(),
+        m.city.clone(),
+        m.section.clone().unwrap_or_default(),
+        m.level.clone().unwrap_or_default(),
+        m.author.clone().unwrap_or_default(),
+        m.date.clone().unwrap_or_default(),
+        m.source.clone().unwrap_or_default(),
+        m.tactics.join(";"),
+        m.summary.clone().unwrap_or_default(),
+        Route::Report(&r.slug).path(),
+    ];
+    let mut row: Vec<String> = text.iter().map(|t| csv_text(t)).collect();
+    // Metric cells are numbers we format from an `f64` (`-5`, `1.5`): a spreadsheet reads
+    // them as numbers, never as formulas, so they stay as they are and stay summable.
+    row.extend(site.metrics.iter().map(|k| {
+        site.metric(r, &k.key)
+            .map(crate::render::views::fmt_num)
+            .unwrap_or_default()
+    }));
+    csv_records(&[row])
+}
+
+/// The site's reports as one CSV table (`data/reports.csv`) of `rows` (from [`csv_row`]) under
+/// the header.
+fn csv_of<S: AsRef<str>>(site: &Site, rows: impl Iterator<Item = Result<S>>) -> Result<String> {
     let mut header: Vec<String> = [
         "slug", "title", "town", "county", "city", "section", "level", "author", "date", "source",
         "tactics", "summary", "url",
@@ -98,47 +214,10 @@ fn csv_table(site: &Site) -> Result<String> {
     .collect();
     header.extend(site.metrics.iter().map(|m| m.key.clone()));
     let header: Vec<String> = header.iter().map(|h| csv_text(h)).collect();
-    let csv_err = |e: csv::Error| Error::Export {
-        what: "CSV",
-        message: e.to_string(),
-    };
-    w.write_record(&header).map_err(csv_err)?;
-    for r in &site.reports {
-        let m = &r.meta;
-        let text: Vec<String> = vec![
-            r.slug.clone(),
-            m.title.clone(),
-            m.town.clone(),
-            m.county.clone().unwrap_or_default(),
-            m.city.clone(),
-            m.section.clone().unwrap_or_default(),
-            m.level.clone().unwrap_or_default(),
-            m.author.clone().unwrap_or_default(),
-            m.date.clone().unwrap_or_default(),
-            m.source.clone().unwrap_or_default(),
-            m.tactics.join(";"),
-            m.summary.clone().unwrap_or_default(),
-            crate::urls::Route::Report(&r.slug).path(),
-        ];
-        let mut row: Vec<String> = text.iter().map(|t| csv_text(t)).collect();
-        // Metric cells are numbers we format from an `f64` (`-5`, `1.5`): a spreadsheet reads
-        // them as numbers, never as formulas, so they stay as they are and stay summable.
-        row.extend(site.metrics.iter().map(|k| {
-            site.metric(r, &k.key)
-                .map(crate::render::views::fmt_num)
-                .unwrap_or_default()
-        }));
-        w.write_record(&row).map_err(csv_err)?;
-    }
-    let table = w.into_inner().map_err(|e| Error::Export {
-        what: "CSV",
-        message: e.to_string(),
-    })?;
-    // The writer was given `String`s only, so its bytes are UTF-8.
-    let table = String::from_utf8(table).map_err(|e| Error::Export {
-        what: "CSV",
-        message: e.to_string(),
-    })?;
     // BOM: spreadsheet apps then read UTF-8 Chinese right.
-    Ok(format!("\u{feff}{table}"))
+    let mut csv = format!("\u{feff}{}", csv_records(&[header])?);
+    for row in rows {
+        csv.push_str(row?.as_ref());
+    }
+    Ok(csv)
 }

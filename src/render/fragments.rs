@@ -281,6 +281,10 @@ pub(crate) struct FragmentCache {
     pub(crate) prints: HashMap<String, Print>,
     /// This rebuild's, for the next one.
     pub(crate) next_prints: Mutex<HashMap<String, Print>>,
+    /// Each report's row of the JSON and CSV tables, by slug, with the key it was made for:
+    /// kept while the tables are unchanged, so that when one report changes they are put
+    /// together again from the other rows instead of made again (85 ms at 100x the digest).
+    pub(crate) rows: Mutex<HashMap<String, (u64, [Arc<str>; 2])>>,
 }
 
 /// A report's fingerprint (`Fragments::new`) and what it was made from: its front matter and
