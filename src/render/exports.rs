@@ -5,9 +5,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use std::sync::Arc;
-
-use super::fragments::{Emit, FragmentCache, Text};
+use super::fragments::{Emit, FragmentCache, KeptRow, Text};
 use super::job::key_of;
 use super::pages::Fragments;
 use crate::cite;
@@ -99,8 +97,7 @@ fn tables(site: &Site, fragments: &Fragments<'_>, cache: &FragmentCache) -> Resu
         .lock()
         .map(|mut rows| std::mem::take(&mut *rows))
         .map_err(|_| Error::Poisoned("export rows"))?;
-    type Row = (String, (u64, [Arc<str>; 2]));
-    let rows: Vec<Row> = (0..site.reports.len())
+    let rows: Vec<(String, KeptRow)> = (0..site.reports.len())
         .into_par_iter()
         .map(|i| {
             let r = &site.reports[i];

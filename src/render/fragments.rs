@@ -284,8 +284,11 @@ pub(crate) struct FragmentCache {
     /// Each report's row of the JSON and CSV tables, by slug, with the key it was made for:
     /// kept while the tables are unchanged, so that when one report changes they are put
     /// together again from the other rows instead of made again (85 ms at 100x the digest).
-    pub(crate) rows: Mutex<HashMap<String, (u64, [Arc<str>; 2])>>,
+    pub(crate) rows: Mutex<HashMap<String, KeptRow>>,
 }
+
+/// A report's rows of the JSON and CSV tables, with the key they were made for.
+pub(crate) type KeptRow = (u64, [Arc<str>; 2]);
 
 /// A report's fingerprint (`Fragments::new`) and what it was made from: its front matter and
 /// body (the very allocations, which the model keeps while the file is unchanged) and a hash
