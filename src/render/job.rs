@@ -200,12 +200,37 @@ pub(crate) fn fragment_job<'a, T: Serialize>(
     page_title: &'a str,
     build: impl FnOnce() -> Result<(T, Vec<super::fragments::Text>)> + Send + 'a,
 ) -> Job<'a> {
+    keyed_fragment_job(sv, template, route, page_title, None, build)
+}
+
+/// [`fragment_job`] whose key, when there is one, is known without building its data or its
+/// fragments (as [`keyed_job`]'s): an unchanged page (a print volume of hundreds of articles)
+/// then costs `serve` a comparison.
+pub(crate) fn keyed_fragment_job<'a, T: Serialize>(
+    sv: &'a SiteView<'a>,
+    template: &'static str,
+    route: Route<'_>,
+    page_title: &'a str,
+    key: Option<u64>,
+    build: impl FnOnce() -> Result<(T, Vec<super::fragments::Text>)> + Send + 'a,
+) -> Job<'a> {
     let path = route.path();
     let own_path = path.clone();
     Job {
         template,
         path,
-        context: Box::new(move |_: &Tera, probe: Option<Probe<'_>>| {
+        context: Box::new(move |_: &Tera, mut probe: Option<Probe<'_>>| {
+            // Probed here with the key, or below with the data: once either way (the cache
+            // keeps the last value probed).
+            if let Some(key) = key {
+                if let Some(probe) = probe.take() {
+                    let mut h = DefaultHasher::new();
+                    (template, key, &own_path, page_title, sv.key).hash(&mut h);
+                    if !probe(h.finish()) {
+                        return Ok(None);
+                    }
+                }
+            }
             let common = Common::new(sv, &own_path, page_title);
             let (data, fragments) = build()?;
             Ok(probed_ctx(template, common, &data, probe)
