@@ -4,14 +4,20 @@ fn report(title: &str) -> String {
     format!("---\ntitle: {title}\ntown: 镇\ncity: 市\ntactics: [做法]\n---\n\n正文。\n")
 }
 
-#[test]
-fn only_changed_files_are_read_again() {
+/// A site of `count` reports, `r0.md`... titled `报告0`...; its folder and reports folder.
+fn site(count: usize) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("content/reports");
     std::fs::create_dir_all(&dir).unwrap();
-    for n in 0..5 {
+    for n in 0..count {
         std::fs::write(dir.join(format!("r{n}.md")), report(&format!("报告{n}"))).unwrap();
     }
+    (tmp, dir)
+}
+
+#[test]
+fn only_changed_files_are_read_again() {
+    let (tmp, dir) = site(5);
     let project = Project::new(tmp.path());
     let mut cache = LoadCache::default();
     let first = read_cached(&project, &mut cache);
@@ -41,12 +47,7 @@ fn only_changed_files_are_read_again() {
 
 #[test]
 fn named_content_files_are_read_alone_and_anything_else_looks_at_the_project() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("content/reports");
-    std::fs::create_dir_all(&dir).unwrap();
-    for n in 0..4 {
-        std::fs::write(dir.join(format!("r{n}.md")), report(&format!("报告{n}"))).unwrap();
-    }
+    let (tmp, dir) = site(4);
     let project = Project::new(tmp.path());
     let mut cache = LoadCache::default();
     let first = read_changed(&project, &mut cache, Some(&[dir.join("r0.md")]));
