@@ -14,7 +14,7 @@ pub(super) fn same_town(site: &Site, sources: &Sources, diags: &mut Vec<Diagnost
         .reports
         .iter()
         .map(|s| {
-            let pos = s.positions.get("town").copied().unwrap_or((0, 0));
+            let pos = s.positions.get("town").unwrap_or((0, 0));
             (s.path.as_path(), pos)
         })
         .collect();

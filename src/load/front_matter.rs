@@ -253,6 +253,16 @@ impl Fields {
         self.get(path, key, expected, diags)
     }
 
+    /// The front matter's first line: where a missing key is reported.
+    pub(crate) fn start_line(&self) -> usize {
+        self.start_line
+    }
+
+    /// Whether the file has `key`.
+    pub(crate) fn has(&self, key: &str) -> bool {
+        self.fields.contains_key(key)
+    }
+
     /// The position of a key, for diagnostics raised after parsing.
     pub(crate) fn position(&self, key: &str) -> (usize, usize) {
         self.fields

@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use indexmap::IndexMap;
 use walkdir::WalkDir;
 
 use super::front_matter::{parse_fields, split, Fields};
 use super::yaml_guard::is_bad_control;
 use super::{
-    Bundle, NewsMeta, NewsSource, PageMeta, PageSource, Project, ReportMeta, ReportSource, Source,
+    Bundle, NewsMeta, NewsSource, PageMeta, PageSource, Positions, Project, ReportMeta,
+    ReportSource, Source,
 };
 use crate::error::{line_col, Diagnostic};
 use crate::slug;
@@ -360,7 +360,7 @@ pub(super) fn read_news(
 /// raised errors since `before`.
 fn finish<M>(
     file: ReadFile,
-    keys: &[&str],
+    keys: &'static [&'static str],
     meta: M,
     (date, slug): (Option<String>, Option<String>),
     before: usize,
@@ -441,22 +441,25 @@ fn bundle_files(project: &Project, index: &Path, diags: &mut Vec<Diagnostic>) ->
     Bundle { dir, files }
 }
 
-fn positions(f: &Fields, keys: &[&str]) -> IndexMap<String, (usize, usize)> {
-    let mut out: IndexMap<String, (usize, usize)> = keys
+fn positions(f: &Fields, keys: &'static [&'static str]) -> Positions {
+    let entry =
+        |key: String, (line, col): (usize, usize)| (key.into_boxed_str(), line as u32, col as u32);
+    let mut out: Vec<_> = keys
         .iter()
-        .map(|k| (k.to_string(), f.position(k)))
+        .filter(|k| f.has(k))
+        .map(|k| entry(k.to_string(), f.position(k)))
         .collect();
     for list in ["tactics", "reports"] {
         for item in f.strings(list) {
             let pos = f.item_position(list, &item);
-            out.entry(format!("{list}.{item}")).or_insert(pos);
+            out.push(entry(format!("{list}.{item}"), pos));
         }
     }
     for key in f.keys("metrics") {
         let pos = f.nested_position("metrics", &key);
-        out.entry(format!("metrics.{key}")).or_insert(pos);
+        out.push(entry(format!("metrics.{key}"), pos));
     }
-    out
+    Positions::new(out, keys, f.start_line())
 }
 
 /// A slug written by the editor must be one safe path segment; reported with every other
@@ -480,7 +483,7 @@ pub(super) fn check_duplicate_slugs<M>(
         let slug = src.slug.as_str();
         match seen.get(slug) {
             Some(other) => {
-                let (l, c) = src.positions["slug"];
+                let (l, c) = src.positions.get("slug").unwrap_or((0, 0));
                 diags.push(Diagnostic::error(
                     &src.path,
                     l,

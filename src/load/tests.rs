@@ -89,3 +89,23 @@ fn named_content_files_are_read_alone_and_anything_else_looks_at_the_project() {
     let configured = read_changed(&project, &mut cache, None);
     assert_eq!(configured.config.title, "改名");
 }
+
+#[test]
+fn positions_name_keys_items_and_missing_keys() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("content/reports");
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = "---\ntitle: 题\ntown: 镇\ncity: 市\ntactics:\n  - 甲\n  - 乙\nmetrics:\n  members: 3\n---\n\n正文。\n";
+    std::fs::write(dir.join("r.md"), text).unwrap();
+    let sources = load(&Project::new(tmp.path())).unwrap();
+    let r = &sources.reports[0];
+    assert_eq!(r.positions.get("town"), Some((3, 1)));
+    assert_eq!(r.position("tactics.乙"), (7, 5));
+    assert_eq!(r.position("metrics.members"), (9, 3));
+    // An allowed key the file leaves out is reported where the front matter starts; an item
+    // not written falls back to its key; anything else has no place.
+    assert_eq!(r.positions.get("county"), Some((2, 1)));
+    assert_eq!(r.position("tactics.丙"), (5, 1));
+    assert_eq!(r.positions.get("nonsense"), None);
+    assert_eq!(r.position("nonsense"), (0, 0));
+}

@@ -72,7 +72,7 @@ pub(super) fn check_aggregates(
                 .reports
                 .iter()
                 .find(|s| s.path == report.path)
-                .and_then(|s| s.positions.get("metrics").copied())
+                .and_then(|s| s.positions.get("metrics"))
                 .unwrap_or((0, 0));
             diags.push(Diagnostic::error(
                 &report.path,
