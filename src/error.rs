@@ -76,6 +76,13 @@ pub enum Error {
         /// What is in the way (`has site.yaml`, `exists (pick another slug)`).
         what: String,
     },
+    /// A file read again during a build (a report body the model did not keep) is not what it
+    /// was when the build read it first: an editor saved it meanwhile.
+    #[error("{}: changed while the build ran; build again", path.display())]
+    Changed {
+        /// The file.
+        path: PathBuf,
+    },
     /// A worker thread panicked while it held shared state; the run cannot be trusted.
     #[error("{0}: a worker thread panicked")]
     Poisoned(&'static str),

@@ -38,6 +38,53 @@ pub struct Body {
     /// A hash of the Markdown and its first line: equal digests, equal bodies. Incremental
     /// rendering compares this instead of the HTML.
     pub digest: u64,
+    /// The number of characters of [`Body::text`], also when a lean body does not hold it.
+    pub text_chars: usize,
+    /// Where a lean body's HTML and text are (see [`Body::lean`]); `None` when it holds them.
+    #[serde(skip)]
+    pub origin: Option<Box<Origin>>,
+}
+
+/// The file a lean body is parsed again from, and its bundle folder.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// The Markdown file.
+    pub file: std::path::PathBuf,
+    /// The site folder of its bundle, as [`render_in`] takes it.
+    pub bundle: Option<String>,
+}
+
+impl Body {
+    /// The body without its HTML and text, which `origin` gives back parsed again when a page
+    /// or the index needs them ([`Body::whole`]). Everything else stays: headings, links,
+    /// assets, the images the HTML shows (for thumbnails), the digest, the text's length. A
+    /// build of a large site keeps its bodies this way, so that memory grows with the pages in
+    /// flight, not with the collection (at 1000x the digest HTML and text were 470 MB).
+    pub fn lean(mut self, origin: Origin) -> Body {
+        self.html.parts.retain(|p| matches!(p, HtmlPart::Image(_)));
+        self.html.parts.shrink_to_fit();
+        self.text = String::new();
+        self.origin = Some(Box::new(origin));
+        self
+    }
+
+    /// The whole body: this one, or for a lean body its file read and parsed again. A file
+    /// whose body is no longer the one the digest was taken of is an error: the build would
+    /// mix two versions of it.
+    pub fn whole(&self) -> crate::error::Result<std::borrow::Cow<'_, Body>> {
+        use std::borrow::Cow;
+        let Some(origin) = &self.origin else {
+            return Ok(Cow::Borrowed(self));
+        };
+        let (source, line) = crate::load::read_body(&origin.file)?;
+        let body = render_in(&source, line, origin.bundle.as_deref());
+        if body.digest != self.digest {
+            return Err(crate::error::Error::Changed {
+                path: origin.file.clone(),
+            });
+        }
+        Ok(Cow::Owned(body))
+    }
 }
 
 /// A heading of a body.
@@ -417,6 +464,7 @@ pub fn render_in(source: &str, first_line: usize, bundle: Option<&str>) -> Body 
     }
 
     body.text = plain_text(&events);
+    body.text_chars = body.text.chars().count();
     let mut assets = Vec::new();
     let events = bundle_files(events, source, first_line, bundle, &mut body, &mut assets);
     // Links were noted in the first pass, images in the second.

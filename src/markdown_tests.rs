@@ -147,3 +147,31 @@ fn a_page_without_a_bundle_keeps_its_links_and_notes_its_images() {
         "{page}"
     );
 }
+
+#[test]
+fn a_lean_body_is_parsed_again_from_its_file_and_refuses_a_changed_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("r.md");
+    let text = "---\ntitle: 题\n---\n\n## 做法\n\n正文见[另一篇](@/reports/b.md)。\n";
+    std::fs::write(&file, text).unwrap();
+    let whole = render("\n## 做法\n\n正文见[另一篇](@/reports/b.md)。\n", 4);
+    let lean = whole.clone().lean(Origin {
+        file: file.clone(),
+        bundle: None,
+    });
+    assert!(lean.text.is_empty() && lean.html.is_empty());
+    assert_eq!(lean.headings.len(), 1);
+    assert_eq!(lean.text_chars, whole.text_chars);
+    let again = lean.whole().unwrap();
+    assert_eq!(again.text, whole.text);
+    let media = crate::media::Media::default();
+    let on = Route::Report("a");
+    assert_eq!(
+        again.html.for_page(&on, &media),
+        whole.html.for_page(&on, &media)
+    );
+    // An editor saves the file while the build runs: its body is not the one the model read.
+    std::fs::write(&file, text.replace("正文", "新的正文")).unwrap();
+    let err = lean.whole().unwrap_err().to_string();
+    assert!(err.contains("changed while the build ran"), "{err}");
+}

@@ -139,6 +139,30 @@ pub fn model(project: &Project, observer: &dyn Observer) -> Result<(Sources, Sit
     Ok((sources, site))
 }
 
+/// Reports whose Markdown totals more than this many MiB keep lean bodies through a build
+/// ([`model::Bodies::Lean`]): whole bodies (HTML and text) take about twice their Markdown, so
+/// at 100x the digest (26 MB of Markdown) they are held, some 50 MB, and at 1000x (263 MB) they
+/// would be 470 MB of a 1 GiB budget. Lean bodies cost a second and third parse of each (its
+/// page and print volume, the index): time spent to keep memory in line with the pages in
+/// flight. `CASEBOOK_HELD_BODIES_MB` sets another limit (0: always lean).
+const HELD_BODIES_MIB: usize = 64;
+
+/// How a build of `sources` keeps report bodies.
+fn bodies_for(project: &Project, sources: &Sources) -> model::Bodies {
+    let limit = std::env::var("CASEBOOK_HELD_BODIES_MB")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(HELD_BODIES_MIB);
+    let markdown: usize = sources.reports.iter().map(|r| r.body.len()).sum();
+    if markdown > limit << 20 {
+        model::Bodies::Lean {
+            root: project.root.clone(),
+        }
+    } else {
+        model::Bodies::Held
+    }
+}
+
 /// What a build should do.
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
@@ -178,7 +202,11 @@ pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildRep
     let project = &options.project;
     let policy = write::OutputPolicy::for_site(&project.root, &project.content, options.force);
     let staging = write::Staging::new(&options.output, &policy)?;
-    let (sources, mut site) = model(project, observer)?;
+    let sources = timed(observer, Stage::Load, || load::load(project))?;
+    let bodies = bodies_for(project, &sources);
+    let mut site = timed(observer, Stage::Model, || {
+        model::build_lean(&sources, &bodies)
+    })?;
     let refuse = |mut diags: Vec<Diagnostic>| {
         if options.strict {
             for d in &mut diags {

@@ -2,7 +2,7 @@
 //! chunks `idx-<hash>/f<K>.js` (formats in [`super::format`]). Independent of tantivy, so they
 //! are written beside the indexing.
 //!
-//! Entry point: [`documents`].
+//! Entry points: [`document`], [`facets`].
 
 use rayon::prelude::*;
 
@@ -10,7 +10,7 @@ use super::export::put;
 use super::format::{runs, script, DocView, FacetChunk, Facets};
 use super::terr;
 use crate::error::Result;
-use crate::model::Site;
+use crate::model::{Report, Site};
 use crate::output::{OutputFile, Sink};
 
 /// Documents per facet chunk: a query that matches a few reports loads the facet values of a
@@ -27,29 +27,37 @@ pub(super) fn facet_names(site: &Site) -> Facets {
     }
 }
 
-/// Writes every document's view and the facet chunks of index folder `dir`.
-pub(super) fn documents(site: &Site, dir: &str, sink: &Sink<'_>) -> Result<()> {
-    site.reports.par_iter().enumerate().try_for_each(|(i, r)| {
-        let m = &r.meta;
-        let doc = DocView {
-            slug: &r.slug,
-            title: &m.title,
-            url: crate::urls::Route::Report(&r.slug).path(),
-            town: &m.town,
-            county: m.county.as_deref(),
-            city: &m.city,
-            section: m.section.as_deref(),
-            summary: m.summary.as_deref(),
-            body: &r.body.text,
-            thumb: site.media.first(r.body.html.images()).map(|i| i.thumb()),
-        };
-        let json = serde_json::to_string(&doc).map_err(terr)?;
-        let path = format!("d/{i}.js");
-        sink(OutputFile {
-            bytes: script(&path, &json),
-            path: format!("search/{path}"),
-        })
-    })?;
+/// Writes the view of document `i`, report `r` with body text `text`.
+pub(super) fn document(
+    site: &Site,
+    i: usize,
+    r: &Report,
+    text: &str,
+    sink: &Sink<'_>,
+) -> Result<()> {
+    let m = &r.meta;
+    let doc = DocView {
+        slug: &r.slug,
+        title: &m.title,
+        url: crate::urls::Route::Report(&r.slug).path(),
+        town: &m.town,
+        county: m.county.as_deref(),
+        city: &m.city,
+        section: m.section.as_deref(),
+        summary: m.summary.as_deref(),
+        body: text,
+        thumb: site.media.first(r.body.html.images()).map(|i| i.thumb()),
+    };
+    let json = serde_json::to_string(&doc).map_err(terr)?;
+    let path = format!("d/{i}.js");
+    sink(OutputFile {
+        bytes: script(&path, &json),
+        path: format!("search/{path}"),
+    })
+}
+
+/// Writes the facet chunks of index folder `dir`.
+pub(super) fn facets(site: &Site, dir: &str, sink: &Sink<'_>) -> Result<()> {
     let names = facet_names(site);
     let index = |list: &[String], name: &str| list.iter().position(|x| x == name);
     site.reports

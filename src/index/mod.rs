@@ -133,20 +133,7 @@ pub fn index(site: &Site) -> Result<SearchIndex> {
 /// serialized segment is some 35 MB, held beside the writer's 70 MB of postings at the build's
 /// peak; on disk it costs page cache, which the system can take back.
 pub fn index_into(site: &Site, sink: &Sink<'_>, scratch: Option<&Path>) -> Result<()> {
-    let dir = folder_name(site);
-    let (searchable, documents) = rayon::join(
-        || searchable(site, &dir, sink, scratch),
-        || match site.reports.is_empty() {
-            true => Ok(()),
-            false => docs::documents(site, &dir, sink),
-        },
-    );
-    searchable.and(documents)
-}
-
-/// The tantivy index, and the browser's term shards and manifest exported from it.
-fn searchable(site: &Site, dir: &str, sink: &Sink<'_>, scratch: Option<&Path>) -> Result<()> {
-    searchable_in_chunks(site, dir, sink, scratch, CHUNK)
+    index_in_chunks(site, sink, scratch, CHUNK)
 }
 
 /// Reports per tantivy segment while indexing. The writer's postings for 11,900 reports (100x
@@ -155,9 +142,11 @@ fn searchable(site: &Site, dir: &str, sink: &Sink<'_>, scratch: Option<&Path>) -
 /// segment held ~700 MB in the writer.
 const CHUNK: usize = 16_384;
 
-fn searchable_in_chunks(
+/// [`index_into`], `chunk` reports at a time: their bodies whole (a lean body parsed again,
+/// once for everything the index makes of it), their tantivy segment beside their result
+/// documents and digests, then the next chunk.
+fn index_in_chunks(
     site: &Site,
-    dir: &str,
     sink: &Sink<'_>,
     scratch: Option<&Path>,
     chunk: usize,
@@ -174,14 +163,38 @@ fn searchable_in_chunks(
         })
         .transpose()?;
     let work = work.as_ref().map(|t| t.path());
-    let parts = site
-        .reports
-        .chunks(chunk.max(1))
-        .enumerate()
-        .map(|(k, reports)| segment(&s, reports, directory(work, &format!("part-{k}"))?))
-        .collect::<Result<Vec<_>>>()?;
+    let chunk = chunk.max(1);
+    let mut parts = Vec::new();
+    let mut digests = Vec::with_capacity(site.reports.len());
+    for (k, reports) in site.reports.chunks(chunk).enumerate() {
+        let bodies = reports
+            .par_iter()
+            .map(|r| r.body.whole())
+            .collect::<Result<Vec<_>>>()?;
+        let texts: Vec<&str> = bodies.iter().map(|b| b.text.as_str()).collect();
+        let (part, made) = rayon::join(
+            || segment(&s, reports, &texts, directory(work, &format!("part-{k}"))?),
+            || {
+                reports
+                    .par_iter()
+                    .zip(&texts)
+                    .enumerate()
+                    .map(|(j, (r, text))| {
+                        docs::document(site, k * chunk + j, r, text, sink)?;
+                        Ok(report_digest(r, text))
+                    })
+                    .collect::<Result<Vec<_>>>()
+            },
+        );
+        parts.push(part?);
+        digests.extend(made?);
+    }
+    let dir = &folder_name(site, &digests);
+    if !site.reports.is_empty() {
+        docs::facets(site, dir, sink)?;
+    }
     let index = match parts.len() {
-        0 => segment(&s, &[], directory(work, "part-0")?)?,
+        0 => segment(&s, &[], &[], directory(work, "part-0")?)?,
         1 => parts.into_iter().next().expect("one part"),
         // Merged in order, so doc ids stay the site's report order.
         _ => tantivy::indexer::merge_indices(&parts, directory(work, "merged")?).map_err(terr)?,
@@ -232,6 +245,7 @@ fn directory(work: Option<&Path>, name: &str) -> Result<Box<dyn tantivy::Directo
 fn segment(
     s: &IndexSchema,
     reports: &[Report],
+    texts: &[&str],
     directory: Box<dyn tantivy::Directory>,
 ) -> Result<Index> {
     let tokenizers = tantivy::tokenizer::TokenizerManager::default();
@@ -241,7 +255,7 @@ fn segment(
         .tokenizers(tokenizers)
         .single_segment_index_writer::<TantivyDocument>(directory, 200_000_000)
         .map_err(terr)?;
-    for r in reports {
+    for (r, text) in reports.iter().zip(texts) {
         let mut d = doc!(
             s.slug => r.slug.as_str(),
             s.title_stored => r.meta.title.as_str(),
@@ -250,7 +264,7 @@ fn segment(
             s.text[2] => r.meta.county.as_deref().unwrap_or_default(),
             s.text[3] => r.meta.city.as_str(),
             s.text[5] => r.meta.summary.as_deref().unwrap_or_default(),
-            s.text[6] => r.body.text.as_str(),
+            s.text[6] => *text,
             s.tags => Facet::from_path(["city", r.meta.city.as_str()]),
         );
         for t in &r.meta.tactics {
@@ -327,36 +341,36 @@ fn open_reader(index: &Index) -> Result<IndexReader> {
         .map_err(terr)
 }
 
+/// What the browser index's folder name takes of report `r` with body text `text` (see
+/// [`folder_name`]): every indexed and shown value.
+fn report_digest(r: &Report, text: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    let m = &r.meta;
+    for part in [
+        r.slug.as_str(),
+        &m.title,
+        &m.town,
+        m.county.as_deref().unwrap_or("\u{0}"),
+        &m.city,
+        m.section.as_deref().unwrap_or("\u{0}"),
+        m.summary.as_deref().unwrap_or("\u{0}"),
+        text,
+    ]
+    .into_iter()
+    .chain(m.tactics.iter().map(String::as_str))
+    {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    h.finalize().into()
+}
+
 /// The name of the browser index folder: a hash of everything the index is made from (every
 /// indexed and shown value of every report, the facet orders, the format), so it changes when
 /// the index does and its files can be cached forever. Hashing the inputs, not the output,
-/// lets the index files stream to disk as they are produced.
-fn folder_name(site: &Site) -> String {
-    let per_report: Vec<[u8; 32]> = site
-        .reports
-        .par_iter()
-        .map(|r| {
-            let mut h = Sha256::new();
-            let m = &r.meta;
-            for part in [
-                r.slug.as_str(),
-                &m.title,
-                &m.town,
-                m.county.as_deref().unwrap_or("\u{0}"),
-                &m.city,
-                m.section.as_deref().unwrap_or("\u{0}"),
-                m.summary.as_deref().unwrap_or("\u{0}"),
-                &r.body.text,
-            ]
-            .into_iter()
-            .chain(m.tactics.iter().map(String::as_str))
-            {
-                h.update((part.len() as u64).to_le_bytes());
-                h.update(part.as_bytes());
-            }
-            h.finalize().into()
-        })
-        .collect();
+/// lets the index files stream to disk as they are produced. `per_report` is each report's
+/// [`report_digest`], in order.
+fn folder_name(site: &Site, per_report: &[[u8; 32]]) -> String {
     let mut h = Sha256::new();
     h.update(format!(
         "casebook {} format {FORMAT} shard {SHARD_BYTES}",
@@ -492,10 +506,8 @@ mod chunk_tests {
     /// names are random), with `casebook search`'s answer from them.
     fn files(site: &Site, scratch: Option<&Path>, chunk: usize) -> BTreeMap<String, Vec<u8>> {
         let out = Mutex::new(BTreeMap::new());
-        let dir = folder_name(site);
-        searchable_in_chunks(
+        index_in_chunks(
             site,
-            &dir,
             &|f| {
                 out.lock().unwrap().insert(f.path, f.bytes);
                 Ok(())

@@ -327,6 +327,22 @@ pub fn config(project: &Project) -> Result<SiteConfig> {
     Ok(config)
 }
 
+/// The Markdown body of content file `file` (absolute) and the line it starts on, read again
+/// after the build read the project (a large site's bodies are not kept; see
+/// [`crate::markdown::Body::lean`]). A file that no longer splits is
+/// [`Error::Changed`].
+pub fn read_body(file: &Path) -> Result<(String, usize)> {
+    let text = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
+    let parts = front_matter::split(file, &text).map_err(|_| Error::Changed {
+        path: file.to_path_buf(),
+    })?;
+    let line = parts.body_line;
+    let start = parts.body.as_ptr() as usize - text.as_ptr() as usize;
+    let mut text = text;
+    text.drain(..start);
+    Ok((text, line))
+}
+
 /// Every report file of the project (`content/reports/**/*.md`), in path order.
 pub fn report_files(project: &Project) -> Vec<PathBuf> {
     discover::discover(project, &project.content.join("reports"), &mut Vec::new())

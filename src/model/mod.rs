@@ -233,21 +233,52 @@ fn body_of<M>(
 
 /// The body of `src` parsed; `route` names its page (where a bundle's files are published).
 fn parse_body<M>(src: &Source<M>, route: for<'s> fn(&'s str) -> Route<'s>) -> Body {
-    let folder = src
-        .bundle
+    markdown::render_in(
+        &src.body,
+        src.body_line,
+        bundle_folder(src, route).as_deref(),
+    )
+}
+
+/// The site folder of `src`'s bundle, when it is one.
+fn bundle_folder<M>(src: &Source<M>, route: for<'s> fn(&'s str) -> Route<'s>) -> Option<String> {
+    src.bundle
         .as_ref()
-        .map(|_| crate::media::folder(&route(&src.slug)));
-    markdown::render_in(&src.body, src.body_line, folder.as_deref())
+        .map(|_| crate::media::folder(&route(&src.slug)))
+}
+
+/// Where the model keeps report bodies.
+#[derive(Debug, Clone, Default)]
+pub enum Bodies {
+    /// Whole, in memory: `check`, `serve`, and builds of sites up to a size.
+    #[default]
+    Held,
+    /// Lean ([`Body::lean`]): each page and the index parse a body again from its file under
+    /// `root` when they need its HTML or text. A build of a large site, whose bodies would
+    /// otherwise be most of its memory.
+    Lean {
+        /// The project's root, which report paths are relative to.
+        root: PathBuf,
+    },
 }
 
 /// [`build`], parsing again only the bodies whose Markdown changed since the last run with the
 /// same cache. Everything else is cheap and recomputed: groups, order, related reports.
 pub fn build_cached(sources: &Sources, cache: &mut ModelCache) -> Result<Site> {
+    build_with(sources, cache, &Bodies::Held)
+}
+
+/// [`build`], keeping report bodies as `bodies` says.
+pub fn build_lean(sources: &Sources, bodies: &Bodies) -> Result<Site> {
+    build_with(sources, &mut ModelCache::default(), bodies)
+}
+
+fn build_with(sources: &Sources, cache: &mut ModelCache, bodies: &Bodies) -> Result<Site> {
     let config = sources.config.clone();
     let mut diags = sources.diagnostics.clone();
     warnings::warn_unknown(&config, sources, &mut diags);
 
-    let (mut reports, report_bodies) = parse_reports(sources, &config, cache);
+    let (mut reports, report_bodies) = parse_reports(sources, &config, cache, bodies);
     let (pages, page_bodies) = parse_pages(sources, cache);
     cache.parsed =
         report_bodies.iter().filter(|b| b.1).count() + page_bodies.iter().filter(|b| b.2).count();
@@ -322,6 +353,7 @@ fn parse_reports(
     sources: &Sources,
     config: &SiteConfig,
     cache: &ModelCache,
+    bodies: &Bodies,
 ) -> (Vec<Report>, Vec<(KeptReport, bool)>) {
     sources
         .reports
@@ -333,7 +365,17 @@ fn parse_reports(
                 .filter(|k| Arc::ptr_eq(&k.0, src));
             let (parsed, body) = match kept {
                 Some(k) => (false, Arc::clone(&k.1)),
-                None => (true, Arc::new(parse_body(src, |s| Route::Report(s)))),
+                None => {
+                    let body = parse_body(src, |s| Route::Report(s));
+                    let body = match bodies {
+                        Bodies::Held => body,
+                        Bodies::Lean { root } => body.lean(markdown::Origin {
+                            file: root.join(&src.path),
+                            bundle: bundle_folder(src, |s| Route::Report(s)),
+                        }),
+                    };
+                    (true, Arc::new(body))
+                }
             };
             // The canonical names depend on the vocabulary of site.yaml too.
             let mut tactics: Vec<&str> = Vec::with_capacity(src.meta.tactics.len());

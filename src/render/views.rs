@@ -120,10 +120,12 @@ impl Serialize for BodyRef<'_> {
             )
                 .serialize(s);
         }
+        // A lean body is parsed again here, for this page only.
+        let body = self.body.whole().map_err(serde::ser::Error::custom)?;
         let html = if self.print {
-            self.body.html.for_print(&self.on, self.media)
+            body.html.for_print(&self.on, self.media)
         } else {
-            self.body.html.for_page(&self.on, self.media)
+            body.html.for_page(&self.on, self.media)
         };
         s.serialize_str(&html)
     }

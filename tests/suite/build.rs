@@ -5,6 +5,7 @@
 mod errors;
 mod escaping;
 mod language;
+mod lean;
 mod links;
 mod news;
 mod output;

@@ -105,7 +105,7 @@ fn bundle_site() -> Site {
 
 /// Every file under the output (cache and marker left out), by path relative to it; the
 /// tantivy index is left out too (its segments are named afresh by every build).
-fn output_files(root: &Path) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn output_files(root: &Path) -> Vec<(String, Vec<u8>)> {
     let out = root.join("output");
     walkdir::WalkDir::new(&out)
         .sort_by_file_name()

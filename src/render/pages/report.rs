@@ -84,8 +84,8 @@ pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
         .map(|(i, r)| {
             let route = Route::Report(&r.slug);
             let page = move || {
-                let long = r.body.headings.len() >= TOC_MIN_HEADINGS
-                    || r.body.text.chars().count() > TOC_MIN_CHARS;
+                let long =
+                    r.body.headings.len() >= TOC_MIN_HEADINGS || r.body.text_chars > TOC_MIN_CHARS;
                 let report = cx.full(i);
                 ReportPage {
                     share: Share {
