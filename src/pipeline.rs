@@ -202,10 +202,10 @@ pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildRep
     let project = &options.project;
     let policy = write::OutputPolicy::for_site(&project.root, &project.content, options.force);
     let staging = write::Staging::new(&options.output, &policy)?;
-    let sources = timed(observer, Stage::Load, || load::load(project))?;
+    let mut sources = timed(observer, Stage::Load, || load::load(project))?;
     let bodies = bodies_for(project, &sources);
     let mut site = timed(observer, Stage::Model, || {
-        model::build_lean(&sources, &bodies)
+        model::build_lean(&mut sources, &bodies)
     })?;
     let refuse = |mut diags: Vec<Diagnostic>| {
         if options.strict {

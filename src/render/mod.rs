@@ -81,10 +81,12 @@ pub fn render_into(
             bytes: text.into_bytes(),
         })
     };
-    pages::compare_data(site, &renderer.fragments, &emit)?;
+    // The listing entries (at 1000x the digest 238 MB) are not needed past the pages.
+    let fragments = renderer.into_fragments();
+    pages::compare_data(site, &fragments, &emit)?;
     for file in assets::assets(theme, &site.strings, &paths) {
         sink(file)?;
     }
     // After the theme's files, so an export replaces a theme file of the same path.
-    exports::each(site, &renderer.fragments, &emit)
+    exports::each(site, &fragments, &emit)
 }

@@ -289,9 +289,9 @@ pub(crate) struct Pages<'a> {
     options: &'a RenderOptions,
 }
 
-impl Pages<'_> {
+impl<'a> Pages<'a> {
     /// The renderer of `site`'s pages; `cache` holds the fragments of `serve`'s last rebuild.
-    pub(crate) fn new<'a>(
+    pub(crate) fn new(
         site: &Site,
         tera: &'a Tera,
         options: &'a RenderOptions,
@@ -309,6 +309,11 @@ impl Pages<'_> {
             items,
             options,
         })
+    }
+
+    /// The fragment renderer alone, the listing entries dropped.
+    pub(crate) fn into_fragments(self) -> Fragments<'a> {
+        self.fragments
     }
 
     /// Renders one page: the template, then its fragments spliced in, then `inject`.
