@@ -5,8 +5,10 @@
 //! every command, with an observer for timings and progress:
 //!
 //! ```text
-//! load::load(&Project)         -> Sources   (the only stage that reads the project)
-//! model::build(&Sources)       -> Site      (slugs, groups, order; Markdown parsed once)
+//! load::load(&Project)         -> Sources   (the only stage that reads the project;
+//!                                           load::read_body reads a lean body again)
+//! model::build(&Sources)       -> Site      (slugs, groups, order; Markdown parsed once,
+//!                                           bodies kept lean in a large build)
 //! render::render_into(&Site..) -> OutputFiles, to a Sink (pages, feeds, exports, statics)
 //! index::index_into(&Site..)   -> OutputFiles, to a Sink (tantivy + the browser's index)
 //! write::Staging               (the only stage that writes the output)

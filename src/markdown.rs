@@ -1,7 +1,9 @@
 //! Markdown to [`Body`]: HTML, plain text for search, headings with stable ids, and links.
 //!
 //! Entry point: [`render`]. Bodies are parsed once (by `model`); pages and the search index both
-//! read the resulting [`Body`].
+//! read the resulting [`Body`], or, in a build of a large site that keeps bodies lean
+//! ([`Body::lean`]), parse it again from its file where they need its HTML or text
+//! ([`Body::whole`]).
 
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
@@ -10,8 +12,11 @@ use crate::error::line_col;
 use crate::media::{ImageInfo, Media};
 use crate::urls::Route;
 
+#[path = "markdown_lean.rs"]
+mod lean;
 #[path = "markdown_text.rs"]
 mod text;
+pub use lean::Origin;
 pub(crate) use text::escape_html;
 pub use text::{heading_id, internal_target};
 use text::{heading_level, plain_text, unique_id, UsedIds};
@@ -43,48 +48,6 @@ pub struct Body {
     /// Where a lean body's HTML and text are (see [`Body::lean`]); `None` when it holds them.
     #[serde(skip)]
     pub origin: Option<Box<Origin>>,
-}
-
-/// The file a lean body is parsed again from, and its bundle folder.
-#[derive(Debug, Clone)]
-pub struct Origin {
-    /// The Markdown file.
-    pub file: std::path::PathBuf,
-    /// The site folder of its bundle, as [`render_in`] takes it.
-    pub bundle: Option<String>,
-}
-
-impl Body {
-    /// The body without its HTML and text, which `origin` gives back parsed again when a page
-    /// or the index needs them ([`Body::whole`]). Everything else stays: headings, links,
-    /// assets, the images the HTML shows (for thumbnails), the digest, the text's length. A
-    /// build of a large site keeps its bodies this way, so that memory grows with the pages in
-    /// flight, not with the collection (at 1000x the digest HTML and text were 470 MB).
-    pub fn lean(mut self, origin: Origin) -> Body {
-        self.html.parts.retain(|p| matches!(p, HtmlPart::Image(_)));
-        self.html.parts.shrink_to_fit();
-        self.text = String::new();
-        self.origin = Some(Box::new(origin));
-        self
-    }
-
-    /// The whole body: this one, or for a lean body its file read and parsed again. A file
-    /// whose body is no longer the one the digest was taken of is an error: the build would
-    /// mix two versions of it.
-    pub fn whole(&self) -> crate::error::Result<std::borrow::Cow<'_, Body>> {
-        use std::borrow::Cow;
-        let Some(origin) = &self.origin else {
-            return Ok(Cow::Borrowed(self));
-        };
-        let (source, line) = crate::load::read_body(&origin.file)?;
-        let body = render_in(&source, line, origin.bundle.as_deref());
-        if body.digest != self.digest {
-            return Err(crate::error::Error::Changed {
-                path: origin.file.clone(),
-            });
-        }
-        Ok(Cow::Owned(body))
-    }
 }
 
 /// A heading of a body.
