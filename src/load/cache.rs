@@ -69,7 +69,7 @@ impl Stamp {
     }
 }
 
-/// [`read_all`], reading again only the content files whose stamp changed since the last run
+/// [`read_all`](super::read_all), reading again only the content files whose stamp changed since the last run
 /// with the same cache (`serve` after a save reads one file, not the site). Configuration and
 /// theme are small and read every time; how a content file is read does not depend on them.
 pub fn read_cached(project: &Project, cache: &mut LoadCache) -> Sources {
