@@ -354,6 +354,12 @@ pub fn render(source: &str, first_line: usize) -> Body {
 /// of the page when it is a page bundle (`reports/<slug>/`): relative links and images are then
 /// its files, published there.
 pub fn render_in(source: &str, first_line: usize, bundle: Option<&str>) -> Body {
+    parse(source, first_line, bundle, true)
+}
+
+/// [`render_in`]; without `html`, the body stops at its text (headings, links and digest made,
+/// no HTML, no bundle files): what the index needs of a lean body.
+fn parse(source: &str, first_line: usize, bundle: Option<&str>, html: bool) -> Body {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
@@ -428,6 +434,9 @@ pub fn render_in(source: &str, first_line: usize, bundle: Option<&str>) -> Body 
 
     body.text = plain_text(&events);
     body.text_chars = body.text.chars().count();
+    if !html {
+        return body;
+    }
     let mut assets = Vec::new();
     let events = bundle_files(events, source, first_line, bundle, &mut body, &mut assets);
     // Links were noted in the first pass, images in the second.

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::path::PathBuf;
 
-use super::{render_in, Body, HtmlPart};
+use super::{parse, Body, HtmlPart};
 use crate::error::{Error, Result};
 
 /// The file a lean body is parsed again from, and its bundle folder.
@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 pub struct Origin {
     /// The Markdown file.
     pub file: PathBuf,
-    /// The site folder of its bundle, as [`render_in`] takes it.
+    /// The site folder of its bundle, as [`super::render_in`] takes it.
     pub bundle: Option<String>,
 }
 
@@ -34,16 +34,31 @@ impl Body {
     /// whose body is no longer the one the digest was taken of is an error: the build would
     /// mix two versions of it.
     pub fn whole(&self) -> Result<Cow<'_, Body>> {
-        let Some(origin) = &self.origin else {
-            return Ok(Cow::Borrowed(self));
-        };
-        let (source, line) = crate::load::read_body(&origin.file)?;
-        let body = render_in(&source, line, origin.bundle.as_deref());
-        if body.digest != self.digest {
-            return Err(Error::Changed {
-                path: origin.file.clone(),
-            });
+        match &self.origin {
+            None => Ok(Cow::Borrowed(self)),
+            Some(origin) => again(origin, self.digest, true).map(Cow::Owned),
         }
-        Ok(Cow::Owned(body))
     }
+
+    /// The body's plain text: this one's, or for a lean body its file's, parsed again without
+    /// making its HTML (the index needs no more).
+    pub fn whole_text(&self) -> Result<Cow<'_, str>> {
+        match &self.origin {
+            None => Ok(Cow::Borrowed(&self.text)),
+            Some(origin) => again(origin, self.digest, false).map(|b| Cow::Owned(b.text)),
+        }
+    }
+}
+
+/// The body of `origin`'s file parsed again (with `html` or without), if its digest is still
+/// `digest`.
+fn again(origin: &Origin, digest: u64, html: bool) -> Result<Body> {
+    let (source, line) = crate::load::read_body(&origin.file)?;
+    let body = parse(&source, line, origin.bundle.as_deref(), html);
+    if body.digest != digest {
+        return Err(Error::Changed {
+            path: origin.file.clone(),
+        });
+    }
+    Ok(body)
 }

@@ -164,6 +164,7 @@ fn a_lean_body_is_parsed_again_from_its_file_and_refuses_a_changed_one() {
     assert_eq!(lean.text_chars, whole.text_chars);
     let again = lean.whole().unwrap();
     assert_eq!(again.text, whole.text);
+    assert_eq!(lean.whole_text().unwrap(), whole.text);
     let media = crate::media::Media::default();
     let on = Route::Report("a");
     assert_eq!(
@@ -174,4 +175,5 @@ fn a_lean_body_is_parsed_again_from_its_file_and_refuses_a_changed_one() {
     std::fs::write(&file, text.replace("正文", "新的正文")).unwrap();
     let err = lean.whole().unwrap_err().to_string();
     assert!(err.contains("changed while the build ran"), "{err}");
+    assert!(lean.whole_text().is_err());
 }

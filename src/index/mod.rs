@@ -142,7 +142,7 @@ pub fn index_into(site: &Site, sink: &Sink<'_>, scratch: Option<&Path>) -> Resul
 /// segment held ~700 MB in the writer.
 const CHUNK: usize = 16_384;
 
-/// [`index_into`], `chunk` reports at a time: their bodies whole (a lean body parsed again,
+/// [`index_into`], `chunk` reports at a time: their bodies' text (a lean body parsed again,
 /// once for everything the index makes of it), their tantivy segment beside their result
 /// documents and digests, then the next chunk.
 fn index_in_chunks(
@@ -169,9 +169,9 @@ fn index_in_chunks(
     for (k, reports) in site.reports.chunks(chunk).enumerate() {
         let bodies = reports
             .par_iter()
-            .map(|r| r.body.whole())
+            .map(|r| r.body.whole_text())
             .collect::<Result<Vec<_>>>()?;
-        let texts: Vec<&str> = bodies.iter().map(|b| b.text.as_str()).collect();
+        let texts: Vec<&str> = bodies.iter().map(|b| b.as_ref()).collect();
         let (part, made) = rayon::join(
             || segment(&s, reports, &texts, directory(work, &format!("part-{k}"))?),
             || {
