@@ -389,20 +389,15 @@ fn parse_reports(
             let (parsed, body) = match kept {
                 Some(k) => (false, Arc::clone(&k.1)),
                 None => {
-                    let body = match raw {
-                        // Parsed from the Markdown taken out of the source, dropped after.
-                        Some(text) => markdown::render_in(
-                            &text,
-                            src.body_line,
-                            bundle_folder(src, |s| Route::Report(s)).as_deref(),
-                        ),
-                        None => parse_body(src, |s| Route::Report(s)),
-                    };
+                    let folder = bundle_folder(src, |s| Route::Report(s));
+                    // Markdown taken out of the source is dropped once parsed.
+                    let text = raw.as_deref().unwrap_or(&src.body);
+                    let body = markdown::render_in(text, src.body_line, folder.as_deref());
                     let body = match bodies {
                         Bodies::Held => body,
                         Bodies::Lean { root } => body.lean(markdown::Origin {
                             file: root.join(&src.path),
-                            bundle: bundle_folder(src, |s| Route::Report(s)),
+                            bundle: folder,
                         }),
                     };
                     (true, Arc::new(body))
