@@ -31,6 +31,7 @@ fn main() {
         inject: Some("<script></script>".into()),
     };
     let original = std::fs::read_to_string(&file).unwrap();
+    let mut last = std::collections::HashMap::new();
     for i in 0..=n {
         if i > 0 {
             let text = std::fs::read_to_string(&file).unwrap();
@@ -47,16 +48,19 @@ fn main() {
         let t2 = t.elapsed();
         let files = render::render_cached(&site, &sources.theme, &options, &mut rc).unwrap();
         let t3 = t.elapsed();
-        // Which kinds of page were rendered again (not reused), by their first folder.
-        let reused: std::collections::HashSet<&str> =
-            rc.reused_paths.iter().map(String::as_str).collect();
+        // Which kinds of file were made again (not the last run's very bytes), by their first
+        // folder.
         let mut kinds = std::collections::BTreeMap::<String, usize>::new();
-        for (path, _) in files.iter().filter(|(p, _)| !reused.contains(p.as_str())) {
-            let kind = path.split('/').next().unwrap_or("").to_owned();
-            *kinds.entry(kind).or_default() += 1;
+        for (path, bytes) in &files {
+            if last
+                .get(path)
+                .is_none_or(|b| !std::sync::Arc::ptr_eq(b, bytes))
+            {
+                let kind = path.split('/').next().unwrap_or("").to_owned();
+                *kinds.entry(kind).or_default() += 1;
+            }
         }
-        drop(reused);
-        drop(files);
+        last = files.into_iter().collect();
         let t4 = t.elapsed();
         eprintln!(
             "edit {i} ({}): load {:?} model {:?} render {:?} drop {:?}",

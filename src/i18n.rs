@@ -166,7 +166,7 @@ impl Strings {
 
     /// A hash of the strings, for caches of what was rendered with them.
     pub fn fingerprint(&self) -> u64 {
-        let mut h = std::hash::DefaultHasher::new();
+        let mut h = crate::fingerprint::hasher();
         (&self.language, &self.map).hash(&mut h);
         h.finish()
     }

@@ -22,6 +22,7 @@ pub mod check;
 pub mod cite;
 pub mod config;
 pub mod error;
+pub mod fingerprint;
 pub mod i18n;
 pub mod index;
 pub mod load;

@@ -370,12 +370,7 @@ fn parse(source: &str, first_line: usize, bundle: Option<&str>, html: bool) -> B
         .collect();
 
     let mut body = Body {
-        digest: {
-            use std::hash::{Hash, Hasher};
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            (source, first_line).hash(&mut h);
-            h.finish()
-        },
+        digest: crate::fingerprint::of(&(source, first_line)),
         ..Body::default()
     };
     let mut used = UsedIds::default();

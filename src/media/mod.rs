@@ -214,12 +214,7 @@ pub fn develop(site: &Site, cache: &dyn Cache, sink: &Sink<'_>) -> Result<Develo
         problems.sort();
         return Err(Error::Content(problems));
     }
-    let key = {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        images.hash(&mut h);
-        h.finish()
-    };
+    let key = crate::fingerprint::of(&images);
     Ok(Developed {
         media: Media { images, key },
         encoded: encoded.into_inner(),

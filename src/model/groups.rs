@@ -3,6 +3,7 @@
 //! group was quadratic in the number of groups and reports).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use super::{City, Group, Metric, Report, Section};
 use crate::config::SiteConfig;
@@ -11,15 +12,18 @@ use crate::slug;
 /// URL segments the site uses itself under `tactics/`; a tactic may not take them.
 const RESERVED_TACTIC_SLUGS: &[&str] = &["map"];
 
+/// Slug by name; a slug shared by every report that names it (a tactic is named by thousands).
+type Slugs = foldhash::HashMap<String, Arc<str>>;
+
 /// The names of the site's cities, sections and tactics, configured ones first, and their
 /// slugs.
 pub(super) struct Names {
     cities: Vec<String>,
     sections: Vec<String>,
     tactics: Vec<String>,
-    city_slugs: BTreeMap<String, String>,
-    section_slugs: BTreeMap<String, String>,
-    tactic_slugs: BTreeMap<String, String>,
+    city_slugs: Slugs,
+    section_slugs: Slugs,
+    tactic_slugs: Slugs,
     /// Sections listed by city.
     by_city: BTreeSet<String>,
 }
@@ -75,17 +79,17 @@ impl Names {
     /// Gives each report its city, section and tactic slugs.
     pub(super) fn assign(&self, reports: &mut [Report]) {
         for r in reports {
-            r.city_slug = self.city_slugs[&r.meta.city].clone();
+            r.city_slug = Arc::clone(&self.city_slugs[&r.meta.city]);
             r.section_slug = r
                 .meta
                 .section
                 .as_ref()
-                .map(|s| self.section_slugs[s].clone());
+                .map(|s| Arc::clone(&self.section_slugs[s]));
             r.tactic_slugs = r
                 .meta
                 .tactics
                 .iter()
-                .map(|t| self.tactic_slugs[t].clone())
+                .map(|t| Arc::clone(&self.tactic_slugs[t]))
                 .collect();
         }
     }
@@ -93,23 +97,32 @@ impl Names {
 
 /// Sorts reports into the printed order: by section, then by city and weight (by weight and
 /// city where the section is not listed by city), then title and slug.
-pub(super) fn order(reports: &mut [Report], names: &Names) {
-    reports.sort_by_cached_key(|r| {
-        let sec = r.meta.section.as_deref();
-        let city = names.city_rank(&r.meta.city) as i64;
-        let (first, second) = if names.by_city(sec) {
-            (city, r.meta.weight)
-        } else {
-            (r.meta.weight, city)
-        };
-        (
-            names.section_rank(sec),
-            first,
-            second,
-            r.meta.title.clone(),
-            r.slug.clone(),
-        )
+pub(super) fn order(reports: &mut Vec<Report>, names: &Names) {
+    // Ranks computed once per report, titles and slugs compared where they lie: cloning them
+    // into sort keys was most of the sort at 100x the digest.
+    let ranks: Vec<(usize, i64, i64)> = reports
+        .iter()
+        .map(|r| {
+            let sec = r.meta.section.as_deref();
+            let city = names.city_rank(&r.meta.city) as i64;
+            let (first, second) = if names.by_city(sec) {
+                (city, r.meta.weight)
+            } else {
+                (r.meta.weight, city)
+            };
+            (names.section_rank(sec), first, second)
+        })
+        .collect();
+    let mut by: Vec<usize> = (0..reports.len()).collect();
+    by.sort_by(|&a, &b| {
+        let (x, y) = (&reports[a], &reports[b]);
+        ranks[a]
+            .cmp(&ranks[b])
+            .then_with(|| x.meta.title.cmp(&y.meta.title))
+            .then_with(|| x.slug.cmp(&y.slug))
     });
+    let mut slots: Vec<Option<Report>> = std::mem::take(reports).into_iter().map(Some).collect();
+    reports.extend(by.into_iter().filter_map(|i| slots[i].take()));
 }
 
 /// Each name's members, in report order, in one pass.
@@ -167,7 +180,7 @@ pub(super) fn cities(reports: &[Report], names: &Names, metrics: &[Metric]) -> V
             City {
                 group: Group {
                     name: name.clone(),
-                    slug: names.city_slugs[name].clone(),
+                    slug: names.city_slugs[name].to_string(),
                     description: String::new(),
                     reports: members,
                 },
@@ -224,7 +237,7 @@ pub(super) fn sections(
             Section {
                 group: Group {
                     name: name.clone(),
-                    slug: names.section_slugs[name].clone(),
+                    slug: names.section_slugs[name].to_string(),
                     description,
                     reports: members,
                 },
@@ -275,7 +288,7 @@ pub(super) fn tactics(reports: &[Report], config: &SiteConfig, names: &Names) ->
         .filter(|(_, m)| !m.is_empty())
         .map(|(name, reports)| Group {
             name: name.clone(),
-            slug: names.tactic_slugs[name].clone(),
+            slug: names.tactic_slugs[name].to_string(),
             description: config
                 .tactics
                 .get(name)
@@ -294,21 +307,23 @@ fn ordered_names<'a>(
     used: impl Iterator<Item = &'a str>,
 ) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
+    let mut seen: foldhash::HashSet<&str> = foldhash::HashSet::default();
     for n in configured {
-        if !names.iter().any(|x| x == n) {
+        if seen.insert(n) {
             names.push(n.to_string());
         }
     }
-    let extra: BTreeSet<&str> = used.filter(|u| !names.iter().any(|n| n == u)).collect();
+    // A set, not a scan of the names: a tactic is named some 70,000 times at 100x the digest.
+    let extra: BTreeSet<&str> = used.filter(|u| !seen.contains(u)).collect();
     names.extend(extra.into_iter().map(str::to_string));
     names
 }
 
 /// Slugs for names, made unique deterministically (`-2`, `-3`... in name order) and kept off
 /// reserved segments.
-fn unique_slugs(names: &[String], reserved: &[&str]) -> BTreeMap<String, String> {
+fn unique_slugs(names: &[String], reserved: &[&str]) -> Slugs {
     let mut taken: BTreeSet<String> = reserved.iter().map(|s| s.to_string()).collect();
-    let mut out = BTreeMap::new();
+    let mut out = Slugs::default();
     for name in names {
         // A name is content and its slug a folder of the output: kept within the slug length
         // limit (a long Chinese name is a longer pinyin slug) and off Windows device names,
@@ -327,7 +342,7 @@ fn unique_slugs(names: &[String], reserved: &[&str]) -> BTreeMap<String, String>
             s = format!("{base}-{n}");
             n += 1;
         }
-        out.insert(name.clone(), s);
+        out.insert(name.clone(), s.into());
     }
     out
 }

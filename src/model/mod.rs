@@ -11,7 +11,6 @@ mod warnings;
 
 pub use news::News;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -72,11 +71,11 @@ pub struct Report {
     #[serde(flatten)]
     pub meta: Arc<ReportMeta>,
     /// Slugs of [`ReportMeta::tactics`], same order.
-    pub tactic_slugs: Vec<String>,
+    pub tactic_slugs: Vec<Arc<str>>,
     /// Slug of the city.
-    pub city_slug: String,
+    pub city_slug: Arc<str>,
     /// Slug of the section, if any.
-    pub section_slug: Option<String>,
+    pub section_slug: Option<Arc<str>>,
     /// Rendered body (shared with a [`ModelCache`], which keeps it while the file is unchanged).
     pub body: Arc<Body>,
     /// Previous report in its city (index into [`Site::reports`]).
@@ -210,22 +209,33 @@ pub fn build(sources: &Sources) -> Result<Site> {
 /// its body is not parsed again.
 #[derive(Debug, Default)]
 pub struct ModelCache {
-    reports: HashMap<PathBuf, KeptReport>,
-    pages: HashMap<PathBuf, (Arc<PageSource>, Arc<Body>)>,
+    reports: ByPointer<KeptReport>,
+    pages: ByPointer<(Arc<PageSource>, Arc<Body>)>,
     /// Bodies parsed (not taken from the cache) by the last run.
     pub parsed: usize,
     /// The related reports of the last run, with the key of what they were ranked from.
     related: related::Memo,
 }
 
+/// What the model keeps of each source between runs, by the address of the very source it was
+/// made from: an unchanged file is the same allocation from the load cache (a changed one is
+/// new, and parsed again), and the entry holds that allocation, so no other source can take its
+/// address while it is kept. Hashing an address, not a path, is a fraction of the lookup.
+type ByPointer<T> = foldhash::HashMap<usize, T>;
+
+/// The key of `src` in a [`ByPointer`] map.
+fn address<M>(src: &Arc<Source<M>>) -> usize {
+    Arc::as_ptr(src) as usize
+}
+
 /// The body of `src`: the cached one if it was parsed from this very source.
 /// `route` names its page (where a bundle's files are published).
 fn body_of<M>(
-    cached: &HashMap<PathBuf, (Arc<Source<M>>, Arc<Body>)>,
+    cached: &ByPointer<(Arc<Source<M>>, Arc<Body>)>,
     src: &Arc<Source<M>>,
     route: for<'s> fn(&'s str) -> Route<'s>,
 ) -> (bool, Arc<Body>) {
-    match cached.get(&src.path) {
+    match cached.get(&address(src)) {
         Some((source, body)) if Arc::ptr_eq(source, src) => (false, Arc::clone(body)),
         _ => (true, Arc::new(parse_body(src, route))),
     }
@@ -304,11 +314,11 @@ fn build_with(
         report_bodies.iter().filter(|b| b.1).count() + page_bodies.iter().filter(|b| b.2).count();
     cache.reports = report_bodies
         .into_iter()
-        .map(|(kept, _)| (kept.0.path.clone(), kept))
+        .map(|(kept, _)| (address(&kept.0), kept))
         .collect();
     cache.pages = page_bodies
         .into_iter()
-        .map(|(s, b, _)| (s.path.clone(), (s, b)))
+        .map(|(s, b, _)| (address(&s), (s, b)))
         .collect();
     let names = groups::Names::new(&config, &reports);
     groups::order(&mut reports, &names);
@@ -384,7 +394,7 @@ fn parse_reports(
         .map(|(src, raw)| {
             let kept = cache
                 .reports
-                .get(&src.path)
+                .get(&address(src))
                 .filter(|k| Arc::ptr_eq(&k.0, src));
             let (parsed, body) = match kept {
                 Some(k) => (false, Arc::clone(&k.1)),

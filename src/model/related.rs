@@ -56,7 +56,7 @@ pub(super) type Memo = Option<(u64, Vec<Arc<[Related]>>)>;
 pub(super) fn assign_cached(reports: &mut [Report], memo: &mut Memo) {
     let key = {
         use std::hash::{Hash, Hasher};
-        let mut h = std::hash::DefaultHasher::new();
+        let mut h = crate::fingerprint::hasher();
         for r in reports.iter() {
             (&r.slug, &r.meta.city, &r.meta.county, &r.meta.tactics).hash(&mut h);
         }

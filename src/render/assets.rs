@@ -1,17 +1,15 @@
 //! What the site carries besides templated pages and exports: the theme's static files (with a classic-script copy of the search module for pages opened from disk).
 
-use std::collections::BTreeSet;
-
 use crate::i18n::Strings;
 use crate::output::OutputFile;
 use crate::theme::Theme;
 
-/// The static files, in path order, leaving out any path in `pages` (a rendered page keeps its
-/// path over a static file of the same name; an export, made after them, replaces one).
+/// The static files, in path order, leaving out any path that `is_page` (a rendered page keeps
+/// its path over a static file of the same name; an export, made after them, replaces one).
 pub(crate) fn assets(
     theme: &Theme,
     strings: &Strings,
-    pages: &BTreeSet<String>,
+    is_page: impl Fn(&str) -> bool,
 ) -> Vec<OutputFile> {
     let mut files = vec![OutputFile {
         path: "search/strings.js".into(),
@@ -36,7 +34,7 @@ pub(crate) fn assets(
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files.dedup_by(|a, b| a.path == b.path);
-    files.retain(|f| !pages.contains(&f.path));
+    files.retain(|f| !is_page(&f.path));
     files
 }
 

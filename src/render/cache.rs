@@ -1,8 +1,7 @@
 //! Incremental rendering for `serve`: [`render_cached`] keeps the compiled templates and every
 //! page's output between rebuilds, and re-renders a page only when its data changed.
 
-use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -25,15 +24,13 @@ pub struct RenderCache {
     /// Fingerprint of the templates and options, and the templates compiled from them.
     tera: Option<(u64, tera::Tera)>,
     /// Page path -> (hash of template name and context, output).
-    pages: HashMap<String, (u64, Arc<[u8]>)>,
+    pages: foldhash::HashMap<String, (u64, Arc<[u8]>)>,
     /// Fragments of the last call.
     fragments: FragmentCache,
     /// Pages rendered by the last call.
     pub rendered: usize,
     /// Pages reused from the previous call by the last call.
     pub reused: usize,
-    /// Paths of the pages the last call reused: their bytes are those of the call before.
-    pub reused_paths: Vec<String>,
 }
 
 impl std::fmt::Debug for RenderCache {
@@ -62,7 +59,7 @@ pub fn render_cached(
     cache: &mut RenderCache,
 ) -> Result<Vec<SharedFile>> {
     let fingerprint = {
-        let mut h = DefaultHasher::new();
+        let mut h = crate::fingerprint::hasher();
         (&theme.templates, &theme.builtin_templates, &options.inject).hash(&mut h);
         site.strings.fingerprint().hash(&mut h);
         h.finish()
@@ -80,10 +77,10 @@ pub fn render_cached(
                 .1
         }
     };
-    let old = std::mem::take(&mut cache.pages);
     let site_view = views::site_view(site);
     let renderer = Pages::new(site, tera, options, Some(&cache.fragments))?;
     let mut jobs = pages::jobs(site, &site_view, &renderer);
+    let old = &cache.pages;
     // Biggest pages last time first, one task each: the print edition alone takes as long as
     // hundreds of small pages, and must not be the one left running at the end.
     jobs.sort_by_key(|j| std::cmp::Reverse(old.get(&j.path).map_or(usize::MAX, |(_, b)| b.len())));
@@ -106,7 +103,6 @@ pub fn render_cached(
             Ok((job.path, bytes, key, false))
         })
         .collect::<Result<_>>()?;
-    drop(old);
     // Every report's compare data and exports: from the fragment cache (shared, not copied)
     // where the report's fingerprint is unchanged.
     let made = std::sync::Mutex::new(Vec::new());
@@ -130,27 +126,37 @@ pub fn render_cached(
     cache.fragments.rotate();
     cache.reused = pages.iter().filter(|p| p.3).count();
     cache.rendered = pages.len() - cache.reused;
-    cache.reused_paths.clear();
-    let mut files: Vec<SharedFile> = Vec::with_capacity(pages.len() + compare_data.len());
-    for (path, bytes, key, reused) in pages {
-        if reused {
-            cache.reused_paths.push(path.clone());
+    // The page table is updated in place: a reused page's entry is already what it would be
+    // written as, so an edit touches the entries of the pages it rendered, not 12,700 of them.
+    let mut added = false;
+    for (path, bytes, key, reused) in &pages {
+        if !reused {
+            match cache.pages.get_mut(path) {
+                Some(entry) => *entry = (*key, Arc::clone(bytes)),
+                None => {
+                    cache.pages.insert(path.clone(), (*key, Arc::clone(bytes)));
+                    added = true;
+                }
+            }
         }
-        cache.pages.insert(path.clone(), (key, Arc::clone(&bytes)));
-        files.push((path, bytes));
     }
-    let paths = files.iter().map(|f| f.0.clone()).collect();
+    if added || cache.pages.len() != pages.len() {
+        let now: foldhash::HashSet<&str> = pages.iter().map(|p| p.0.as_str()).collect();
+        cache.pages.retain(|p, _| now.contains(p.as_str()));
+    }
+    let mut files: Vec<SharedFile> =
+        Vec::with_capacity(pages.len() + compare_data.len() + exports.len() + 16);
+    files.extend(pages.into_iter().map(|(path, bytes, _, _)| (path, bytes)));
     files.extend(compare_data);
+    // An export replaces a theme file of the same path, as in the build (written after it).
+    let is_page = |p: &str| cache.pages.contains_key(p);
+    let assets = assets::assets(theme, &site.strings, is_page);
     files.extend(
-        assets::assets(theme, &site.strings, &paths)
+        assets
             .into_iter()
+            .filter(|f| !exports.iter().any(|e| e.0 == f.path))
             .map(|f| (f.path, Arc::from(f.bytes))),
     );
-    // An export replaces a theme file of the same path, as in the build (written after it).
-    let exported: std::collections::HashSet<&str> = exports.iter().map(|f| f.0.as_str()).collect();
-    files.retain(|f| !exported.contains(f.0.as_str()));
-    drop(exported);
     files.extend(exports);
-    files.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(files)
 }

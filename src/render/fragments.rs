@@ -58,7 +58,7 @@ impl Marks {
 
     /// The marker of fragment `index` of `table`, whose HTML is `html`.
     pub(crate) fn mark(&self, table: char, index: usize, html: &str) -> String {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut h = crate::fingerprint::hasher();
         html.hash(&mut h);
         format!("{}{table}{index}.{:x}{CLOSE}", self.prefix, h.finish())
     }
@@ -278,13 +278,13 @@ pub(crate) struct FragmentCache {
     old: HashMap<u64, Arc<str>>,
     new: Mutex<HashMap<u64, Arc<str>>>,
     /// Each report's fingerprint of the last rebuild, by slug, with what it was made from.
-    pub(crate) prints: HashMap<String, Print>,
+    pub(crate) prints: foldhash::HashMap<String, Print>,
     /// This rebuild's, for the next one.
-    pub(crate) next_prints: Mutex<HashMap<String, Print>>,
+    pub(crate) next_prints: Mutex<foldhash::HashMap<String, Print>>,
     /// Each report's row of the JSON and CSV tables, by slug, with the key it was made for:
     /// kept while the tables are unchanged, so that when one report changes they are put
     /// together again from the other rows instead of made again (85 ms at 100x the digest).
-    pub(crate) rows: Mutex<HashMap<String, KeptRow>>,
+    pub(crate) rows: Mutex<foldhash::HashMap<String, KeptRow>>,
 }
 
 /// A report's rows of the JSON and CSV tables, with the key they were made for.
@@ -299,6 +299,8 @@ pub(crate) struct Print {
     pub(crate) body: Arc<crate::markdown::Body>,
     pub(crate) rest: u64,
     pub(crate) fingerprint: u64,
+    /// Its [`ReportRef::hash_named`](crate::render::views::ReportRef::hash_named).
+    pub(crate) named: u64,
 }
 
 impl FragmentCache {

@@ -1,7 +1,7 @@
 //! A page to render ([`Job`]): its route, template and a closure that builds its context when
 //! the page is rendered; and the hash of a page's data that lets `serve` skip unchanged pages.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 
 use serde::Serialize;
 use tera::{Context, Tera};
@@ -9,6 +9,9 @@ use tera::{Context, Tera};
 use super::views::SiteView;
 use crate::error::Result;
 use crate::urls::Route;
+
+/// The hasher of page and fragment keys.
+pub(crate) type KeyHasher = crate::fingerprint::Hasher;
 
 /// A page to render: template, output path, context.
 pub(crate) struct Job<'a> {
@@ -89,7 +92,7 @@ pub(crate) fn keying() -> bool {
 /// (no JSON text, no `Value` tree). Two contexts with one key render alike: that is what lets
 /// `serve` reuse a page or a fragment instead of rendering it.
 pub(crate) fn key_of<T: Serialize + ?Sized>(template: &str, data: &T) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = KeyHasher::new();
     template.hash(&mut h);
     let mut w = HashWriter::new(&mut h);
     KEYING.with(|k| k.set(true));
@@ -176,7 +179,7 @@ pub(crate) fn keyed_job<'a, T: Serialize>(
         path,
         context: Box::new(move |_: &Tera, probe: Option<Probe<'_>>| {
             if let Some(probe) = probe {
-                let mut h = DefaultHasher::new();
+                let mut h = KeyHasher::new();
                 (template, key, &own_path, page_title, sv.key).hash(&mut h);
                 if !probe(h.finish()) {
                     return Ok(None);
@@ -224,7 +227,7 @@ pub(crate) fn keyed_fragment_job<'a, T: Serialize>(
             // keeps the last value probed).
             if let Some(key) = key {
                 if let Some(probe) = probe.take() {
-                    let mut h = DefaultHasher::new();
+                    let mut h = KeyHasher::new();
                     (template, key, &own_path, page_title, sv.key).hash(&mut h);
                     if !probe(h.finish()) {
                         return Ok(None);
@@ -242,14 +245,14 @@ pub(crate) fn keyed_fragment_job<'a, T: Serialize>(
 /// Feeds serialized bytes to a hasher in large blocks, so a context is hashed without building
 /// its JSON text, and without a hasher call for every one of its tokens (millions per site).
 struct HashWriter<'a> {
-    hasher: &'a mut DefaultHasher,
+    hasher: &'a mut KeyHasher,
     buf: Vec<u8>,
 }
 
 impl<'a> HashWriter<'a> {
     const BLOCK: usize = 64 * 1024;
 
-    fn new(hasher: &'a mut DefaultHasher) -> Self {
+    fn new(hasher: &'a mut KeyHasher) -> Self {
         HashWriter {
             hasher,
             buf: Vec::with_capacity(Self::BLOCK),

@@ -84,7 +84,7 @@ pub fn render_into(
     // The listing entries (at 1000x the digest 238 MB) are not needed past the pages.
     let fragments = renderer.into_fragments();
     pages::compare_data(site, &fragments, &emit)?;
-    for file in assets::assets(theme, &site.strings, &paths) {
+    for file in assets::assets(theme, &site.strings, |p| paths.contains(p)) {
         sink(file)?;
     }
     // After the theme's files, so an export replaces a theme file of the same path.

@@ -98,14 +98,10 @@ pub(crate) fn tile_map(site: &Site) -> Option<TileMapView> {
         if column.iter().all(Option::is_none) {
             continue;
         }
-        let given = |i: usize| site.metric(&site.reports[i], &m.key).is_some();
-        let per_city: Vec<usize> = site
-            .cities
-            .iter()
-            .map(|c| c.group.reports.iter().filter(|&&i| given(i)).count())
-            .collect();
-        // Every report is in exactly one city: the cities' counts add up to the site's, without
-        // a second lookup per report and metric (serve computes this map on every rebuild).
+        // The model counted each city's reports that give the metric; every report is in
+        // exactly one city, so they add up to the site's. No lookup per report and metric:
+        // serve makes this map on every rebuild.
+        let per_city: Vec<usize> = site.cities.iter().map(|c| c.reported[mi]).collect();
         let reported = per_city.iter().sum();
         counts.push(per_city);
         measures.push(Measure {

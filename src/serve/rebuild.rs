@@ -12,7 +12,6 @@
 //! unchanged page is reused, not rendered) and the files of the last good build (to tell which
 //! paths changed, so that only the tabs showing them reload).
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,7 +23,7 @@ use crate::render::{self, RenderCache, RenderOptions};
 use crate::{check, index};
 
 /// Files of a build by output path (`reports/sandun/index.html`), shared without copying.
-pub(super) type Files = HashMap<String, Arc<[u8]>>;
+pub(super) type Files = foldhash::HashMap<String, Arc<[u8]>>;
 
 /// Runs the stages and keeps what they can reuse between rebuilds.
 pub(super) struct Rebuilder {
@@ -134,8 +133,7 @@ impl Rebuilder {
                 .chain(rendered)
                 .collect(),
         );
-        let reused: HashSet<&str> = self.cache.reused_paths.iter().map(String::as_str).collect();
-        let changed = changes(self.last.as_deref(), &files, &reused);
+        let changed = changes(self.last.as_deref(), &files);
         self.last = Some(Arc::clone(&files));
         Ok(Build {
             site: Arc::new(site),
@@ -148,24 +146,20 @@ impl Rebuilder {
     }
 }
 
-/// What differs between the last good build's files and this one's. Pages the render cache
-/// reused are unchanged by construction, so only the rest (rendered pages, exports, theme files)
-/// is compared byte for byte.
-fn changes(old: Option<&Files>, new: &Files, reused: &HashSet<&str>) -> Changed {
+/// What differs between the last good build's files and this one's. A page, fragment or export
+/// the render cache reused is the very allocation of the last build, and a pointer comparison
+/// tells it; only files made anew are compared byte for byte.
+fn changes(old: Option<&Files>, new: &Files) -> Changed {
     let Some(old) = old else {
         let mut paths: Vec<String> = new.keys().cloned().collect();
         paths.sort_unstable();
         return Changed { paths, all: true };
     };
-    // The same allocation is the same file (a reused page, compare data or export kept by the
-    // render cache): only files made anew are compared byte for byte.
     let mut paths: Vec<String> = new
         .iter()
         .filter(|(p, b)| {
-            !reused.contains(p.as_str())
-                && old
-                    .get(*p)
-                    .is_none_or(|o| !Arc::ptr_eq(o, b) && o[..] != b[..])
+            old.get(*p)
+                .is_none_or(|o| !Arc::ptr_eq(o, b) && o[..] != b[..])
         })
         .map(|(p, _)| p.clone())
         .chain(old.keys().filter(|p| !new.contains_key(*p)).cloned())
@@ -201,7 +195,7 @@ mod tests {
     fn only_changed_added_and_removed_files_are_named() {
         let old = files(&[("a.html", "1"), ("b.html", "2"), ("gone.html", "3")]);
         let new = files(&[("a.html", "1"), ("b.html", "22"), ("new.html", "4")]);
-        let changed = changes(Some(&old), &new, &HashSet::new());
+        let changed = changes(Some(&old), &new);
         assert_eq!(
             changed,
             Changed {
@@ -209,16 +203,13 @@ mod tests {
                 all: false
             }
         );
-        // A page the cache reused is not compared.
-        let changed = changes(Some(&old), &new, &HashSet::from(["b.html"]));
-        assert_eq!(changed.paths, ["gone.html", "new.html"]);
     }
 
     #[test]
     fn a_stylesheet_or_the_first_build_reloads_everything() {
         let old = files(&[("a.css", "x")]);
         let new = files(&[("a.css", "y")]);
-        assert!(changes(Some(&old), &new, &HashSet::new()).all);
-        assert!(changes(None, &old, &HashSet::new()).all);
+        assert!(changes(Some(&old), &new).all);
+        assert!(changes(None, &old).all);
     }
 }

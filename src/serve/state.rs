@@ -56,7 +56,7 @@ impl Shared {
             base_path,
             script,
             site: RwLock::new(Arc::new(Snapshot::default())),
-            search: RwLock::new(Arc::new(Files::new())),
+            search: RwLock::new(Arc::new(Files::default())),
             failure: RwLock::new(None),
             watch: RwLock::new(None),
             clients: Mutex::new(Vec::new()),

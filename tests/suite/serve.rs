@@ -530,6 +530,9 @@ fn differing<'a>(
     cached: &'a [casebook::render::SharedFile],
     full: &[casebook::output::OutputFile],
 ) -> Vec<&'a str> {
+    // Serve's files come in no particular order (it keeps them by path); a build's are sorted.
+    let mut cached: Vec<&casebook::render::SharedFile> = cached.iter().collect();
+    cached.sort_by(|a, b| a.0.cmp(&b.0));
     let mut differ: Vec<&str> = cached
         .iter()
         .zip(full)

@@ -10,7 +10,9 @@ use super::{grouped, section_groups, Cx};
 use crate::load::Placement;
 use crate::markdown::Html;
 use crate::model::page_listed;
-use crate::render::job::{lazy_job, Job};
+use std::hash::Hash;
+
+use crate::render::job::{keyed_job, lazy_job, Job};
 use crate::render::views::{group_view, page_view, GroupView, PageView, ReportRef};
 use crate::urls::{Listing, Route};
 
@@ -156,6 +158,7 @@ fn part_pages<'a>(cx: Cx<'a>, share: Share<'a>, per: usize) -> Vec<Job<'a>> {
         .map(|n| {
             let share = share.clone();
             let route = Route::ContentsPart(share.part(), n);
+            let key = part_key(cx, &share, n, total, per);
             let page = move || {
                 let chunk = share.reports.chunks(per).nth(n - 1).unwrap_or(&[]);
                 PartPage {
@@ -167,13 +170,25 @@ fn part_pages<'a>(cx: Cx<'a>, share: Share<'a>, per: usize) -> Vec<Job<'a>> {
                     }),
                 }
             };
-            lazy_job(
-                cx.sv,
-                "contents_part.html",
-                route,
-                cx.title("contents"),
-                page,
-            )
+            let title = cx.title("contents");
+            match key {
+                Some(key) => keyed_job(cx.sv, "contents_part.html", route, title, key, page),
+                None => lazy_job(cx.sv, "contents_part.html", route, title, page),
+            }
         })
         .collect()
+}
+
+/// The key of page `n` of a contents part (see `job::keyed_job`): the section and city it
+/// names, its place among the part's pages and the reports it names (hashing them, not
+/// serializing the page, is what keeps 13 parts of a thousand reports off serve's rebuild).
+fn part_key(cx: Cx<'_>, share: &Share<'_>, n: usize, total: usize, per: usize) -> Option<u64> {
+    cx.key(|h| {
+        let g = &share.section.group;
+        (&g.name, &g.slug, &g.description, g.reports.len()).hash(h);
+        (share.city, n, total, per).hash(h);
+        for &i in share.reports.chunks(per).nth(n - 1).unwrap_or(&[]) {
+            cx.named_key(i).hash(h);
+        }
+    })
 }

@@ -199,7 +199,7 @@ fn listing_keys(
     subgroups: &Groups,
     pages: &[Slice],
 ) -> Option<Vec<u64>> {
-    use std::hash::{DefaultHasher, Hash, Hasher};
+    use std::hash::{Hash, Hasher};
     let shape: Vec<(&str, usize, String)> = subgroups
         .iter()
         .map(|(name, list)| (name.as_str(), list.len(), anchor(cx.site, kind, list)))
@@ -214,7 +214,7 @@ fn listing_keys(
         .iter()
         .enumerate()
         .map(|(k, slice)| {
-            let mut h = DefaultHasher::new();
+            let mut h = crate::fingerprint::hasher();
             (shape, k + 1).hash(&mut h);
             for (gi, range) in slice {
                 for &i in &subgroups[*gi].1[range.clone()] {

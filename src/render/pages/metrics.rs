@@ -3,6 +3,8 @@
 //! page keeps the aggregates and charts and links one table per city (`metrics/<city>/`),
 //! paginated, instead of holding every report's row.
 
+use std::hash::Hash;
+
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -12,7 +14,7 @@ use crate::error::Result;
 use crate::model::{City, Site};
 use crate::render::charts::{self, ChartView};
 use crate::render::fragments::{Text, OWN};
-use crate::render::job::{fragment_job, Job};
+use crate::render::job::{fragment_job, key_of, keyed_fragment_job, Job};
 use crate::render::views::{fmt_num, Link, ReportRef};
 use crate::urls::{Listing, Route};
 
@@ -185,7 +187,25 @@ fn city_table<'a>(cx: Cx<'a>, c: &'a City, n: usize, total: usize, per: usize) -
         };
         Ok((page, html))
     };
-    fragment_job(cx.sv, "metrics_city.html", route, &c.group.name, build)
+    let key = cx.key(|h| {
+        let chunk = c.group.reports.chunks(per).nth(n - 1).unwrap_or(&[]);
+        (
+            &c.group.name,
+            &c.group.slug,
+            c.group.reports.len(),
+            n,
+            total,
+            per,
+        )
+            .hash(h);
+        // The columns: the registry, and how many reports of the site give each metric.
+        let reported: Vec<&[usize]> = cx.site.cities.iter().map(|c| &c.reported[..]).collect();
+        key_of("metrics-columns", &(&cx.site.metrics, reported)).hash(h);
+        for &i in chunk {
+            cx.fingerprint(i).hash(h);
+        }
+    });
+    keyed_fragment_job(cx.sv, "metrics_city.html", route, &c.group.name, key, build)
 }
 
 fn city_link(c: &City) -> Link<'_> {

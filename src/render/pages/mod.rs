@@ -25,7 +25,7 @@ use tera::{Context, Tera};
 
 use super::engine::{render_one, template_error};
 use super::fragments::{self, Fragment, FragmentCache, Marks, Text, DEEP_ITEMS, ITEMS, OWN};
-use super::job::{key_of, Job, PageData};
+use super::job::{key_of, Job, KeyHasher, PageData};
 use super::views::{ReportRef, ReportView, SiteView};
 use super::RenderOptions;
 use crate::error::Result;
@@ -60,6 +60,26 @@ impl<'a> Cx<'a> {
     /// A fingerprint of report `i`'s view (all but its body), when fragments are cached.
     pub(crate) fn fingerprint(&self, i: usize) -> Option<u64> {
         self.pages.fragments.fingerprint(i)
+    }
+
+    /// A page's key (see `job::keyed_job`) from what `feed` hashes, `None` on a plain build
+    /// (no fragments kept, no page compared).
+    pub(crate) fn key(&self, feed: impl FnOnce(&mut KeyHasher)) -> Option<u64> {
+        self.pages.fragments.cache?;
+        let mut h = KeyHasher::new();
+        feed(&mut h);
+        Some(std::hash::Hasher::finish(&h))
+    }
+
+    /// The key of what a page that names report `i` shows of it ([`ReportRef::hash_named`]),
+    /// when fragments are cached (pages are keyed only then).
+    pub(crate) fn named_key(&self, i: usize) -> u64 {
+        self.pages
+            .fragments
+            .named
+            .get(i)
+            .copied()
+            .unwrap_or_default()
     }
 
     /// A report with everything a report page shows.
@@ -165,18 +185,21 @@ pub(crate) struct Fragments<'a> {
     /// With a cache: a fingerprint of each report's view (everything but its body), from which
     /// the keys of fragments and pages that show the report are made without building them.
     fingerprints: Vec<u64>,
+    /// With a cache: the key of what a page that names each report shows of it.
+    named: Vec<u64>,
 }
 
 impl<'a> Fragments<'a> {
     fn new(site: &Site, tera: &'a Tera, cache: Option<&'a FragmentCache>) -> Self {
-        let fingerprints = match cache {
+        let (fingerprints, named) = match cache {
             Some(cache) => fingerprints(site, cache),
-            None => Vec::new(),
+            None => Default::default(),
         };
         Fragments {
             tera,
             cache,
             fingerprints,
+            named,
         }
     }
 
@@ -223,7 +246,7 @@ impl<'a> Fragments<'a> {
         match (self.cache, key) {
             (Some(cache), Some(key)) => {
                 use std::hash::{Hash, Hasher};
-                let mut h = std::collections::hash_map::DefaultHasher::new();
+                let mut h = crate::fingerprint::hasher();
                 (what, key).hash(&mut h);
                 cache.get_or_render(h.finish(), make)
             }
@@ -238,28 +261,47 @@ impl<'a> Fragments<'a> {
 /// made of the same things: the same front matter and body (the model's very allocations, kept
 /// while the file is unchanged; the body for its first photo), the same slugs and path, and the
 /// same metric registry and images of the site.
-fn fingerprints(site: &Site, cache: &FragmentCache) -> Vec<u64> {
-    use std::hash::{DefaultHasher, Hash, Hasher};
+///
+/// Beside it, each report's [`ReportRef::hash_named`]: the key of what a page that only names
+/// the report shows of it, taken from the last rebuild on the same terms. Pages that name a
+/// dozen reports (a report page's neighbours and related reports, a contents part) are keyed
+/// from these, one number per report, instead of reading each named report's strings again
+/// (scattered through memory: that was most of the cost of listing 12,700 pages at 100x).
+fn fingerprints(site: &Site, cache: &FragmentCache) -> (Vec<u64>, Vec<u64>) {
+    use std::hash::{Hash, Hasher};
     let global = key_of("report-site", &(&site.metrics, site.media.key()));
     let prints: Vec<(String, fragments::Print)> = site
         .reports
         .par_iter()
         .map(|r| {
-            let mut h = DefaultHasher::new();
-            (global, &r.path, &r.slug, &r.city_slug, &r.section_slug).hash(&mut h);
+            let mut h = crate::fingerprint::hasher();
+            // The path's bytes, not `Path`'s hash (which parses it into components).
+            (
+                global,
+                r.path.as_os_str(),
+                &r.slug,
+                &r.city_slug,
+                &r.section_slug,
+            )
+                .hash(&mut h);
             r.tactic_slugs.hash(&mut h);
             let rest = h.finish();
-            let fingerprint = match cache.prints.get(&r.slug) {
+            let (fingerprint, named) = match cache.prints.get(&r.slug) {
                 Some(p)
                     if p.rest == rest
                         && Arc::ptr_eq(&p.meta, &r.meta)
                         && Arc::ptr_eq(&p.body, &r.body) =>
                 {
-                    p.fingerprint
+                    (p.fingerprint, p.named)
                 }
                 _ => {
                     let extra = (&r.path, r.meta.weight, r.meta.draft);
-                    key_of("report", &(ReportView::new(site, r), extra))
+                    let mut named = crate::fingerprint::hasher();
+                    ReportRef::hash_named(r, &mut named);
+                    (
+                        key_of("report", &(ReportView::new(site, r), extra)),
+                        named.finish(),
+                    )
                 }
             };
             let print = fragments::Print {
@@ -267,15 +309,17 @@ fn fingerprints(site: &Site, cache: &FragmentCache) -> Vec<u64> {
                 body: Arc::clone(&r.body),
                 rest,
                 fingerprint,
+                named,
             };
             (r.slug.clone(), print)
         })
         .collect();
     let fingerprints = prints.iter().map(|(_, p)| p.fingerprint).collect();
+    let named = prints.iter().map(|(_, p)| p.named).collect();
     if let Ok(mut next) = cache.next_prints.lock() {
         *next = prints.into_iter().collect();
     }
-    fingerprints
+    (fingerprints, named)
 }
 
 /// What renders a page from its [`PageData`]: templates, shared fragments, options.

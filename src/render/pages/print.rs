@@ -213,8 +213,8 @@ fn volume<'a>(cx: Cx<'a>, share: Arc<Share<'a>>, n: usize, parts: usize, per: us
 /// site's images, which bodies show. Building the volume to hash it took a third of an
 /// unchanged rebuild's look at its pages at 100x the digest.
 fn volume_key(cx: Cx<'_>, share: &Share<'_>, n: usize, parts: usize, per: usize) -> Option<u64> {
-    use std::hash::{DefaultHasher, Hash, Hasher};
-    let mut h = DefaultHasher::new();
+    use std::hash::{Hash, Hasher};
+    let mut h = crate::fingerprint::hasher();
     let g = &share.section.group;
     (
         share.title(),

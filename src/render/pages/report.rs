@@ -46,18 +46,15 @@ struct ReportPage<'a> {
 fn page_key(cx: Cx<'_>, i: usize) -> Option<u64> {
     use std::hash::{Hash, Hasher};
     let r = &cx.site.reports[i];
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut h = crate::fingerprint::hasher();
     cx.fingerprint(i)?.hash(&mut h);
     r.body.digest.hash(&mut h);
     // Neighbours and related reports are only named (`Cx::named`).
     for j in [r.prev, r.next] {
-        j.is_some().hash(&mut h);
-        if let Some(j) = j {
-            ReportRef::hash_named(&cx.site.reports[j], &mut h);
-        }
+        j.map(|j| cx.named_key(j)).hash(&mut h);
     }
     for rel in r.related.iter() {
-        ReportRef::hash_named(&cx.site.reports[rel.index], &mut h);
+        cx.named_key(rel.index).hash(&mut h);
         rel.shared.hash(&mut h);
     }
     for &k in &r.news {
