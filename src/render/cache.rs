@@ -31,6 +31,9 @@ pub struct RenderCache {
     pub rendered: usize,
     /// Pages reused from the previous call by the last call.
     pub reused: usize,
+    /// Paths of the files the last call made anew; every other file it returned is the very
+    /// allocation the call before returned for the same path (the first call's are all new).
+    pub fresh: Vec<String>,
 }
 
 impl std::fmt::Debug for RenderCache {
@@ -77,6 +80,8 @@ pub fn render_cached(
                 .1
         }
     };
+    cache.fragments.begin();
+    cache.fresh.clear();
     let site_view = views::site_view(site);
     let renderer = Pages::new(site, tera, options, Some(&cache.fragments))?;
     let mut jobs = pages::jobs(site, &site_view, &renderer);
@@ -107,9 +112,10 @@ pub fn render_cached(
     // where the report's fingerprint is unchanged.
     let made = std::sync::Mutex::new(Vec::new());
     let emit = |path: String, text: Text| {
+        let new = text.is_new();
         made.lock()
             .map_err(|_| crate::error::Error::Poisoned("exports"))?
-            .push((path, text.into_shared()));
+            .push((path, text.into_shared(), new));
         Ok(())
     };
     pages::compare_data(site, &renderer.fragments, &emit)?;
@@ -146,17 +152,24 @@ pub fn render_cached(
     }
     let mut files: Vec<SharedFile> =
         Vec::with_capacity(pages.len() + compare_data.len() + exports.len() + 16);
-    files.extend(pages.into_iter().map(|(path, bytes, _, _)| (path, bytes)));
-    files.extend(compare_data);
+    let fresh = &mut cache.fresh;
+    let mut take = |(path, bytes, new): (String, Arc<[u8]>, bool)| {
+        if new {
+            fresh.push(path.clone());
+        }
+        files.push((path, bytes));
+    };
+    for (path, bytes, _, reused) in pages {
+        take((path, bytes, !reused));
+    }
+    compare_data.into_iter().for_each(&mut take);
     // An export replaces a theme file of the same path, as in the build (written after it).
     let is_page = |p: &str| cache.pages.contains_key(p);
-    let assets = assets::assets(theme, &site.strings, is_page);
-    files.extend(
-        assets
-            .into_iter()
-            .filter(|f| !exports.iter().any(|e| e.0 == f.path))
-            .map(|f| (f.path, Arc::from(f.bytes))),
-    );
-    files.extend(exports);
+    for f in assets::assets(theme, &site.strings, is_page) {
+        if !exports.iter().any(|e| e.0 == f.path) {
+            take((f.path, Arc::from(f.bytes), true));
+        }
+    }
+    exports.into_iter().for_each(&mut take);
     Ok(files)
 }

