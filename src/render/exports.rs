@@ -91,29 +91,47 @@ pub(super) fn each(site: &Site, fragments: &Fragments<'_>, emit: &Emit<'_>) -> R
 /// Both tables for `serve`, put together from each report's rows, of which only those of
 /// reports whose fingerprint changed are made again (see `FragmentCache::rows`).
 fn tables(site: &Site, fragments: &Fragments<'_>, cache: &FragmentCache) -> Result<[String; 2]> {
+    use std::hash::{Hash, Hasher};
     let columns: Vec<&str> = site.metrics.iter().map(|m| m.key.as_str()).collect();
+    let columns = key_of("row", &columns);
     let old = cache
         .rows
         .lock()
         .map(|mut rows| std::mem::take(&mut *rows))
         .map_err(|_| Error::Poisoned("export rows"))?;
+    // Where each slug's row was, built only if some report is not where it was.
+    let moved = std::sync::OnceLock::new();
+    let find = |i: usize, slug: &str| match old.get(i) {
+        Some((s, row)) if s == slug => Some(row),
+        _ => moved
+            .get_or_init(|| {
+                old.iter()
+                    .enumerate()
+                    .map(|(k, (s, _))| (s.as_str(), k))
+                    .collect::<foldhash::HashMap<&str, usize>>()
+            })
+            .get(slug)
+            .map(|&k| &old[k].1),
+    };
     let rows: Vec<(String, KeptRow)> = (0..site.reports.len())
         .into_par_iter()
         .map(|i| {
             let r = &site.reports[i];
-            let key = key_of("row", &(fragments.fingerprint(i), &columns));
-            let row = match old.get(&r.slug) {
+            let mut h = crate::fingerprint::hasher();
+            (fragments.fingerprint(i), columns).hash(&mut h);
+            let key = h.finish();
+            let row = match find(i, &r.slug) {
                 Some((k, row)) if *k == key => row.clone(),
-                _ => [json_row(r)?.into(), csv_row(site, r)?.into()],
+                _ => [indented(&json_row(r)?).into(), csv_row(site, r)?.into()],
             };
             Ok((r.slug.clone(), (key, row)))
         })
         .collect::<Result<_>>()?;
     drop(old);
-    let json = json_of(rows.iter().map(|(_, (_, row))| Ok(&*row[0])))?;
+    let json = json_list(rows.iter().map(|(_, (_, row))| &*row[0]));
     let csv = csv_of(site, rows.iter().map(|(_, (_, row))| Ok(&*row[1])))?;
     if let Ok(mut kept) = cache.rows.lock() {
-        *kept = rows.into_iter().collect();
+        *kept = rows;
     }
     Ok([json, csv])
 }
@@ -140,17 +158,45 @@ fn json_of<S: AsRef<str>>(rows: impl Iterator<Item = Result<S>>) -> Result<Strin
     for row in rows {
         json.push_str(if empty { "\n" } else { ",\n" });
         empty = false;
-        // JSON strings escape line breaks, so every line break is the layout's.
-        for (n, line) in row?.as_ref().split('\n').enumerate() {
-            if n > 0 {
-                json.push('\n');
-            }
-            json.push_str("  ");
-            json.push_str(line);
-        }
+        indent_into(&mut json, row?.as_ref());
     }
     json.push_str(if empty { "]" } else { "\n]" });
     Ok(json)
+}
+
+/// `row` one level deeper, as [`json_of`] lays it out (JSON strings escape line breaks, so
+/// every line break is the layout's).
+fn indent_into(json: &mut String, row: &str) {
+    for (n, line) in row.split('\n').enumerate() {
+        if n > 0 {
+            json.push('\n');
+        }
+        json.push_str("  ");
+        json.push_str(line);
+    }
+}
+
+/// A row of [`json_row`] indented for [`json_list`].
+fn indented(row: &str) -> String {
+    let mut out = String::with_capacity(row.len() + row.len() / 8);
+    indent_into(&mut out, row);
+    out
+}
+
+/// [`json_of`] of rows already [`indented`], sized once: serve puts the table together on
+/// every save that changes a report's row (12 MB at 100x the digest).
+fn json_list<'r>(rows: impl Iterator<Item = &'r str> + Clone) -> String {
+    let size: usize = rows.clone().map(|r| r.len() + 2).sum();
+    let mut json = String::with_capacity(size + 4);
+    json.push('[');
+    let mut empty = true;
+    for row in rows {
+        json.push_str(if empty { "\n" } else { ",\n" });
+        empty = false;
+        json.push_str(row);
+    }
+    json.push_str(if empty { "]" } else { "\n]" });
+    json
 }
 
 fn csv_err(e: impl std::fmt::Display) -> Error {
@@ -217,4 +263,27 @@ fn csv_of<S: AsRef<str>>(site: &Site, rows: impl Iterator<Item = Result<S>>) -> 
         csv.push_str(row?.as_ref());
     }
     Ok(csv)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_table_of_indented_rows_is_the_table_of_rows() {
+        let rows = ["{\n  \"a\": 1\n}", "{\n  \"b\": \"x\\ny\"\n}"];
+        let whole = json_of(rows.iter().map(|r| Ok(*r))).unwrap();
+        let kept: Vec<String> = rows.iter().map(|r| indented(r)).collect();
+        assert_eq!(json_list(kept.iter().map(String::as_str)), whole);
+        assert_eq!(
+            json_list(std::iter::empty()),
+            json_of(std::iter::empty::<Result<&str>>()).unwrap()
+        );
+        // The layout serde_json gives a list of these objects.
+        let values: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| serde_json::from_str(r).unwrap())
+            .collect();
+        assert_eq!(whole, serde_json::to_string_pretty(&values).unwrap());
+    }
 }
