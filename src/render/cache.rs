@@ -32,8 +32,13 @@ pub struct RenderCache {
     /// Pages reused from the previous call by the last call.
     pub reused: usize,
     /// Paths of the files the last call made anew; every other file it returned is the very
-    /// allocation the call before returned for the same path (the first call's are all new).
+    /// allocation the last successful call before it returned for the same path (the first
+    /// call's are all new).
     pub fresh: Vec<String>,
+    /// A hash of the theme files' paths of the last successful call: a theme file added or
+    /// removed can shadow or uncover a data file of the same path, so then every data file
+    /// counts as new.
+    assets: u64,
 }
 
 impl std::fmt::Debug for RenderCache {
@@ -54,7 +59,9 @@ impl std::fmt::Debug for RenderCache {
 /// of) is the one it had last time, and then its context is not even built. So a
 /// change to one report re-renders that report and the pages that show something of it (lists,
 /// neighbours, related reports, the print edition), whatever the templates do, without a
-/// dependency graph to keep in sync with them. Output is byte-identical to `render`.
+/// dependency graph to keep in sync with them. The files are `render`'s, byte for byte, in no
+/// particular order; where two have one path (a theme file over compare data), the later one
+/// is the file, as when a build writes them in this order.
 pub fn render_cached(
     site: &Site,
     theme: &Theme,
@@ -162,14 +169,26 @@ pub fn render_cached(
     for (path, bytes, _, reused) in pages {
         take((path, bytes, !reused));
     }
-    compare_data.into_iter().for_each(&mut take);
-    // An export replaces a theme file of the same path, as in the build (written after it).
     let is_page = |p: &str| cache.pages.contains_key(p);
-    for f in assets::assets(theme, &site.strings, is_page) {
-        if !exports.iter().any(|e| e.0 == f.path) {
-            take((f.path, Arc::from(f.bytes), true));
-        }
+    let assets = assets::assets(theme, &site.strings, is_page);
+    let paths = crate::fingerprint::of(&assets.iter().map(|f| &f.path).collect::<Vec<_>>());
+    let uncovered = std::mem::replace(&mut cache.assets, paths) != paths;
+    for (path, bytes, new) in compare_data {
+        take((path, bytes, new || uncovered));
     }
-    exports.into_iter().for_each(&mut take);
+    // An export replaces a theme file of the same path, as in the build (written after it).
+    let names: foldhash::HashSet<&str> = assets.iter().map(|f| f.path.as_str()).collect();
+    let shadowed: foldhash::HashSet<String> = exports
+        .iter()
+        .filter(|e| names.contains(e.0.as_str()))
+        .map(|e| e.0.clone())
+        .collect();
+    drop(names);
+    for f in assets.into_iter().filter(|f| !shadowed.contains(&f.path)) {
+        take((f.path, Arc::from(f.bytes), true));
+    }
+    for (path, bytes, new) in exports {
+        take((path, bytes, new || uncovered));
+    }
     Ok(files)
 }

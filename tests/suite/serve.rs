@@ -593,6 +593,32 @@ fn cached_rendering_matches_full_rendering_on_the_digest() {
     assert_eq!(cache.rendered, 2, "re-rendered {} pages", cache.rendered);
 }
 
+/// A theme file at a data file's path replaces it, as in a build; when the theme file goes, the
+/// data file it uncovers is named as made anew, so serve tells the pages showing it to reload.
+#[test]
+fn a_data_file_uncovered_by_a_removed_theme_file_counts_as_new() {
+    use casebook::render::{render, render_cached, RenderCache, RenderOptions};
+    let project = casebook::load::Project::new(repo());
+    let mut sources = casebook::load::load(&project).unwrap();
+    let site = casebook::model::build(&sources).unwrap();
+    let options = RenderOptions { inject: None };
+    let slug = &site.reports[0].slug;
+    let shadowed = format!("data/compare/{slug}.js");
+    let mut cache = RenderCache::default();
+    render_cached(&site, &sources.theme, &options, &mut cache).unwrap();
+    sources
+        .theme
+        .statics
+        .insert(shadowed.clone(), b"/* theme */".to_vec());
+    let files = render_cached(&site, &sources.theme, &options, &mut cache).unwrap();
+    let served = files.iter().rev().find(|f| f.0 == shadowed).unwrap();
+    assert_eq!(&served.1[..], b"/* theme */");
+    sources.theme.statics.remove(&shadowed);
+    let files = render_cached(&site, &sources.theme, &options, &mut cache).unwrap();
+    assert!(cache.fresh.contains(&shadowed), "{:?}", cache.fresh.len());
+    assert_same(&files, &render(&site, &sources.theme, &options).unwrap());
+}
+
 /// Issue 12: a rebuild of `serve` reads only what changed, parses only changed bodies and
 /// renders only pages whose data changed; that must never show. After each step of a sequence
 /// of edits (a body, a title, a tactic, a metric, a weight), additions and deletions (a report,
