@@ -243,23 +243,7 @@ fn read_each<T: Send + Sync>(
         .filter(|(_, (p, stamp))| {
             stamp.is_none() || cache.get(*p).is_none_or(|c| Some(c.stamp) != **stamp)
         })
-        .map(|(i, (p, stamp))| {
-            let mut d = Vec::new();
-            let source = read(p, &mut d).map(Arc::new);
-            let stamp = stamp.unwrap_or(Stamp {
-                len: u64::MAX,
-                modified: None,
-                changed: 0,
-            });
-            (
-                i,
-                Cached {
-                    stamp,
-                    source,
-                    diags: d,
-                },
-            )
-        })
+        .map(|(i, (p, stamp))| (i, read_one(p, *stamp, &read)))
         .collect();
     *count += fresh.len();
     for (i, c) in fresh {
@@ -291,24 +275,30 @@ fn read_named<T: Send + Sync>(
         if stamp.is_some_and(|s| s == cached.stamp) {
             continue;
         }
-        let mut d = Vec::new();
-        let source = read(p, &mut d).map(Arc::new);
-        let stamp = stamp.unwrap_or(Stamp {
-            len: u64::MAX,
-            modified: None,
-            changed: 0,
-        });
         *count += 1;
-        cache.insert(
-            (*p).clone(),
-            Cached {
-                stamp,
-                source,
-                diags: d,
-            },
-        );
+        cache.insert((*p).clone(), read_one(p, stamp, &read));
     }
     collect(files, cache, diags)
+}
+
+/// File `p` read with `read`, kept with its stamp (one that never matches when it had none).
+fn read_one<T>(
+    p: &Path,
+    stamp: Option<Stamp>,
+    read: &impl Fn(&Path, &mut Vec<Diagnostic>) -> Option<T>,
+) -> Cached<T> {
+    let mut diags = Vec::new();
+    let source = read(p, &mut diags).map(Arc::new);
+    let stamp = stamp.unwrap_or(Stamp {
+        len: u64::MAX,
+        modified: None,
+        changed: 0,
+    });
+    Cached {
+        stamp,
+        source,
+        diags,
+    }
 }
 
 /// The cached sources of `files`, in their order, with their diagnostics.
