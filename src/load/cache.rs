@@ -217,7 +217,7 @@ impl Layout {
 
 /// Reads `files` in parallel with `read`, keeping each file's diagnostics in file order; a file
 /// whose stamp is the one in `cache` is taken from there. Files gone since are forgotten. With
-/// `only`, the other files are taken from `cache` without a look at their stamps.
+/// `only`, only those are looked at ([`read_named`]).
 fn read_each<T: Send + Sync>(
     files: &[PathBuf],
     cache: &mut Files<T>,
@@ -229,13 +229,7 @@ fn read_each<T: Send + Sync>(
     if let Some(only) = only {
         return read_named(files, cache, only, count, diags, read);
     }
-    let stamps: Vec<Option<Stamp>> = files
-        .par_iter()
-        .map(|p| match (only, cache.get(p)) {
-            (Some(only), Some(c)) if !only.contains(p) => Some(c.stamp),
-            _ => Stamp::of(p),
-        })
-        .collect();
+    let stamps: Vec<Option<Stamp>> = files.par_iter().map(|p| Stamp::of(p)).collect();
     let fresh: Vec<(usize, Cached<T>)> = files
         .par_iter()
         .zip(&stamps)

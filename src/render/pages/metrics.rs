@@ -119,10 +119,16 @@ pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
         move || page(cx, large),
     )];
     if large {
+        // The columns every table shows: the registry, and how many reports of the site give
+        // each metric. Hashed once for all the tables' keys.
+        let columns = cx.key(|h| {
+            let reported: Vec<&[usize]> = cx.site.cities.iter().map(|c| &c.reported[..]).collect();
+            key_of("metrics-columns", &(&cx.site.metrics, reported)).hash(h);
+        });
         for c in &cx.site.cities {
             let total = page_count(c.group.reports.len(), per);
             for n in 1..=total {
-                jobs.push(city_table(cx, c, n, total, per));
+                jobs.push(city_table(cx, c, (n, total, per), columns));
             }
         }
     }
@@ -170,7 +176,13 @@ fn rows(cx: Cx<'_>, reports: &[usize], on: &Route<'_>) -> Result<Vec<Text>> {
         .collect()
 }
 
-fn city_table<'a>(cx: Cx<'a>, c: &'a City, n: usize, total: usize, per: usize) -> Job<'a> {
+/// Page `n` of `total` of city `c`'s table, `per` rows a page; `columns_key` keys its columns.
+fn city_table<'a>(
+    cx: Cx<'a>,
+    c: &'a City,
+    (n, total, per): (usize, usize, usize),
+    columns_key: Option<u64>,
+) -> Job<'a> {
     let route = Route::MetricsCity(&c.group.slug, n);
     let build = move || -> Result<(CityTable<'a>, Vec<Text>)> {
         let here = Route::MetricsCity(&c.group.slug, n);
@@ -198,9 +210,7 @@ fn city_table<'a>(cx: Cx<'a>, c: &'a City, n: usize, total: usize, per: usize) -
             per,
         )
             .hash(h);
-        // The columns: the registry, and how many reports of the site give each metric.
-        let reported: Vec<&[usize]> = cx.site.cities.iter().map(|c| &c.reported[..]).collect();
-        key_of("metrics-columns", &(&cx.site.metrics, reported)).hash(h);
+        columns_key.hash(h);
         for &i in chunk {
             cx.fingerprint(i).hash(h);
         }
