@@ -226,21 +226,13 @@ pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildRep
     // it: a partial move leaves the other fields alive until `sources` leaves scope.
     let theme = sources.into_theme();
 
-    let files = AtomicUsize::new(0);
-    // Every path written, for the link check (a path per page: at 1000x the digest some 10 MB).
-    let written = Mutex::new(Vec::new());
-    let sink = |f: OutputFile| {
-        let n = files.fetch_add(1, Ordering::Relaxed) + 1;
-        if n.is_multiple_of(256) {
-            observer.produced(n);
-        }
-        staging.put(&f)?;
-        written
-            .lock()
-            .map_err(|_| Error::Poisoned("written paths"))?
-            .push(f.path);
-        Ok(())
+    let out = Out {
+        staging: &staging,
+        observer,
+        files: AtomicUsize::new(0),
+        written: Mutex::new(Vec::new()),
     };
+    let sink = |f: OutputFile| out.put(f);
     // Before render and index: pages need each image's size and variants, search the thumbs.
     let cache = staging.cache("images");
     let developed = timed(observer, Stage::Images, || {
@@ -258,7 +250,7 @@ pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildRep
         },
         || {
             timed(observer, Stage::Index, || {
-                index::index_into(&site, &sink, Some(staging.path()))
+                index::index_into(&site, &sink, Some(&out))
             })
         },
     );
@@ -266,9 +258,7 @@ pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildRep
     indexed?;
     // Dead links fail the build, as in Zola: a reader would meet them. The staging folder is
     // dropped and the published site stays as it was.
-    let written = written
-        .into_inner()
-        .map_err(|_| Error::Poisoned("written paths"))?;
+    let (files, written) = out.into_parts()?;
     let mut all = warnings;
     all.extend(crate::check::dead_links(
         &site,
@@ -279,9 +269,58 @@ pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildRep
     cache.prune()?;
     Ok(BuildReport {
         reports: site.reports.len(),
-        files: files.into_inner(),
+        files,
         warnings,
         images,
         images_encoded: developed.encoded,
     })
+}
+
+/// The build's output: files go to the staging folder, each path noted for the link check
+/// and counted for progress.
+struct Out<'a> {
+    staging: &'a write::Staging,
+    observer: &'a dyn Observer,
+    files: AtomicUsize,
+    /// Every path written (a path per page: at 1000x the digest some 10 MB).
+    written: Mutex<Vec<String>>,
+}
+
+impl Out<'_> {
+    fn put(&self, f: OutputFile) -> Result<()> {
+        self.staging.put(&f)?;
+        self.note(f.path)
+    }
+
+    fn note(&self, path: String) -> Result<()> {
+        let n = self.files.fetch_add(1, Ordering::Relaxed) + 1;
+        if n.is_multiple_of(256) {
+            self.observer.produced(n);
+        }
+        self.written
+            .lock()
+            .map_err(|_| Error::Poisoned("written paths"))?
+            .push(path);
+        Ok(())
+    }
+
+    /// How many files were put, and their paths.
+    fn into_parts(self) -> Result<(usize, Vec<String>)> {
+        let written = self
+            .written
+            .into_inner()
+            .map_err(|_| Error::Poisoned("written paths"))?;
+        Ok((self.files.into_inner(), written))
+    }
+}
+
+impl crate::output::Scratch for Out<'_> {
+    fn dir(&self) -> &std::path::Path {
+        self.staging.path()
+    }
+
+    fn put_moved(&self, path: String, from: &std::path::Path) -> Result<()> {
+        self.staging.put_moved(&path, from)?;
+        self.note(path)
+    }
 }

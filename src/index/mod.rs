@@ -29,7 +29,7 @@ use self::format::{
 
 use crate::error::{Error, Result};
 use crate::model::{Report, Site};
-use crate::output::{OutputFile, Sink};
+use crate::output::{OutputFile, Scratch, Sink};
 
 /// Text fields in index order, with their boosts: a title or a place name says more than a body.
 pub const FIELDS: &[(&str, f32)] = &[
@@ -132,7 +132,7 @@ pub fn index(site: &Site) -> Result<SearchIndex> {
 /// its segment to a temporary folder there instead of memory: at 100x the digest the
 /// serialized segment is some 35 MB, held beside the writer's 70 MB of postings at the build's
 /// peak; on disk it costs page cache, which the system can take back.
-pub fn index_into(site: &Site, sink: &Sink<'_>, scratch: Option<&Path>) -> Result<()> {
+pub fn index_into(site: &Site, sink: &Sink<'_>, scratch: Option<&dyn Scratch>) -> Result<()> {
     index_in_chunks(site, sink, scratch, CHUNK)
 }
 
@@ -148,13 +148,14 @@ const CHUNK: usize = 16_384;
 fn index_in_chunks(
     site: &Site,
     sink: &Sink<'_>,
-    scratch: Option<&Path>,
+    scratch: Option<&dyn Scratch>,
     chunk: usize,
 ) -> Result<()> {
     let s = schema();
     // Removed when this function returns, whatever happens; a killed build leaves it inside the
     // staging folder, which the next build discards.
     let work = scratch
+        .map(|s| s.dir())
         .map(|p| {
             tempfile::Builder::new()
                 .prefix(".tantivy-")
@@ -193,11 +194,14 @@ fn index_in_chunks(
     if !site.reports.is_empty() {
         docs::facets(site, dir, sink)?;
     }
-    let index = match parts.len() {
-        0 => segment(&s, &[], &[], directory(work, "part-0")?)?,
-        1 => parts.into_iter().next().expect("one part"),
+    let (index, name) = match parts.len() {
+        0 => (segment(&s, &[], &[], directory(work, "part-0")?)?, "part-0"),
+        1 => (parts.into_iter().next().expect("one part"), "part-0"),
         // Merged in order, so doc ids stay the site's report order.
-        _ => tantivy::indexer::merge_indices(&parts, directory(work, "merged")?).map_err(terr)?,
+        _ => (
+            tantivy::indexer::merge_indices(&parts, directory(work, "merged")?).map_err(terr)?,
+            "merged",
+        ),
     };
     let reader = open_reader(&index)?;
     let exported = export::export(&s, &reader, dir, sink)?;
@@ -224,7 +228,40 @@ fn index_in_chunks(
         ),
         path: "search/manifest.js".into(),
     })?;
-    put_tantivy_files(&index, sink)
+    drop(reader);
+    match (scratch, work) {
+        (Some(scratch), Some(work)) => move_tantivy_files(index, &work.join(name), scratch),
+        _ => put_tantivy_files(&index, sink),
+    }
+}
+
+/// The tantivy index's files, made on disk in `folder`, moved into the site. The index is
+/// closed first, so none of its files is mapped while the next is moved.
+fn move_tantivy_files(index: Index, folder: &Path, scratch: &dyn Scratch) -> Result<()> {
+    let names = tantivy_file_names(&index);
+    drop(index);
+    for name in names {
+        let from = folder.join(&name);
+        // A file listed but already garbage-collected is not part of the index.
+        if from.is_file() {
+            scratch.put_moved(format!("{TANTIVY_DIR}/{}", name.to_string_lossy()), &from)?;
+        }
+    }
+    Ok(())
+}
+
+/// The files of `index`, with tantivy's own bookkeeping files, in order.
+fn tantivy_file_names(index: &Index) -> Vec<std::path::PathBuf> {
+    let mut paths: Vec<std::path::PathBuf> =
+        index.directory().list_managed_files().into_iter().collect();
+    for special in ["meta.json", ".managed.json"] {
+        let p = std::path::PathBuf::from(special);
+        if !paths.contains(&p) {
+            paths.push(p);
+        }
+    }
+    paths.sort();
+    paths
 }
 
 /// A folder for one tantivy index: under `work` on disk, or in memory without it.
@@ -300,15 +337,7 @@ fn shard_tables(shards: &[ShardRef], dir: &str, sink: &Sink<'_>) -> Result<Vec<S
 /// one at a time.
 fn put_tantivy_files(index: &Index, sink: &Sink<'_>) -> Result<()> {
     let dir = index.directory();
-    let mut paths: Vec<std::path::PathBuf> = dir.list_managed_files().into_iter().collect();
-    for special in ["meta.json", ".managed.json"] {
-        let p = std::path::PathBuf::from(special);
-        if !paths.contains(&p) {
-            paths.push(p);
-        }
-    }
-    paths.sort();
-    for p in paths {
+    for p in tantivy_file_names(index) {
         let Ok(bytes) = tantivy::Directory::atomic_read(dir, &p) else {
             continue; // a file listed but already garbage-collected
         };
@@ -506,17 +535,41 @@ mod chunk_tests {
     /// names are random), with `casebook search`'s answer from them.
     fn files(site: &Site, scratch: Option<&Path>, chunk: usize) -> BTreeMap<String, Vec<u8>> {
         let out = Mutex::new(BTreeMap::new());
+        let scratch = scratch.map(|dir| Moved { dir, out: &out });
         index_in_chunks(
             site,
             &|f| {
                 out.lock().unwrap().insert(f.path, f.bytes);
                 Ok(())
             },
-            scratch,
+            scratch.as_ref().map(|s| s as &dyn Scratch),
             chunk,
         )
         .unwrap();
         out.into_inner().unwrap()
+    }
+
+    /// A scratch folder whose moved files are read into `out`, and removed as a move would.
+    struct Moved<'a> {
+        dir: &'a Path,
+        out: &'a Mutex<BTreeMap<String, Vec<u8>>>,
+    }
+
+    impl Scratch for Moved<'_> {
+        fn dir(&self) -> &Path {
+            self.dir
+        }
+
+        fn put_moved(&self, path: String, from: &Path) -> Result<()> {
+            assert!(
+                from.starts_with(self.dir),
+                "{from:?} is in the scratch folder"
+            );
+            let bytes = std::fs::read(from).unwrap();
+            std::fs::remove_file(from).unwrap();
+            self.out.lock().unwrap().insert(path, bytes);
+            Ok(())
+        }
     }
 
     #[test]
@@ -536,9 +589,15 @@ mod chunk_tests {
         // The browser's index (term shards, postings with doc ids, manifest) is the same, so
         // doc ids kept the report order through the merge.
         assert_eq!(browser(whole.clone()), browser(chunked.clone()));
+        for name in ["meta.json", ".managed.json"] {
+            assert!(
+                chunked.contains_key(&format!("{TANTIVY_DIR}/{name}")),
+                "{name}"
+            );
+        }
         assert!(
             chunked.keys().any(|p| p.ends_with(".pos")),
-            "tantivy's files are written"
+            "tantivy's files are moved in"
         );
         // The temporary folders are gone.
         assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);

@@ -110,7 +110,45 @@ impl Staging {
     /// previous output's is only noted; any other is written into the staging folder. The
     /// previous output is only ever read.
     pub fn put(&self, file: &OutputFile) -> Result<()> {
-        let rel = Path::new(&file.path);
+        self.place(
+            &file.path,
+            |old| unchanged(old, &file.bytes),
+            |path| {
+                let mut f = create_new(path)?;
+                f.write_all(&file.bytes)
+            },
+        )
+    }
+
+    /// Takes the file at `from` (a file a stage made inside [`Staging::path`], so on the same
+    /// file system) as the new site's file `path`, by moving it: the search index's tantivy
+    /// files (at 1000x the digest 147 MB) are never read into memory to be written again.
+    pub fn put_moved(&self, path: &str, from: &Path) -> Result<()> {
+        let unchanged = |old: &Path| {
+            let len = fs::metadata(from).map(|m| m.len());
+            match (fs::File::open(from), len) {
+                (Ok(f), Ok(len)) => same_content(old, f, len),
+                _ => false,
+            }
+        };
+        self.place(path, unchanged, |to| {
+            match fs::remove_file(to) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+            fs::rename(from, to)
+        })
+    }
+
+    /// Notes the new site's file `path`: nothing more when the previous output has it as
+    /// `unchanged` says, else made in the staging folder by `make`.
+    fn place(
+        &self,
+        path: &str,
+        unchanged: impl FnOnce(&Path) -> bool,
+        make: impl Fn(&Path) -> io::Result<()>,
+    ) -> Result<()> {
+        let rel = Path::new(path);
         // Paths come from our own renderer, but a slug or theme file name must never escape the output.
         let internal = rel.components().next().is_some_and(|c| {
             c.as_os_str() == STAGING || c.as_os_str() == MARKER || c.as_os_str() == CACHE
@@ -119,36 +157,19 @@ impl Staging {
             || rel.is_absolute()
             || rel.components().any(|c| !matches!(c, Component::Normal(_)))
         {
-            return Err(Error::OutsideOutput(file.path.clone()));
+            return Err(Error::OutsideOutput(path.to_string()));
         }
         let key = key_of(rel);
         let again = self.note(&key, false)?.is_some();
         // A second file for one path replaces the first, so it is always staged.
         if !again {
             let old = &self.claimed.dir;
-            if self.under_real_folders(old, rel)? && unchanged(&old.join(rel), &file.bytes) {
+            if self.under_real_folders(old, rel)? && unchanged(&old.join(rel)) {
                 return Ok(());
             }
         }
-        let path = self.path().join(rel);
-        in_folder(&path, || {
-            let mut f = match fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    fs::remove_file(&path)?;
-                    fs::OpenOptions::new()
-                        .write(true)
-                        .create_new(true)
-                        .open(&path)?
-                }
-                other => other?,
-            };
-            f.write_all(&file.bytes)
-        })
-        .map_err(|e| Error::io(&path, e))?;
+        let target = self.path().join(rel);
+        in_folder(&target, || make(&target)).map_err(|e| Error::io(&target, e))?;
         self.note(&key, true)?;
         Ok(())
     }
@@ -374,26 +395,52 @@ fn in_folder(path: &Path, op: impl Fn() -> io::Result<()>) -> io::Result<()> {
     }
 }
 
+/// Creates the new file `path`, replacing one a previous `put` of the same path made.
+fn create_new(path: &Path) -> io::Result<fs::File> {
+    let new = || {
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+    };
+    match new() {
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            fs::remove_file(path)?;
+            new()
+        }
+        other => other,
+    }
+}
+
 /// Whether `old` is a regular file (not a link to elsewhere) holding exactly `bytes`. Read in
 /// blocks: the print edition at 100x the digest is 25 MB, and reading it whole to compare
 /// was a sizeable share of the build's peak memory.
 fn unchanged(old: &Path, bytes: &[u8]) -> bool {
+    same_content(old, bytes, bytes.len() as u64)
+}
+
+/// Whether `old` is a regular file (not a link to elsewhere) of `len` bytes that `new` reads
+/// exactly, both read in blocks.
+fn same_content(old: &Path, mut new: impl io::Read, len: u64) -> bool {
     use std::io::Read;
-    let same_size = |m: fs::Metadata| m.is_file() && m.len() == bytes.len() as u64;
+    let same_size = |m: fs::Metadata| m.is_file() && m.len() == len;
     if !fs::symlink_metadata(old).is_ok_and(same_size) {
         return false;
     }
     let Ok(mut f) = fs::File::open(old) else {
         return false;
     };
-    let mut buf = [0u8; 64 * 1024];
-    let mut rest = bytes;
+    let (mut was, mut is) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
     loop {
-        match f.read(&mut buf) {
-            Ok(0) => return rest.is_empty(),
-            Ok(n) if n <= rest.len() && buf[..n] == rest[..n] => rest = &rest[n..],
+        match f.read(&mut was) {
+            Ok(0) => return matches!(new.read(&mut is[..1]), Ok(0)),
+            Ok(n) => {
+                if new.read_exact(&mut is[..n]).is_err() || was[..n] != is[..n] {
+                    return false;
+                }
+            }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            _ => return false,
+            Err(_) => return false,
         }
     }
 }

@@ -438,3 +438,58 @@ fn the_cache_survives_commits_refuses_odd_keys_and_keeps_only_what_a_build_used(
     assert_eq!(siblings(&dir), ["aa11.size"]);
     assert_eq!(read(&out.join("index.html")), "page");
 }
+
+#[test]
+fn a_moved_file_is_published_or_only_noted_when_unchanged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("output");
+    write(
+        &out,
+        &OutputPolicy::default(),
+        &[file("s/same.bin", "kept"), file("s/old.bin", "before")],
+        |_| Ok(()),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    let ino = |p: &Path| std::os::unix::fs::MetadataExt::ino(&fs::metadata(p).unwrap());
+    #[cfg(unix)]
+    let before = ino(&out.join("s/same.bin"));
+
+    let staging = Staging::new(&out, &OutputPolicy::default()).unwrap();
+    let made = staging.path().join(".work");
+    fs::create_dir(&made).unwrap();
+    let put = |name: &str, text: &str| {
+        let from = made.join(name);
+        fs::write(&from, text).unwrap();
+        staging.put_moved(&format!("s/{name}"), &from)
+    };
+    put("same.bin", "kept").unwrap();
+    put("old.bin", "after, and longer").unwrap();
+    put("new.bin", "new").unwrap();
+    assert!(!made.join("new.bin").exists(), "moved, not copied");
+    put("twin.bin", "abcd").unwrap();
+    assert!(put("../escape.bin", "x").is_err());
+    fs::remove_dir_all(&made).unwrap();
+    staging.commit().unwrap();
+
+    assert_eq!(read(&out.join("s/same.bin")), "kept");
+    #[cfg(unix)]
+    assert_eq!(
+        ino(&out.join("s/same.bin")),
+        before,
+        "unchanged, left alone"
+    );
+    assert_eq!(read(&out.join("s/old.bin")), "after, and longer");
+    assert_eq!(read(&out.join("s/new.bin")), "new");
+    assert_eq!(read(&out.join("s/twin.bin")), "abcd");
+    assert!(!tmp.path().join("escape.bin").exists());
+
+    // Same length, other bytes: compared, not taken by size.
+    let staging = Staging::new(&out, &OutputPolicy::default()).unwrap();
+    let from = staging.path().join("twin");
+    fs::write(&from, "abce").unwrap();
+    staging.put_moved("s/twin.bin", &from).unwrap();
+    staging.commit().unwrap();
+    assert_eq!(read(&out.join("s/twin.bin")), "abce");
+    assert!(!out.join("s/same.bin").exists(), "not part of this site");
+}
