@@ -5,6 +5,10 @@ mod diagnostics_print;
 
 use clap::Parser;
 
+// Why mimalloc: measured in Cargo.toml, beside the dependency.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = cli::Cli::parse();
     match cli::run(cli) {
