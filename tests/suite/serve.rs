@@ -691,6 +691,18 @@ fn incremental_rebuilds_equal_full_rebuilds_after_edits_additions_and_deletions(
             }),
         ),
         (
+            // The same metrics in another order: the JSON export lists them as written.
+            "metric order",
+            Box::new(|s| {
+                replace(
+                    s,
+                    "content/reports/hangzhou/sandun.md",
+                    "  membership_rate: 90\n  stations: 5\n",
+                    "  stations: 5\n  membership_rate: 90\n",
+                )
+            }),
+        ),
+        (
             "weight",
             Box::new(|s| {
                 replace(

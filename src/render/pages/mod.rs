@@ -295,7 +295,9 @@ fn fingerprints(site: &Site, cache: &FragmentCache) -> (Vec<u64>, Vec<u64>) {
                     (p.fingerprint, p.named)
                 }
                 _ => {
-                    let extra = (&r.path, r.meta.weight, r.meta.draft);
+                    // What the exports' row has beside the view: the metrics as written
+                    // (the view has the site's columns, in their order), weight and draft.
+                    let extra = (&r.path, r.meta.weight, r.meta.draft, &r.meta.metrics);
                     let mut named = crate::fingerprint::hasher();
                     ReportRef::hash_named(r, &mut named);
                     (
