@@ -16,6 +16,10 @@ use casebook::load::{self, LoadCache, Project};
 use casebook::model::{self, ModelCache};
 use casebook::render::{self, RenderCache, RenderOptions};
 
+// As the binary (src/main.rs), so the stages cost what they cost in `serve`.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let project = Project::new(&args[1]);
