@@ -1,7 +1,6 @@
 //! Reading one content file: front matter into typed metadata, and the checks every file gets
 //! (date, slug) before it becomes a [`Source`]. Finding the files is `discover`.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -478,7 +477,9 @@ pub(super) fn check_duplicate_slugs<M>(
     what: &str,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let mut seen: BTreeMap<&str, &Path> = BTreeMap::new();
+    // A hash map: a `BTreeMap` of 11,900 slugs was a share of every save in `serve` at 100x.
+    let mut seen: foldhash::HashMap<&str, &Path> =
+        foldhash::HashMap::with_capacity_and_hasher(files.len(), Default::default());
     for src in files {
         let slug = src.slug.as_str();
         match seen.get(slug) {

@@ -42,20 +42,28 @@ pub(crate) fn url_path(path: &str) -> String {
 
 /// The site-wide view every page shares.
 pub(crate) fn site_view(site: &Site) -> SiteView<'_> {
-    let mut towns: Vec<(&str, &str)> = site
-        .reports
-        .iter()
-        .map(|r| (r.meta.city.as_str(), r.meta.town.as_str()))
-        .collect();
-    towns.sort();
-    towns.dedup();
-    let mut counties: Vec<(&str, &str)> = site
-        .reports
-        .iter()
-        .filter_map(|r| Some((r.meta.city.as_str(), r.meta.county.as_deref()?)))
-        .collect();
-    counties.sort();
-    counties.dedup();
+    // Distinct towns and counties by city, counted with sets: sorting 11,900 names to count
+    // them was a share of every save in `serve` at 100x the digest.
+    let distinct = |pairs: &mut dyn Iterator<Item = (&str, &str)>| {
+        let mut set = foldhash::HashSet::with_capacity_and_hasher(
+            site.reports.len(),
+            foldhash::fast::RandomState::default(),
+        );
+        set.extend(pairs);
+        set.len()
+    };
+    let towns = distinct(
+        &mut site
+            .reports
+            .iter()
+            .map(|r| (r.meta.city.as_str(), r.meta.town.as_str())),
+    );
+    let counties = distinct(
+        &mut site
+            .reports
+            .iter()
+            .filter_map(|r| Some((r.meta.city.as_str(), r.meta.county.as_deref()?))),
+    );
     let mut view = SiteView {
         title: &site.config.title,
         subtitle: site.config.subtitle.as_deref(),
@@ -67,8 +75,8 @@ pub(crate) fn site_view(site: &Site) -> SiteView<'_> {
             reports: site.reports.len(),
             news: site.news.len(),
             cities: site.cities.len(),
-            counties: counties.len(),
-            towns: towns.len(),
+            counties,
+            towns,
             tactics: site.tactics.len(),
         },
         sections: site
