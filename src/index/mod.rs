@@ -230,31 +230,49 @@ fn index_in_chunks(
     })?;
     drop(reader);
     match (scratch, work) {
-        (Some(scratch), Some(work)) => move_tantivy_files(index, &work.join(name), scratch),
+        (Some(scratch), Some(work)) => move_tantivy_files(index, &work.join(name), scratch, sink),
         _ => put_tantivy_files(&index, sink),
     }
 }
 
 /// The tantivy index's files, made on disk in `folder`, moved into the site. The index is
-/// closed first, so none of its files is mapped while the next is moved.
-fn move_tantivy_files(index: Index, folder: &Path, scratch: &dyn Scratch) -> Result<()> {
+/// closed first, so none of its files is mapped while the next is moved. Its two bookkeeping
+/// files are written anew instead: tantivy writes them through a temporary file, private to
+/// its owner (mode 0600), and a published site's files are readable by all (a few hundred
+/// bytes each).
+fn move_tantivy_files(
+    index: Index,
+    folder: &Path,
+    scratch: &dyn Scratch,
+    sink: &Sink<'_>,
+) -> Result<()> {
     let names = tantivy_file_names(&index);
     drop(index);
     for name in names {
         let from = folder.join(&name);
         // A file listed but already garbage-collected is not part of the index.
-        if from.is_file() {
-            scratch.put_moved(format!("{TANTIVY_DIR}/{}", name.to_string_lossy()), &from)?;
+        if !from.is_file() {
+            continue;
+        }
+        let path = format!("{TANTIVY_DIR}/{}", name.to_string_lossy());
+        if BOOKKEEPING.iter().any(|b| name.as_os_str() == *b) {
+            let bytes = std::fs::read(&from).map_err(|e| Error::io(&from, e))?;
+            sink(OutputFile { path, bytes })?;
+        } else {
+            scratch.put_moved(path, &from)?;
         }
     }
     Ok(())
 }
 
+/// tantivy's own files beside a segment's: the index's meta data and the files it manages.
+const BOOKKEEPING: [&str; 2] = ["meta.json", ".managed.json"];
+
 /// The files of `index`, with tantivy's own bookkeeping files, in order.
 fn tantivy_file_names(index: &Index) -> Vec<std::path::PathBuf> {
     let mut paths: Vec<std::path::PathBuf> =
         index.directory().list_managed_files().into_iter().collect();
-    for special in ["meta.json", ".managed.json"] {
+    for special in BOOKKEEPING {
         let p = std::path::PathBuf::from(special);
         if !paths.contains(&p) {
             paths.push(p);

@@ -469,6 +469,17 @@ fn a_moved_file_is_published_or_only_noted_when_unchanged() {
     assert!(!made.join("new.bin").exists(), "moved, not copied");
     put("twin.bin", "abcd").unwrap();
     assert!(put("../escape.bin", "x").is_err());
+    // A file from outside the staging folder is refused and stays where it was.
+    let mine = tmp.path().join("mine.txt");
+    fs::write(&mine, "not the build's").unwrap();
+    assert!(staging.put_moved("s/mine.txt", &mine).is_err());
+    let sneaky = staging.path().join("..").join("..").join("mine.txt");
+    assert!(staging.put_moved("s/mine.txt", &sneaky).is_err());
+    assert_eq!(read(&mine), "not the build's");
+    // A missing file is an error naming it.
+    let missing = made.join("missing.bin");
+    let e = staging.put_moved("s/missing.bin", &missing).unwrap_err();
+    assert!(e.to_string().contains("missing.bin"), "{e}");
     fs::remove_dir_all(&made).unwrap();
     staging.commit().unwrap();
 
@@ -483,6 +494,7 @@ fn a_moved_file_is_published_or_only_noted_when_unchanged() {
     assert_eq!(read(&out.join("s/new.bin")), "new");
     assert_eq!(read(&out.join("s/twin.bin")), "abcd");
     assert!(!tmp.path().join("escape.bin").exists());
+    assert!(!out.join("s/mine.txt").exists() && !out.join("s/missing.bin").exists());
 
     // Same length, other bytes: compared, not taken by size.
     let staging = Staging::new(&out, &OutputPolicy::default()).unwrap();

@@ -246,3 +246,31 @@ fn traditional_and_simplified_find_each_other_and_prefixes_rank_after_exact() {
         "a trailing space closes the word"
     );
 }
+
+/// The build moves tantivy's segment files into the output and writes its bookkeeping files
+/// anew: every file of the index is published as readable as the pages beside it (tantivy
+/// makes `meta.json` through a private temporary file).
+#[cfg(unix)]
+#[test]
+fn the_published_index_files_are_as_readable_as_the_pages() {
+    use std::os::unix::fs::PermissionsExt;
+    let site = fixture();
+    let out = site.root().join("output");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let page = mode(&out.join("index.html"));
+    let dir = out.join("search/tantivy");
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for must in ["meta.json", ".managed.json"] {
+        assert!(names.iter().any(|n| n == must), "{must} in {names:?}");
+    }
+    assert!(names.iter().any(|n| n.ends_with(".pos")), "{names:?}");
+    for n in &names {
+        assert_eq!(mode(&dir.join(n)), page, "{n}");
+    }
+    assert!(!names.iter().any(|n| n.starts_with(".tantivy-")));
+    // And the index answers.
+    assert!(!search(&site, "凳").is_empty());
+}
