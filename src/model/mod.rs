@@ -215,6 +215,8 @@ pub struct ModelCache {
     pub parsed: usize,
     /// The related reports of the last run, with the key of what they were ranked from.
     related: related::Memo,
+    /// The unknown names of each report of the last run.
+    warnings: warnings::Memo,
 }
 
 /// What the model keeps of each source between runs, by the address of the very source it was
@@ -306,7 +308,7 @@ fn build_with(
 ) -> Result<Site> {
     let config = sources.config.clone();
     let mut diags = sources.diagnostics.clone();
-    warnings::warn_unknown(&config, sources, &mut diags);
+    warnings::warn_unknown(&config, sources, &mut diags, &mut cache.warnings);
 
     let (mut reports, report_bodies) = parse_reports(sources, &config, cache, bodies, raw);
     let (pages, page_bodies) = parse_pages(sources, cache);

@@ -91,16 +91,24 @@ pub fn render_cached(
     cache.fresh.clear();
     let site_view = views::site_view(site);
     let renderer = Pages::new(site, tera, options, Some(&cache.fragments))?;
-    let mut jobs = pages::jobs(site, &site_view, &renderer);
     let old = &cache.pages;
+    // Each page's entry of the last rebuild, looked up once.
+    let mut jobs: Vec<_> = pages::jobs(site, &site_view, &renderer)
+        .into_iter()
+        .map(|job| {
+            let previous = old.get(&job.path);
+            (job, previous)
+        })
+        .collect();
     // Biggest pages last time first, one task each: the print edition alone takes as long as
     // hundreds of small pages, and must not be the one left running at the end.
-    jobs.sort_by_key(|j| std::cmp::Reverse(old.get(&j.path).map_or(usize::MAX, |(_, b)| b.len())));
+    jobs.sort_by_key(|(_, previous)| {
+        std::cmp::Reverse(previous.map_or(usize::MAX, |(_, b)| b.len()))
+    });
     let pages: Vec<(String, Arc<[u8]>, u64, bool)> = jobs
         .into_par_iter()
         .with_max_len(1)
-        .map(|job| {
-            let previous = old.get(&job.path);
+        .map(|(job, previous)| {
             let mut key = 0;
             let mut probe = |k: u64| {
                 key = k;
