@@ -979,3 +979,50 @@ fn edit(text: &str, i: usize) -> (&'static str, String) {
 }
 
 mod regression;
+
+/// `serve`'s model keeps each unchanged report's warnings for unknown names from one rebuild to
+/// the next, but not past a change of site.yaml: a tactic added to the vocabulary stops being
+/// warned about in reports that did not change.
+#[test]
+fn unknown_name_warnings_follow_the_vocabulary_between_rebuilds() {
+    use casebook::load::{self, LoadCache, Project};
+    use casebook::model::{self, ModelCache};
+
+    let site = Site::fixture("build/site");
+    site.report(
+        "hangzhou/zz-new",
+        "新的报告",
+        "新镇",
+        "杭州市",
+        &["独有做法"],
+    );
+    let project = Project::new(site.root());
+    let (mut loaded, mut modelled) = (LoadCache::default(), ModelCache::default());
+    let mut warned = || {
+        let sources = load::read_changed(&project, &mut loaded, None);
+        let built = model::build_cached(&sources, &mut modelled).unwrap();
+        built
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.contains("独有做法"))
+            .map(|d| d.path.to_string_lossy().replace('\\', "/"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(warned(), ["content/reports/hangzhou/zz-new.md"]);
+    // Nothing changed: the same warning, from the kept one.
+    assert_eq!(warned(), ["content/reports/hangzhou/zz-new.md"]);
+    replace(
+        &site,
+        "site.yaml",
+        "  志愿服务: { description: 组建工会志愿者队伍。 }\n",
+        "  志愿服务: { description: 组建工会志愿者队伍。 }\n  独有做法: { description: 只此一家。 }\n",
+    );
+    assert!(warned().is_empty(), "the vocabulary knows it now");
+    replace(
+        &site,
+        "site.yaml",
+        "  独有做法: { description: 只此一家。 }\n",
+        "",
+    );
+    assert_eq!(warned(), ["content/reports/hangzhou/zz-new.md"]);
+}
