@@ -17,6 +17,7 @@ type Slugs = foldhash::HashMap<String, Arc<str>>;
 
 /// The names of the site's cities, sections and tactics, configured ones first, and their
 /// slugs.
+#[derive(Debug, Clone)]
 pub(super) struct Names {
     cities: Vec<String>,
     sections: Vec<String>,
@@ -100,29 +101,38 @@ impl Names {
 pub(super) fn order(reports: &mut Vec<Report>, names: &Names) {
     // Ranks computed once per report, titles and slugs compared where they lie: cloning them
     // into sort keys was most of the sort at 100x the digest.
-    let ranks: Vec<(usize, i64, i64)> = reports
-        .iter()
-        .map(|r| {
-            let sec = r.meta.section.as_deref();
-            let city = names.city_rank(&r.meta.city) as i64;
-            let (first, second) = if names.by_city(sec) {
-                (city, r.meta.weight)
-            } else {
-                (r.meta.weight, city)
-            };
-            (names.section_rank(sec), first, second)
-        })
-        .collect();
+    let ranks: Vec<Rank> = reports.iter().map(|r| rank(names, r)).collect();
     let mut by: Vec<usize> = (0..reports.len()).collect();
-    by.sort_by(|&a, &b| {
-        let (x, y) = (&reports[a], &reports[b]);
-        ranks[a]
-            .cmp(&ranks[b])
-            .then_with(|| x.meta.title.cmp(&y.meta.title))
-            .then_with(|| x.slug.cmp(&y.slug))
-    });
+    by.sort_by(|&a, &b| in_order((ranks[a], &reports[a]), (ranks[b], &reports[b])));
     let mut slots: Vec<Option<Report>> = std::mem::take(reports).into_iter().map(Some).collect();
     reports.extend(by.into_iter().filter_map(|i| slots[i].take()));
+}
+
+/// Whether `a` comes before `b` in the contents order [`order`] sorts reports into.
+pub(super) fn precedes(names: &Names, a: &Report, b: &Report) -> bool {
+    in_order((rank(names, a), a), (rank(names, b), b)) == std::cmp::Ordering::Less
+}
+
+/// A report's place by section, city and weight (which of the two first depends on its
+/// section).
+type Rank = (usize, i64, i64);
+
+fn rank(names: &Names, r: &Report) -> Rank {
+    let sec = r.meta.section.as_deref();
+    let city = names.city_rank(&r.meta.city) as i64;
+    let (first, second) = if names.by_city(sec) {
+        (city, r.meta.weight)
+    } else {
+        (r.meta.weight, city)
+    };
+    (names.section_rank(sec), first, second)
+}
+
+/// The contents order: rank, then title, then slug (unique, so no two reports tie).
+fn in_order((ra, x): (Rank, &Report), (rb, y): (Rank, &Report)) -> std::cmp::Ordering {
+    ra.cmp(&rb)
+        .then_with(|| x.meta.title.cmp(&y.meta.title))
+        .then_with(|| x.slug.cmp(&y.slug))
 }
 
 /// Each name's members, in report order, in one pass.

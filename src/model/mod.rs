@@ -6,6 +6,7 @@
 mod groups;
 mod metrics;
 mod news;
+mod patch;
 mod related;
 mod warnings;
 
@@ -31,7 +32,7 @@ use crate::urls::Route;
 pub use related::Related;
 
 /// The whole site, ready to render and index.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Site {
     /// Configuration.
     pub config: SiteConfig,
@@ -201,7 +202,7 @@ impl Site {
 
 /// Builds the site model from what load read (slugs were checked there).
 pub fn build(sources: &Sources) -> Result<Site> {
-    build_cached(sources, &mut ModelCache::default())
+    build_with(sources, &mut ModelCache::default(), &Bodies::Held, None).map(|b| b.site)
 }
 
 /// What [`build_cached`] keeps between runs: each file's parsed body, with the source it was
@@ -217,6 +218,10 @@ pub struct ModelCache {
     related: related::Memo,
     /// The unknown names of each report of the last run.
     warnings: warnings::Memo,
+    /// The last model and what it was made from, for [`patch`] to update.
+    last: Option<Box<patch::Last>>,
+    /// Whether the last run updated the model before it instead of building it anew.
+    pub patched: bool,
 }
 
 /// What the model keeps of each source between runs, by the address of the very source it was
@@ -275,9 +280,20 @@ pub enum Bodies {
 }
 
 /// [`build`], parsing again only the bodies whose Markdown changed since the last run with the
-/// same cache. Everything else is cheap and recomputed: groups, order, related reports.
+/// same cache. When one report changed and nothing the others' places depend on, the last model
+/// is updated instead ([`patch`]); else groups, order and related reports are recomputed (from
+/// the cache where they can be).
 pub fn build_cached(sources: &Sources, cache: &mut ModelCache) -> Result<Site> {
-    build_with(sources, cache, &Bodies::Held, None)
+    if let Some(site) = patch::patch(sources, cache) {
+        cache.patched = true;
+        return Ok(site);
+    }
+    cache.patched = false;
+    // Dropped first: the last model is not held twice while the new one is built.
+    cache.last = None;
+    let built = build_with(sources, cache, &Bodies::Held, None)?;
+    cache.last = patch::Last::new(&built, sources, cache.warnings.key()).map(Box::new);
+    Ok(built.site)
 }
 
 /// [`build`], keeping report bodies as `bodies` says.
@@ -295,7 +311,15 @@ pub fn build_lean(sources: &mut Sources, bodies: &Bodies) -> Result<Site> {
                 .collect(),
         ),
     };
-    build_with(sources, &mut ModelCache::default(), bodies, raw)
+    build_with(sources, &mut ModelCache::default(), bodies, raw).map(|b| b.site)
+}
+
+/// A model as [`build_with`] made it, with what [`patch`] needs beside it to update it.
+struct Built {
+    site: Site,
+    names: groups::Names,
+    /// Warnings about news items (kept while no news item changes).
+    news_warnings: Vec<Diagnostic>,
 }
 
 /// [`build_cached`], keeping bodies as `bodies` says; `raw` is each report's Markdown when it
@@ -305,7 +329,7 @@ fn build_with(
     cache: &mut ModelCache,
     bodies: &Bodies,
     raw: Option<Vec<Option<String>>>,
-) -> Result<Site> {
+) -> Result<Built> {
     let config = sources.config.clone();
     let mut diags = sources.diagnostics.clone();
     warnings::warn_unknown(&config, sources, &mut diags, &mut cache.warnings);
@@ -334,12 +358,49 @@ fn build_with(
     let tactics = groups::tactics(&reports, &config, &names);
     related::assign_cached(&mut reports, &mut cache.related);
     let mut errors = Vec::new();
-    let news = news::resolve(sources, &config, &mut reports, &mut errors, &mut diags);
+    let mut news_warnings = Vec::new();
+    let news = news::resolve(
+        sources,
+        &config,
+        &mut reports,
+        &mut errors,
+        &mut news_warnings,
+    );
+    diags.extend(news_warnings.iter().cloned());
     if !errors.is_empty() {
         errors.extend(diags);
         errors.sort();
         return Err(crate::error::Error::Content(errors));
     }
+    let diags = settle(diags, &reports, &pages, sources)?;
+    let site = Site {
+        config,
+        reports,
+        pages,
+        news,
+        cities,
+        tactics,
+        sections,
+        metrics,
+        diagnostics: diags,
+        strings,
+        media: Media::default(),
+    };
+    Ok(Built {
+        site,
+        names,
+        news_warnings,
+    })
+}
+
+/// The model's diagnostics: `diags` with the missing photos and files of every body, sorted,
+/// or an error if there is one.
+fn settle(
+    mut diags: Vec<Diagnostic>,
+    reports: &[Report],
+    pages: &[Page],
+    sources: &Sources,
+) -> Result<Vec<Diagnostic>> {
     for (path, body, bundle) in reports
         .iter()
         .map(|r| (&r.path, &r.body, &r.bundle))
@@ -356,19 +417,7 @@ fn build_with(
     if !lenient && diags.iter().any(|d| d.level == Level::Error) {
         return Err(Error::Content(diags));
     }
-    Ok(Site {
-        config,
-        reports,
-        pages,
-        news,
-        cities,
-        tactics,
-        sections,
-        metrics,
-        diagnostics: diags,
-        strings,
-        media: Media::default(),
-    })
+    Ok(diags)
 }
 
 /// A body with the source it was parsed from and whether it was parsed now.
@@ -393,55 +442,65 @@ fn parse_reports(
         .reports
         .par_iter()
         .zip(raw)
-        .map(|(src, raw)| {
-            let kept = cache
-                .reports
-                .get(&address(src))
-                .filter(|k| Arc::ptr_eq(&k.0, src));
-            let (parsed, body) = match kept {
-                Some(k) => (false, Arc::clone(&k.1)),
-                None => {
-                    let folder = bundle_folder(src, |s| Route::Report(s));
-                    // Markdown taken out of the source is dropped once parsed.
-                    let text = raw.as_deref().unwrap_or(&src.body);
-                    let body = markdown::render_in(text, src.body_line, folder.as_deref());
-                    let body = match bodies {
-                        Bodies::Held => body,
-                        Bodies::Lean { root } => body.lean(markdown::Origin {
-                            file: root.join(&src.path),
-                            bundle: folder,
-                        }),
-                    };
-                    (true, Arc::new(body))
-                }
-            };
-            // The canonical names depend on the vocabulary of site.yaml too.
-            let mut tactics: Vec<&str> = Vec::with_capacity(src.meta.tactics.len());
-            for t in &src.meta.tactics {
-                let t = config.canonical_tactic(t.trim());
-                if !tactics.contains(&t) {
-                    tactics.push(t);
-                }
-            }
-            let meta = match kept {
-                Some(k) if k.2.tactics.iter().eq(tactics.iter().copied()) => Arc::clone(&k.2),
-                _ => {
-                    let mut meta = src.meta.clone();
-                    meta.tactics = tactics.iter().map(|t| t.to_string()).collect();
-                    Arc::new(meta)
-                }
-            };
-            let report = Report {
-                slug: src.slug.clone(),
-                path: src.path.clone(),
-                body: Arc::clone(&body),
-                meta: Arc::clone(&meta),
-                bundle: src.bundle.clone(),
-                ..Report::default()
-            };
-            (report, ((Arc::clone(src), body, meta), parsed))
-        })
+        .map(|(src, raw)| parse_report(src, raw, config, cache, bodies))
         .unzip()
+}
+
+/// One report of [`parse_reports`], with what the cache keeps of it and whether its body was
+/// parsed now.
+fn parse_report(
+    src: &Arc<ReportSource>,
+    raw: Option<String>,
+    config: &SiteConfig,
+    cache: &ModelCache,
+    bodies: &Bodies,
+) -> (Report, (KeptReport, bool)) {
+    let kept = cache
+        .reports
+        .get(&address(src))
+        .filter(|k| Arc::ptr_eq(&k.0, src));
+    let (parsed, body) = match kept {
+        Some(k) => (false, Arc::clone(&k.1)),
+        None => {
+            let folder = bundle_folder(src, |s| Route::Report(s));
+            // Markdown taken out of the source is dropped once parsed.
+            let text = raw.as_deref().unwrap_or(&src.body);
+            let body = markdown::render_in(text, src.body_line, folder.as_deref());
+            let body = match bodies {
+                Bodies::Held => body,
+                Bodies::Lean { root } => body.lean(markdown::Origin {
+                    file: root.join(&src.path),
+                    bundle: folder,
+                }),
+            };
+            (true, Arc::new(body))
+        }
+    };
+    // The canonical names depend on the vocabulary of site.yaml too.
+    let mut tactics: Vec<&str> = Vec::with_capacity(src.meta.tactics.len());
+    for t in &src.meta.tactics {
+        let t = config.canonical_tactic(t.trim());
+        if !tactics.contains(&t) {
+            tactics.push(t);
+        }
+    }
+    let meta = match kept {
+        Some(k) if k.2.tactics.iter().eq(tactics.iter().copied()) => Arc::clone(&k.2),
+        _ => {
+            let mut meta = src.meta.clone();
+            meta.tactics = tactics.iter().map(|t| t.to_string()).collect();
+            Arc::new(meta)
+        }
+    };
+    let report = Report {
+        slug: src.slug.clone(),
+        path: src.path.clone(),
+        body: Arc::clone(&body),
+        meta: Arc::clone(&meta),
+        bundle: src.bundle.clone(),
+        ..Report::default()
+    };
+    (report, ((Arc::clone(src), body, meta), parsed))
 }
 
 /// Every page, bodies rendered, in contents order (front, back, then unlisted).

@@ -18,6 +18,13 @@ pub(super) struct Memo {
     found: Vec<(Arc<Source<ReportMeta>>, Vec<Diagnostic>)>,
 }
 
+impl Memo {
+    /// The key of the configuration of the last run (its whole site.yaml).
+    pub(super) fn key(&self) -> u64 {
+        self.config
+    }
+}
+
 /// Warnings for names the configuration does not know, with the closest known one. Reports are
 /// checked in parallel and a key is spelled out only for a warning (`serve` runs this on every
 /// rebuild: 42 ms at 100x the digest with a `format!` per tactic and metric of every report).
