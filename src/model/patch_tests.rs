@@ -20,6 +20,17 @@ fn fixture() -> tempfile::TempDir {
     dir
 }
 
+/// A copy of the fixture, loaded and modelled as serve's first build does.
+fn served() -> (tempfile::TempDir, Project, LoadCache, ModelCache) {
+    let dir = fixture();
+    let project = Project::new(dir.path());
+    let (mut loaded, mut cache) = (LoadCache::default(), ModelCache::default());
+    let sources = load::read_changed(&project, &mut loaded, None);
+    build_cached(&sources, &mut cache).unwrap();
+    assert!(!cache.patched);
+    (dir, project, loaded, cache)
+}
+
 /// Everything of a model but its interface strings, whose maps print in no fixed order
 /// (compared by fingerprint instead).
 fn shape(site: &Site) -> String {
@@ -45,11 +56,7 @@ fn shape(site: &Site) -> String {
 /// have been patched exactly when the edit left every report's place as it was.
 #[test]
 fn a_patched_model_is_the_model_built_anew() {
-    let dir = fixture();
-    let project = Project::new(dir.path());
-    let (mut loaded, mut cache) = (LoadCache::default(), ModelCache::default());
-    let sources = load::read_changed(&project, &mut loaded, None);
-    build_cached(&sources, &mut cache).unwrap();
+    let (dir, project, mut loaded, mut cache) = served();
     assert!(!cache.patched);
     let reports = dir.path().join("content/reports/hangzhou");
     let (sandun, tangqi) = (reports.join("sandun.md"), reports.join("tangqi.md"));
@@ -158,11 +165,7 @@ fn a_patched_model_is_the_model_built_anew() {
 /// reports it with everything else; the next edit is patched again.
 #[test]
 fn an_edit_that_breaks_the_model_is_built_anew_and_reported() {
-    let dir = fixture();
-    let project = Project::new(dir.path());
-    let (mut loaded, mut cache) = (LoadCache::default(), ModelCache::default());
-    let sources = load::read_changed(&project, &mut loaded, None);
-    build_cached(&sources, &mut cache).unwrap();
+    let (dir, project, mut loaded, mut cache) = served();
     let file = dir.path().join("content/reports/hangzhou/sandun.md");
     let text = std::fs::read_to_string(&file).unwrap();
     let edit = |text: &str, loaded: &mut LoadCache| {
