@@ -206,8 +206,9 @@ pub fn build(sources: &Sources) -> Result<Site> {
 }
 
 /// What [`build_cached`] keeps between runs: each file's parsed body, with the source it was
-/// parsed from. While a file is unchanged the load cache hands back the very same source, and
-/// its body is not parsed again.
+/// parsed from (while a file is unchanged the load cache hands back the very same source, and
+/// its body is not parsed again); each report's related reports and warnings; and the last model
+/// itself, which a save of one report patches when it can (`model/patch.rs`).
 #[derive(Debug, Default)]
 pub struct ModelCache {
     reports: ByPointer<KeptReport>,
