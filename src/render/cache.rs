@@ -133,17 +133,18 @@ pub fn render_cached(
             .push((path, text.into_shared(), new));
         Ok(())
     };
-    pages::compare_data(site, &renderer.fragments, &emit)?;
+    let fragments = renderer.into_fragments();
+    pages::compare_data(site, &fragments, &emit)?;
     let compare_data = std::mem::take(
         &mut *made
             .lock()
             .map_err(|_| crate::error::Error::Poisoned("exports"))?,
     );
-    exports::each(site, &renderer.fragments, &emit)?;
+    exports::each(site, &fragments, &emit)?;
     let exports = made
         .into_inner()
         .map_err(|_| crate::error::Error::Poisoned("exports"))?;
-    drop(renderer);
+    drop(fragments);
     cache.fragments.rotate();
     cache.reused = pages.iter().filter(|p| p.3).count();
     cache.rendered = pages.len() - cache.reused;
