@@ -4,7 +4,10 @@ use serde::Serialize;
 
 use super::paginate::page_count;
 use super::Cx;
-use crate::render::job::{job, Job};
+use std::hash::Hash;
+
+use crate::model::Site;
+use crate::render::job::{job, keyed_job, lazy_job, Job};
 use crate::render::views::{NewsRef, ReportView};
 use crate::urls::{Listing, Route};
 
@@ -17,13 +20,61 @@ struct FeedPage<'a> {
     /// News items, newest first (the feed has them all: a site has few).
     news: Vec<NewsRef<'a>>,
     updated: String,
+}
+
+#[derive(Serialize)]
+struct SitemapPage {
     urls: Vec<String>,
 }
 
+/// The feed and the sitemap.
 pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
     let site = cx.site;
-    let mut urls: Vec<String> = vec![Route::Home.path()];
-    urls.extend(site.reports.iter().map(|r| Route::Report(&r.slug).path()));
+    // The newest reports, as a sort of all of them by date would give them (ties in contents
+    // order), without sorting all of them: at 100x the digest that sort was a visible part of
+    // each save in `serve`.
+    let newer = |&a: &usize, &b: &usize| {
+        site.reports[b]
+            .meta
+            .date
+            .cmp(&site.reports[a].meta.date)
+            .then(a.cmp(&b))
+    };
+    let mut newest: Vec<usize> = (0..site.reports.len()).collect();
+    if newest.len() > FEED_LENGTH {
+        newest.select_nth_unstable_by(FEED_LENGTH, newer);
+        newest.truncate(FEED_LENGTH);
+    }
+    newest.sort_by(newer);
+    let updated = newest
+        .first()
+        .and_then(|&i| site.reports[i].meta.date.clone())
+        .unwrap_or_else(|| "1970-01-01".into());
+    let feed = FeedPage {
+        reports: newest.into_iter().map(|i| cx.full(i)).collect(),
+        news: site.news.iter().map(NewsRef::new).collect(),
+        updated,
+    };
+    // Every page's route: its URL is formatted only when the sitemap is rendered, and `serve`
+    // keys the sitemap by the routes themselves (an edit rarely adds or removes a page).
+    let routes = routes(site);
+    let key = cx.key(|h| routes.hash(h));
+    let sitemap = move || SitemapPage {
+        urls: routes.iter().map(Route::path).collect(),
+    };
+    vec![
+        job(cx.sv, "atom.xml", Route::Feed, "", &feed),
+        match key {
+            Some(key) => keyed_job(cx.sv, "sitemap.xml", Route::Sitemap, "", key, sitemap),
+            None => lazy_job(cx.sv, "sitemap.xml", Route::Sitemap, "", sitemap),
+        },
+    ]
+}
+
+/// Every page the sitemap lists, in its order.
+fn routes(site: &Site) -> Vec<Route<'_>> {
+    let mut routes: Vec<Route<'_>> = vec![Route::Home];
+    routes.extend(site.reports.iter().map(|r| Route::Report(&r.slug)));
     let per = site.config.paginate_by;
     let listings = [
         (
@@ -43,15 +94,15 @@ pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
     for (kind, groups) in listings {
         for g in groups {
             let pages = page_count(g.reports.len(), per);
-            urls.extend((1..=pages).map(|n| Route::List(kind, &g.slug, n).path()));
+            routes.extend((1..=pages).map(|n| Route::List(kind, &g.slug, n)));
         }
     }
-    urls.extend(site.pages.iter().map(|p| Route::Page(&p.slug).path()));
+    routes.extend(site.pages.iter().map(|p| Route::Page(&p.slug)));
     if !site.news.is_empty() {
-        urls.push(Route::NewsIndex.path());
-        urls.extend(site.news.iter().map(|n| Route::News(&n.slug).path()));
+        routes.push(Route::NewsIndex);
+        routes.extend(site.news.iter().map(|n| Route::News(&n.slug)));
     }
-    for route in [
+    routes.extend([
         Route::Contents,
         Route::Metrics,
         Route::Index(Listing::City),
@@ -59,33 +110,6 @@ pub(super) fn jobs(cx: Cx<'_>) -> Vec<Job<'_>> {
         Route::TacticsMap,
         Route::Print,
         Route::Search,
-    ] {
-        urls.push(route.path());
-    }
-    let mut newest: Vec<usize> = (0..site.reports.len()).collect();
-    newest.sort_by(|&a, &b| {
-        site.reports[b]
-            .meta
-            .date
-            .cmp(&site.reports[a].meta.date)
-            .then(a.cmp(&b))
-    });
-    let updated = newest
-        .first()
-        .and_then(|&i| site.reports[i].meta.date.clone())
-        .unwrap_or_else(|| "1970-01-01".into());
-    let feed = FeedPage {
-        reports: newest
-            .into_iter()
-            .take(FEED_LENGTH)
-            .map(|i| cx.full(i))
-            .collect(),
-        news: site.news.iter().map(NewsRef::new).collect(),
-        updated,
-        urls,
-    };
-    vec![
-        job(cx.sv, "atom.xml", Route::Feed, "", &feed),
-        job(cx.sv, "sitemap.xml", Route::Sitemap, "", &feed),
-    ]
+    ]);
+    routes
 }
