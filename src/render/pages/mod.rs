@@ -280,19 +280,6 @@ impl<'a> Fragments<'a> {
         self.fingerprints.get(i).copied()
     }
 
-    /// A key for everything every report's fingerprint stands for (the exports), when
-    /// fragments are cached.
-    pub(crate) fn site_fingerprint(&self, site: &Site) -> Option<u64> {
-        self.cache?;
-        let columns: Vec<&str> = site.metrics.iter().map(|m| m.key.as_str()).collect();
-        // The citation files name the site and its URL (`crate::cite`).
-        let cited = (&site.config.title, &site.config.base_url);
-        Some(key_of(
-            "site-reports",
-            &(&self.fingerprints, columns, cited),
-        ))
-    }
-
     /// `template` rendered with the context `context` builds; with a cache, reused when `key`
     /// (which must stand for everything the context is made of) is the one it had last time.
     pub(crate) fn render_with<T: Serialize, K: std::hash::Hash>(
