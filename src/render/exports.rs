@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use std::sync::Arc;
 
-use super::fragments::{Emit, FragmentCache, KeptTables, Text};
+use super::fragments::{Emit, FragmentCache, KeptTables, Placed, Text};
 use super::job::key_of;
 use super::pages::Fragments;
 use crate::cite;
@@ -110,24 +110,10 @@ fn tables(site: &Site, fragments: &Fragments<'_>, cache: &FragmentCache) -> Resu
         Some(old) if old.keys == keys => return keep(old),
         old => old,
     };
-    // Where each row was by its key, built only if some report is not where it was.
-    let moved = std::sync::OnceLock::new();
-    let find = |i: usize, key: u64| {
-        let old = old.as_ref()?;
-        match old.keys.get(i) {
-            Some(k) if *k == key => Some(i),
-            _ => moved
-                .get_or_init(|| {
-                    old.keys
-                        .iter()
-                        .enumerate()
-                        .map(|(j, k)| (*k, j))
-                        .collect::<foldhash::HashMap<u64, usize>>()
-                })
-                .get(&key)
-                .copied(),
-        }
-    };
+    let placed = old
+        .as_ref()
+        .map(|old| Placed::new(old.keys.len(), |j| old.keys[j]));
+    let find = |i: usize, key: u64| placed.as_ref()?.find(i, key);
     // Each row: where it was in the last tables, or made now.
     let rows: Vec<Row> = (0..site.reports.len())
         .into_par_iter()
@@ -160,6 +146,7 @@ fn tables(site: &Site, fragments: &Fragments<'_>, cache: &FragmentCache) -> Resu
         csv.push_str(text(&old, 1, row));
         csv_at.push(start..csv.len());
     }
+    drop(placed);
     drop(old);
     let kept = KeptTables {
         keys,

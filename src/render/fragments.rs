@@ -219,6 +219,25 @@ mod tests {
     }
 
     #[test]
+    fn a_kept_thing_is_found_at_its_place_or_by_key_and_the_map_only_when_needed() {
+        let keys = [10u64, 20, 30];
+        let looked = std::cell::Cell::new(0);
+        let placed = Placed::new(keys.len(), |j| {
+            looked.set(looked.get() + 1);
+            keys[j]
+        });
+        assert_eq!(placed.find(1, 20), Some(1));
+        assert_eq!(placed.find(2, 30), Some(2));
+        assert_eq!(looked.get(), 2, "at their places: no map");
+        // Moved, new, and past the end of the old list.
+        assert_eq!(placed.find(0, 30), Some(2));
+        assert_eq!(placed.find(1, 99), None);
+        assert_eq!(placed.find(5, 10), Some(0));
+        // One look at its own place each (none past the end), and the map built once.
+        assert_eq!(looked.get(), 2 + (1 + 3) + 1);
+    }
+
+    #[test]
     fn a_changed_fragment_changes_its_marker() {
         let m = Marks::new();
         assert_ne!(m.mark(ITEMS, 0, "a"), m.mark(ITEMS, 0, "b"));
@@ -356,6 +375,38 @@ pub(crate) struct KeptTables {
     pub(crate) keys: Vec<u64>,
     pub(crate) json: (Arc<str>, Vec<std::ops::Range<usize>>),
     pub(crate) csv: (Arc<str>, Vec<std::ops::Range<usize>>),
+}
+
+/// Where each thing of `serve`'s last rebuild kept in report order (a report's print, listing
+/// entry, table rows) was, for a report of this one: at the report's own place first, since
+/// reports rarely move, else by key, in a map built only the first time one is not where it
+/// was. A key stands for the thing's whole content, so any place with the key will do.
+pub(crate) struct Placed<F> {
+    len: usize,
+    key: F,
+    moved: OnceLock<foldhash::HashMap<u64, usize>>,
+}
+
+impl<F: Fn(usize) -> u64> Placed<F> {
+    /// The last rebuild's `len` things, the key of thing `j` being `key(j)`.
+    pub(crate) fn new(len: usize, key: F) -> Self {
+        Placed {
+            len,
+            key,
+            moved: OnceLock::new(),
+        }
+    }
+
+    /// Where the thing with `key` was, for the report now at place `i`.
+    pub(crate) fn find(&self, i: usize, key: u64) -> Option<usize> {
+        if i < self.len && (self.key)(i) == key {
+            return Some(i);
+        }
+        self.moved
+            .get_or_init(|| (0..self.len).map(|j| ((self.key)(j), j)).collect())
+            .get(&key)
+            .copied()
+    }
 }
 
 /// A report's fingerprint (`Fragments::new`) and what it was made from: its front matter and

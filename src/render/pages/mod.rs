@@ -146,31 +146,26 @@ impl Items {
             .cache
             .and_then(|c| c.items.lock().ok().and_then(|mut k| k.take()))
             .filter(|k| k.deep.is_some() == deep);
-        // Where each fingerprint's entry was, built only if some report is not where it was.
-        let moved = std::sync::OnceLock::new();
+        let placed = kept
+            .as_ref()
+            .map(|k| fragments::Placed::new(k.prints.len(), |j| k.prints[j]));
         let made: Vec<(Text, String, Option<String>)> = (0..site.reports.len())
             .into_par_iter()
             .map(|i| {
                 let print = fragments.fingerprint(i);
-                if let (Some(k), Some(f)) = (&kept, print) {
-                    if k.prints.get(i) == Some(&f) {
-                        let deep = k.deep.as_ref().map(|d| d[i].clone());
-                        return Ok((Text::Kept(Arc::clone(&k.html[i])), k.marks[i].clone(), deep));
-                    }
-                    let at = moved.get_or_init(|| {
-                        k.prints
-                            .iter()
-                            .enumerate()
-                            .map(|(j, f)| (*f, j))
-                            .collect::<foldhash::HashMap<u64, usize>>()
-                    });
-                    if let Some(&j) = at.get(&f) {
-                        return Ok(Self::marked(
-                            marks,
-                            i,
-                            Text::Kept(Arc::clone(&k.html[j])),
-                            deep,
-                        ));
+                if let (Some(k), Some(p), Some(f)) = (&kept, &placed, print) {
+                    match p.find(i, f) {
+                        // At its place: its markers too.
+                        Some(j) if j == i => {
+                            let deep = k.deep.as_ref().map(|d| d[i].clone());
+                            let html = Text::Kept(Arc::clone(&k.html[i]));
+                            return Ok((html, k.marks[i].clone(), deep));
+                        }
+                        Some(j) => {
+                            let html = Text::Kept(Arc::clone(&k.html[j]));
+                            return Ok(Self::marked(marks, i, html, deep));
+                        }
+                        None => {}
                     }
                 }
                 let c = || ItemContext {
@@ -330,21 +325,9 @@ fn fingerprints(site: &Site, cache: &FragmentCache) -> (Vec<u64>, Vec<u64>) {
     use std::hash::{Hash, Hasher};
     let global = key_of("report-site", &(&site.metrics, site.media.key()));
     let old = &cache.prints;
-    // Where each report's print was by `rest` (which hashes its slug), built only if some
-    // report is not where it was.
-    let moved = std::sync::OnceLock::new();
-    let find = |i: usize, rest: u64| match old.get(i) {
-        Some(p) if p.rest == rest => Some(p),
-        _ => moved
-            .get_or_init(|| {
-                old.iter()
-                    .enumerate()
-                    .map(|(k, p)| (p.rest, k))
-                    .collect::<foldhash::HashMap<u64, usize>>()
-            })
-            .get(&rest)
-            .map(|&k| &old[k]),
-    };
+    // `rest` hashes the slug: a report's print is found wherever it was.
+    let placed = fragments::Placed::new(old.len(), |j| old[j].rest);
+    let find = |i: usize, rest: u64| placed.find(i, rest).map(|j| &old[j]);
     let prints: Vec<fragments::Print> = site
         .reports
         .par_iter()
