@@ -130,10 +130,24 @@ fn map() -> &'static HashMap<char, char> {
 
 /// The simplified form of `c` (`c` itself when it has none).
 pub fn fold(c: char) -> char {
-    if (c as u32) < 0x3400 {
-        return c; // below every folding character: most Latin text never reaches the map
-    }
-    map().get(&c).copied().unwrap_or(c)
+    // Every folding character is in RANGES: a table indexed by character from their start
+    // (110 KB) answers in one load where the map hashed each of the index's ideographs.
+    static DENSE: OnceLock<Vec<char>> = OnceLock::new();
+    const FIRST: u32 = *RANGES[0].start();
+    const LAST: u32 = *RANGES[1].end();
+    let Some(i) = (c as u32).checked_sub(FIRST).filter(|_| c as u32 <= LAST) else {
+        return c;
+    };
+    let dense = DENSE.get_or_init(|| {
+        let mut dense: Vec<char> = (FIRST..=LAST)
+            .map(|u| char::from_u32(u).unwrap_or('\0'))
+            .collect();
+        for (&from, &to) in map() {
+            dense[(from as u32 - FIRST) as usize] = to;
+        }
+        dense
+    });
+    dense[i as usize]
 }
 
 /// Every folding pair, sorted by the traditional character: what the browser loads.
