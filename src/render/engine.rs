@@ -14,21 +14,67 @@ use crate::theme::Theme;
 
 /// Compiles the theme's templates (overrides by name, built-ins also as `builtin/<name>`).
 pub fn compile(theme: &Theme, strings: &std::sync::Arc<Strings>) -> Result<Tera> {
-    let mut tera = Tera::default();
-    tera.register_function("t", Translate(std::sync::Arc::clone(strings)));
-    tera.autoescape_on(vec![".html", ".xml"]);
-    tera.set_escape_fn(escape_html);
-    tera.register_filter("css_string", css_string_filter);
     let mut all: Vec<(String, String)> = theme
         .builtin_templates
         .iter()
         .map(|(k, v)| (format!("builtin/{k}"), v.clone()))
         .collect();
     all.extend(theme.templates.iter().map(|(k, v)| (k.clone(), v.clone())));
-    tera.add_raw_templates(all)
-        .map_err(|e| template_error("(theme)", &e))?;
+    let folded: Vec<(String, String)> = all
+        .iter()
+        .map(|(name, source)| (name.clone(), fold_translations(name, source, strings)))
+        .collect();
+    let tera = match with_functions(strings, folded) {
+        Ok(tera) => tera,
+        // A theme's error is reported against the sources as written.
+        Err(_) => with_functions(strings, all).map_err(|e| template_error("(theme)", &e))?,
+    };
     check_recursion(&tera, theme)?;
     Ok(tera)
+}
+
+/// Suffixes of the templates whose output Tera escapes.
+const ESCAPED: [&str; 2] = [".html", ".xml"];
+
+/// A Tera with casebook's function, filter and escaping, and `templates`.
+fn with_functions(
+    strings: &std::sync::Arc<Strings>,
+    templates: Vec<(String, String)>,
+) -> tera::Result<Tera> {
+    let mut tera = Tera::default();
+    tera.register_function("t", Translate(std::sync::Arc::clone(strings)));
+    tera.autoescape_on(ESCAPED.to_vec());
+    tera.set_escape_fn(escape_html);
+    tera.register_filter("css_string", css_string_filter);
+    tera.add_raw_templates(templates)?;
+    Ok(tera)
+}
+
+/// `source` with every `{{ t(k="key") }}` (a fixed key, no arguments, no filter) replaced by
+/// what it renders: the site's text for the key, escaped where Tera escapes. The strings are
+/// fixed for a compiled Tera (serve compiles again when they change), and a page calls some
+/// fifty of these: each call built its arguments' map, the text and its escaped copy, on each
+/// of 12,700 pages at 100x the digest. A text that could read as template syntax is left to
+/// the call, and so is a template with a raw block, whose calls are text.
+fn fold_translations(name: &str, source: &str, strings: &Strings) -> String {
+    static CALL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"\{\{ *t\(k="([A-Za-z0-9_.-]+)"\) *\}\}"#).expect("valid regex")
+    });
+    if source.contains("{% raw") || source.contains("{%- raw") {
+        return source.to_string();
+    }
+    let escaped = ESCAPED.iter().any(|e| name.ends_with(e));
+    CALL.replace_all(source, |c: &regex::Captures<'_>| {
+        let text = strings.format(&c[1], None, &[]);
+        let text = if escaped { escape_html(&text) } else { text };
+        let syntax = text.contains(['{', '}', '\n']) || text.starts_with(['%', '#', '-']);
+        if syntax {
+            c[0].to_string()
+        } else {
+            text
+        }
+    })
+    .into_owned()
 }
 
 /// Where a template comes from, for messages: the site's file, or the embedded theme's.
@@ -303,6 +349,73 @@ mod tests {
             "{% macro a() %}{{ self::b() }}{% endmacro a %}{% macro b() %}b{% endmacro b %}",
         )]);
         assert!(compile(&fine, &std::sync::Arc::new(Strings::default())).is_ok());
+    }
+
+    #[test]
+    fn translations_with_fixed_keys_are_folded_and_render_as_the_calls_do() {
+        let mut theme = theme_with(&[
+            (
+                "f.html",
+                r#"<a title="{{ t(k="x.quote") }}">{{ t(k="x.plain") }}</a>{{ t(k="x.brace") }}{{t(k="x.missing")}}{{ t(k="x.plain") | upper }}"#,
+            ),
+            ("f.txt", r#"{{ t(k="x.quote") }}|{{ t(k="x.plain", n=2) }}"#),
+            (
+                "r.html",
+                r#"{% raw %}{{ t(k="x.plain") }}{% endraw %}{{ t(k="x.plain") }}"#,
+            ),
+        ]);
+        let mut zh = BTreeMap::new();
+        zh.insert("x.quote".to_string(), r#"Tom's <"工会"> & co"#.to_string());
+        zh.insert("x.plain".to_string(), "乡镇".to_string());
+        zh.insert("x.brace".to_string(), "{{ oops }}".to_string());
+        theme.strings.insert("zh-CN".to_string(), zh);
+        let strings = std::sync::Arc::new(Strings::new(&theme, &Default::default()));
+        // Folded where the text cannot read as syntax, the calls left elsewhere.
+        let folded = fold_translations("f.html", &theme.templates["f.html"], &strings);
+        assert!(folded.starts_with(r#"<a title="Tom&#39;s &lt;&quot;工会&quot;&gt; &amp; co">乡镇</a>{{ t(k="x.brace") }}"#), "{folded}");
+        assert!(
+            folded.ends_with(r#"{{ t(k="x.plain") | upper }}"#),
+            "{folded}"
+        );
+        assert_eq!(
+            fold_translations("f.txt", &theme.templates["f.txt"], &strings),
+            r#"Tom's <"工会"> & co|{{ t(k="x.plain", n=2) }}"#
+        );
+        assert_eq!(
+            fold_translations("r.html", &theme.templates["r.html"], &strings),
+            theme.templates["r.html"]
+        );
+        // What the folded templates render is what the calls render.
+        let tera = compile(&theme, &strings).unwrap();
+        let plain = with_functions(
+            &strings,
+            theme
+                .templates
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        )
+        .unwrap();
+        for name in ["f.html", "f.txt", "r.html", "report.html"] {
+            if name == "report.html" {
+                let calls = |t: &Tera| {
+                    format!("{:?}", t.get_template(name).unwrap().ast)
+                        .matches("FunctionCall")
+                        .count()
+                };
+                assert!(
+                    calls(&tera) < calls(&plain),
+                    "the embedded theme's calls are folded"
+                );
+                continue;
+            }
+            let c = Context::new();
+            assert_eq!(
+                render_one(&tera, name, &c).unwrap(),
+                render_one(&plain, name, &c).unwrap(),
+                "{name}"
+            );
+        }
     }
 
     #[test]
