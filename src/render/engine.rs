@@ -69,30 +69,58 @@ fn with_functions(
 }
 
 /// `source` with every `{{ t(k="key") }}` (a fixed key, no arguments, no filter) replaced by
-/// what it renders: the site's text for the key, escaped where Tera escapes. The strings are
-/// fixed for a compiled Tera (serve compiles again when they change), and a page calls some
-/// fifty of these: each call built its arguments' map, the text and its escaped copy, on each
-/// of 12,700 pages at 100x the digest. A text that could read as template syntax is left to
-/// the call, and so is a template with a raw block, whose calls are text.
+/// what it renders: the site's text for the key, escaped. The strings are fixed for a compiled
+/// Tera (serve compiles again when they change), and a page calls some fifty of these: each
+/// call built its arguments' map, the text and its escaped copy, on each of 12,700 pages at
+/// 100x the digest.
+///
+/// Tera escapes by the name of the page's own template, wherever the call sits; casebook's page
+/// templates are all `.html` or `.xml` (`render/pages/`), so the text is escaped, and only in
+/// `.html` and `.xml` files (another file may be included where a future page does not escape).
+/// Left to the call: templates with a raw block (their calls are text); calls inside tags (a
+/// string literal) and macro bodies (a macro called in `set` or as an argument renders
+/// unescaped); texts that could read as template syntax, and texts that are empty or begin or
+/// end with white space (a neighbour's `-}}` or `{%-` would trim them).
 fn fold_translations(name: &str, source: &str, strings: &Strings) -> String {
+    static RAW: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\{%-?\s*raw\s*-?%\}").expect("valid regex"));
+    static KEEP: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?s)\{%-?\s*macro\s.*?\{%-?\s*endmacro\b.*?%\}|\{%.*?%\}|\{#.*?#\}")
+            .expect("valid regex")
+    });
+    if !ESCAPED.iter().any(|e| name.ends_with(e)) || RAW.is_match(source) {
+        return source.to_string();
+    }
+    let mut out = String::with_capacity(source.len());
+    let mut at = 0;
+    for keep in KEEP.find_iter(source) {
+        out.push_str(&fold_calls(&source[at..keep.start()], strings));
+        out.push_str(keep.as_str());
+        at = keep.end();
+    }
+    out.push_str(&fold_calls(&source[at..], strings));
+    out
+}
+
+/// [`fold_translations`] of template text outside tags, comments and macros.
+fn fold_calls<'s>(text: &'s str, strings: &Strings) -> std::borrow::Cow<'s, str> {
     static CALL: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r#"\{\{ *t\(k="([A-Za-z0-9_.-]+)"\) *\}\}"#).expect("valid regex")
     });
-    if source.contains("{% raw") || source.contains("{%- raw") {
-        return source.to_string();
-    }
-    let escaped = ESCAPED.iter().any(|e| name.ends_with(e));
-    CALL.replace_all(source, |c: &regex::Captures<'_>| {
-        let text = strings.format(&c[1], None, &[]);
-        let text = if escaped { escape_html(&text) } else { text };
-        let syntax = text.contains(['{', '}', '\n']) || text.starts_with(['%', '#', '-']);
-        if syntax {
-            c[0].to_string()
+    CALL.replace_all(text, |c: &regex::Captures<'_>| {
+        let folded = escape_html(&strings.format(&c[1], None, &[]));
+        // `%`, `#` or `-` first could join a `{` written before the call into a tag.
+        let literal = !folded.is_empty()
+            && !folded.contains(['{', '}'])
+            && !folded.starts_with(['%', '#', '-'])
+            && !folded.starts_with(char::is_whitespace)
+            && !folded.ends_with(char::is_whitespace);
+        if literal {
+            folded
         } else {
-            text
+            c[0].to_string()
         }
     })
-    .into_owned()
 }
 
 /// Where a template comes from, for messages: the site's file, or the embedded theme's.
@@ -381,11 +409,28 @@ mod tests {
                 "r.html",
                 r#"{% raw %}{{ t(k="x.plain") }}{% endraw %}{{ t(k="x.plain") }}"#,
             ),
+            // Where Tera's escaping is not the file's own: an included file of another suffix
+            // and a macro rendered into `set`.
+            ("inc.html", r#"{% include "p.inc" %}"#),
+            ("p.inc", r#"{{ t(k="x.quote") }}"#),
+            (
+                "m.html",
+                r#"{% macro f() %}{{ t(k="x.quote") }}{% endmacro f %}{% set y = self::f() %}{{ y }}|{{ self::f() }}"#,
+            ),
+            ("raw2.html", r#"{%raw%}{{ t(k="x.plain") }}{%endraw%}"#),
+            // White space a neighbour trims, and a call inside a string literal.
+            (
+                "ws.html",
+                r#"{{ "a" -}}{{ t(k="x.space") }}|{{ t(k="x.space") }}{%- if true %}b{% endif %}|{{ t(k="x.trail") }}{{- "c" }}"#,
+            ),
+            ("lit.html", r#"{% set s = '{{ t(k="x.plain") }}' %}{{ s }}"#),
         ]);
         let mut zh = BTreeMap::new();
         zh.insert("x.quote".to_string(), r#"Tom's <"工会"> & co"#.to_string());
         zh.insert("x.plain".to_string(), "乡镇".to_string());
         zh.insert("x.brace".to_string(), "{{ oops }}".to_string());
+        zh.insert("x.space".to_string(), " and the ".to_string());
+        zh.insert("x.trail".to_string(), "and ".to_string());
         theme.strings.insert("zh-CN".to_string(), zh);
         let strings = std::sync::Arc::new(Strings::new(&theme, &Default::default()));
         // Folded where the text cannot read as syntax, the calls left elsewhere.
@@ -397,7 +442,7 @@ mod tests {
         );
         assert_eq!(
             fold_translations("f.txt", &theme.templates["f.txt"], &strings),
-            r#"Tom's <"工会"> & co|{{ t(k="x.plain", n=2) }}"#
+            theme.templates["f.txt"]
         );
         assert_eq!(
             fold_translations("r.html", &theme.templates["r.html"], &strings),
@@ -414,7 +459,18 @@ mod tests {
                 .collect(),
         )
         .unwrap();
-        for name in ["f.html", "f.txt", "r.html", "report.html"] {
+        let names = [
+            "f.html",
+            "f.txt",
+            "r.html",
+            "inc.html",
+            "m.html",
+            "raw2.html",
+            "ws.html",
+            "lit.html",
+            "report.html",
+        ];
+        for name in names {
             if name == "report.html" {
                 let calls = |t: &Tera| {
                     format!("{:?}", t.get_template(name).unwrap().ast)
