@@ -81,78 +81,84 @@ const OVERRIDES: &[(char, char)] = &[
 /// only characters of three UTF-8 bytes).
 const RANGES: [std::ops::RangeInclusive<u32>; 2] = [0x3400..=0x4DBF, 0x4E00..=0x9FFF];
 
-fn map() -> &'static HashMap<char, char> {
-    static MAP: OnceLock<HashMap<char, char>> = OnceLock::new();
-    MAP.get_or_init(|| {
-        let mut map = HashMap::new();
-        let mut buf = [0u8; 4];
-        for c in RANGES.into_iter().flatten().filter_map(char::from_u32) {
-            let s = fast2s::convert(c.encode_utf8(&mut buf));
-            let mut out = s.chars();
-            if let (Some(to), None) = (out.next(), out.next()) {
-                if to != c {
-                    map.insert(c, to);
-                }
-            }
+/// First and last character of the folding table: every folding character is in [`RANGES`].
+const FIRST: u32 = *RANGES[0].start();
+const LAST: u32 = *RANGES[1].end();
+
+/// Every character from [`FIRST`] to [`LAST`] folded: the one table folding and the browser's
+/// pairs are read from. Indexed by character (110 KB), it answers in one load where a map
+/// hashed each of the index's ideographs.
+fn dense() -> &'static [char] {
+    static DENSE: OnceLock<Vec<char>> = OnceLock::new();
+    DENSE.get_or_init(|| {
+        let mut dense: Vec<char> = (FIRST..=LAST)
+            .map(|u| char::from_u32(u).unwrap_or('\0'))
+            .collect();
+        for (from, to) in pairs() {
+            dense[(from as u32 - FIRST) as usize] = to;
         }
-        for &(from, to) in OVERRIDES {
-            map.insert(from, to);
-        }
-        // A variant whose target fast2s folds elsewhere (捍 -> 扞 there, 扞 -> 捍 in OpenCC)
-        // would make a cycle: fast2s wins.
-        for &(from, to) in VARIANTS {
-            if !map.contains_key(&to) {
-                map.entry(from).or_insert(to);
-            }
-        }
-        // Folding must be idempotent (folded text folds to itself): follow chains to their end,
-        // and drop a character whose chain comes back to it.
-        let mut keys: Vec<char> = map.keys().copied().collect();
-        keys.sort_unstable();
-        let mut resolved = HashMap::with_capacity(map.len());
-        for k in keys {
-            let mut to = map[&k];
-            let mut steps = 0;
-            while let Some(&next) = map.get(&to) {
-                to = next;
-                steps += 1;
-                if to == k || steps > 8 {
-                    break;
-                }
-            }
-            if to != k && !map.contains_key(&to) {
-                resolved.insert(k, to);
-            }
-        }
-        resolved
+        dense
     })
+}
+
+/// The folding pairs, built from fast2s, the overrides and the variants.
+fn pairs() -> HashMap<char, char> {
+    let mut map = HashMap::new();
+    let mut buf = [0u8; 4];
+    for c in RANGES.into_iter().flatten().filter_map(char::from_u32) {
+        let s = fast2s::convert(c.encode_utf8(&mut buf));
+        let mut out = s.chars();
+        if let (Some(to), None) = (out.next(), out.next()) {
+            if to != c {
+                map.insert(c, to);
+            }
+        }
+    }
+    for &(from, to) in OVERRIDES {
+        map.insert(from, to);
+    }
+    // A variant whose target fast2s folds elsewhere (捍 -> 扞 there, 扞 -> 捍 in OpenCC)
+    // would make a cycle: fast2s wins.
+    for &(from, to) in VARIANTS {
+        if !map.contains_key(&to) {
+            map.entry(from).or_insert(to);
+        }
+    }
+    // Folding must be idempotent (folded text folds to itself): follow chains to their end,
+    // and drop a character whose chain comes back to it.
+    let mut keys: Vec<char> = map.keys().copied().collect();
+    keys.sort_unstable();
+    let mut resolved = HashMap::with_capacity(map.len());
+    for k in keys {
+        let mut to = map[&k];
+        let mut steps = 0;
+        while let Some(&next) = map.get(&to) {
+            to = next;
+            steps += 1;
+            if to == k || steps > 8 {
+                break;
+            }
+        }
+        if to != k && !map.contains_key(&to) {
+            resolved.insert(k, to);
+        }
+    }
+    resolved
 }
 
 /// The simplified form of `c` (`c` itself when it has none).
 pub fn fold(c: char) -> char {
-    // Every folding character is in RANGES: a table indexed by character from their start
-    // (110 KB) answers in one load where the map hashed each of the index's ideographs.
-    static DENSE: OnceLock<Vec<char>> = OnceLock::new();
-    const FIRST: u32 = *RANGES[0].start();
-    const LAST: u32 = *RANGES[1].end();
-    let Some(i) = (c as u32).checked_sub(FIRST).filter(|_| c as u32 <= LAST) else {
-        return c;
-    };
-    let dense = DENSE.get_or_init(|| {
-        let mut dense: Vec<char> = (FIRST..=LAST)
-            .map(|u| char::from_u32(u).unwrap_or('\0'))
-            .collect();
-        for (&from, &to) in map() {
-            dense[(from as u32 - FIRST) as usize] = to;
-        }
-        dense
-    });
-    dense[i as usize]
+    match (c as u32).checked_sub(FIRST) {
+        Some(i) if c as u32 <= LAST => dense()[i as usize],
+        _ => c,
+    }
 }
 
 /// Every folding pair, sorted by the traditional character: what the browser loads.
 pub fn table() -> Vec<(char, char)> {
-    let mut pairs: Vec<(char, char)> = map().iter().map(|(&a, &b)| (a, b)).collect();
-    pairs.sort_unstable();
-    pairs
+    (FIRST..=LAST)
+        .filter_map(char::from_u32)
+        .zip(dense().iter().copied())
+        .filter(|(from, to)| from != to)
+        .collect()
 }

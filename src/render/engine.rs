@@ -12,7 +12,8 @@ use crate::error::{Diagnostic, Error, Result};
 use crate::i18n::{Strings, Translate};
 use crate::theme::Theme;
 
-/// Compiles the theme's templates (overrides by name, built-ins also as `builtin/<name>`).
+/// Compiles the theme's templates (overrides by name; a built-in also as `builtin/<name>` where
+/// a template names it).
 pub fn compile(theme: &Theme, strings: &std::sync::Arc<Strings>) -> Result<Tera> {
     let mut all: Vec<(String, String)> = theme
         .templates
