@@ -18,6 +18,17 @@ pub struct OutputFile {
 /// vector); called from several threads at once.
 pub type Sink<'a> = dyn Fn(OutputFile) -> Result<()> + Sync + 'a;
 
+/// Where a stage can keep a file of the previous build instead of making it again: the build's
+/// staging folder, with its table of what the last build made from which key (see
+/// `write::Staging::remember`).
+pub trait Reuse: Sync {
+    /// Whether the previous build made `path` from `key` and the output still holds it as made:
+    /// then it is kept as this build's file, and must not be put.
+    fn keep(&self, path: &str, key: u64) -> Result<bool>;
+    /// Takes `file`, made from `key`, for the next build to keep.
+    fn put_keyed(&self, file: OutputFile, key: u64) -> Result<()>;
+}
+
 /// A folder on disk where a stage may make large files and hand them over whole, moved rather
 /// than read into memory and written again (the build's staging folder; at 1000x the digest the
 /// search index's tantivy files are 147 MB).

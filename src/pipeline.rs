@@ -189,6 +189,8 @@ pub struct BuildReport {
     pub images: usize,
     /// Image files encoded (variants and fallbacks not found in the output's cache).
     pub images_encoded: usize,
+    /// Pages and index files kept from the previous build, neither made nor written again.
+    pub kept: usize,
 }
 
 /// Builds the site into `options.output`, replacing it only when everything succeeded.
@@ -201,7 +203,7 @@ pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildRep
     // and the commit of a build that was killed is finished before this one reads anything.
     let project = &options.project;
     let policy = write::OutputPolicy::for_site(&project.root, &project.content, options.force);
-    let staging = write::Staging::new(&options.output, &policy)?;
+    let mut staging = write::Staging::new(&options.output, &policy)?;
     let mut sources = timed(observer, Stage::Load, || load::load(project))?;
     let bodies = bodies_for(project, &sources);
     let mut site = timed(observer, Stage::Model, || {
@@ -225,11 +227,13 @@ pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildRep
     // (at 100x the digest some 60 MB). `let Sources { theme, .. } = sources` would not free
     // it: a partial move leaves the other fields alive until `sources` leaves scope.
     let theme = sources.into_theme();
+    staging.remember(epoch(project, &site, &theme));
 
     let out = Out {
         staging: &staging,
         observer,
         files: AtomicUsize::new(0),
+        kept: AtomicUsize::new(0),
         written: Mutex::new(Vec::new()),
     };
     let sink = |f: OutputFile| out.put(f);
@@ -245,19 +249,16 @@ pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildRep
     let (rendered, indexed) = rayon::join(
         || {
             timed(observer, Stage::Render, || {
-                render::render_into(&site, &theme, &RenderOptions::default(), &sink)
+                render::render_into(&site, &theme, &RenderOptions::default(), &sink, Some(&out))
             })
         },
-        || {
-            timed(observer, Stage::Index, || {
-                index::index_into(&site, &sink, Some(&out))
-            })
-        },
+        || timed(observer, Stage::Index, || out.index(&site)),
     );
     rendered?;
     indexed?;
     // Dead links fail the build, as in Zola: a reader would meet them. The staging folder is
     // dropped and the published site stays as it was.
+    let kept = out.kept.load(Ordering::Relaxed);
     let (files, written) = out.into_parts()?;
     let mut all = warnings;
     all.extend(crate::check::dead_links(
@@ -273,7 +274,32 @@ pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildRep
         warnings,
         images,
         images_encoded: developed.encoded,
+        kept,
     })
+}
+
+/// The hash of everything site-wide that a page's key (see [`render::render_into`]) leaves out,
+/// under which a build keeps the pages and index of the previous one: this very binary (a new
+/// one may render the same data otherwise), the theme, the strings, the configuration and the
+/// options that change what is built.
+fn epoch(project: &Project, site: &Site, theme: &crate::theme::Theme) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = crate::fingerprint::hasher();
+    env!("CARGO_PKG_VERSION").hash(&mut h);
+    // The binary by its file's identity: hashing 100 MB of it would cost more than it saves.
+    let exe = std::env::current_exe().and_then(std::fs::metadata);
+    match exe {
+        Ok(m) => (m.len(), m.modified().ok()).hash(&mut h),
+        // Unknown: an epoch of its own, so nothing is kept.
+        Err(_) => Instant::now().hash(&mut h),
+    }
+    render::fingerprint(theme, &site.strings, &RenderOptions::default()).hash(&mut h);
+    theme.statics.hash(&mut h);
+    serde_json::to_string(&site.config)
+        .unwrap_or_default()
+        .hash(&mut h);
+    (project.drafts, &project.base_url).hash(&mut h);
+    h.finish()
 }
 
 /// The build's output: files go to the staging folder, each path noted for the link check
@@ -282,6 +308,8 @@ struct Out<'a> {
     staging: &'a write::Staging,
     observer: &'a dyn Observer,
     files: AtomicUsize,
+    /// Files kept from the previous build.
+    kept: AtomicUsize,
     /// Every path written (a path per page: at 1000x the digest some 10 MB).
     written: Mutex<Vec<String>>,
 }
@@ -290,6 +318,26 @@ impl Out<'_> {
     fn put(&self, f: OutputFile) -> Result<()> {
         self.staging.put(&f)?;
         self.note(f.path)
+    }
+
+    /// The search index: the previous build's when it was made from the same documents and is
+    /// still in the output, else made anew, its files noted for the next build.
+    fn index(&self, site: &Site) -> Result<()> {
+        let key = index::key(site);
+        if let Some(paths) = self.staging.keep_index(key)? {
+            self.kept.fetch_add(paths.len(), Ordering::Relaxed);
+            return paths.into_iter().try_for_each(|p| self.note(p));
+        }
+        let made = IndexOut {
+            out: self,
+            paths: Mutex::new(Vec::new()),
+        };
+        index::index_into(site, &|f| made.put(f), Some(&made))?;
+        let paths = made
+            .paths
+            .into_inner()
+            .map_err(|_| Error::Poisoned("index paths"))?;
+        self.staging.made_index(key, paths)
     }
 
     fn note(&self, path: String) -> Result<()> {
@@ -314,13 +362,51 @@ impl Out<'_> {
     }
 }
 
-impl crate::output::Scratch for Out<'_> {
+impl crate::output::Reuse for Out<'_> {
+    fn keep(&self, path: &str, key: u64) -> Result<bool> {
+        if !self.staging.keep(path, key)? {
+            return Ok(false);
+        }
+        self.kept.fetch_add(1, Ordering::Relaxed);
+        self.note(path.to_string())?;
+        Ok(true)
+    }
+
+    fn put_keyed(&self, file: OutputFile, key: u64) -> Result<()> {
+        self.staging.put_keyed(&file, key)?;
+        self.note(file.path)
+    }
+}
+
+/// The build's output as the index sees it: each path also noted as the index's.
+struct IndexOut<'a> {
+    out: &'a Out<'a>,
+    paths: Mutex<Vec<String>>,
+}
+
+impl IndexOut<'_> {
+    fn mine(&self, path: &str) -> Result<()> {
+        self.paths
+            .lock()
+            .map_err(|_| Error::Poisoned("index paths"))?
+            .push(path.to_string());
+        Ok(())
+    }
+
+    fn put(&self, f: OutputFile) -> Result<()> {
+        self.mine(&f.path)?;
+        self.out.put(f)
+    }
+}
+
+impl crate::output::Scratch for IndexOut<'_> {
     fn dir(&self) -> &std::path::Path {
-        self.staging.path()
+        self.out.staging.path()
     }
 
     fn put_moved(&self, path: String, from: &std::path::Path) -> Result<()> {
-        self.staging.put_moved(&path, from)?;
-        self.note(path)
+        self.mine(&path)?;
+        self.out.staging.put_moved(&path, from)?;
+        self.out.note(path)
     }
 }

@@ -181,8 +181,14 @@ fn run_build(args: BuildArgs) -> Result<i32> {
             } else {
                 String::new()
             };
+            // Tells a rebuild that kept most of the site from one that made it all.
+            let kept = if report.kept > 0 {
+                format!(" ({} kept from the last build)", report.kept)
+            } else {
+                String::new()
+            };
             eprintln!(
-                "built {} reports, {} files{images} into {} in {:.0} ms ({}){}",
+                "built {} reports, {} files{kept}{images} into {} in {:.0} ms ({}){}",
                 report.reports,
                 report.files,
                 options.output.display(),

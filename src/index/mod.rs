@@ -412,6 +412,30 @@ fn report_digest(r: &Report, text: &str) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// The key of the whole index of `site` (tantivy's files and the browser's): everything
+/// [`folder_name`] hashes, with each body by its digest instead of its text (a lean body is
+/// not parsed to find that nothing changed) and each result's thumbnail. A build keeps the
+/// previous build's index when this is unchanged (see `write::Staging::keep_index`).
+pub fn key(site: &Site) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = crate::fingerprint::hasher();
+    (env!("CARGO_PKG_VERSION"), FORMAT, SHARD_BYTES, CHUNK).hash(&mut h);
+    format!("{FIELDS:?}").hash(&mut h);
+    let facets = docs::facet_names(site);
+    (facets.city, facets.section, facets.tactics, facets.chunk).hash(&mut h);
+    site.reports.len().hash(&mut h);
+    for r in &site.reports {
+        let m = &r.meta;
+        (&r.slug, &m.title, &m.town, &m.county, &m.city, &m.section).hash(&mut h);
+        (&m.summary, &m.tactics, r.body.digest).hash(&mut h);
+        site.media
+            .first(r.body.html.images())
+            .map(|i| i.thumb())
+            .hash(&mut h);
+    }
+    h.finish()
+}
+
 /// The name of the browser index folder: a hash of everything the index is made from (every
 /// indexed and shown value of every report, the facet orders, the format), so it changes when
 /// the index does and its files can be cached forever. Hashing the inputs, not the output,

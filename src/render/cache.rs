@@ -1,7 +1,6 @@
 //! Incremental rendering for `serve`: [`render_cached`] keeps the compiled templates and every
 //! page's output between rebuilds, and re-renders a page only when its data changed.
 
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -68,12 +67,7 @@ pub fn render_cached(
     options: &RenderOptions,
     cache: &mut RenderCache,
 ) -> Result<Vec<SharedFile>> {
-    let fingerprint = {
-        let mut h = crate::fingerprint::hasher();
-        (&theme.templates, &theme.builtin_templates, &options.inject).hash(&mut h);
-        site.strings.fingerprint().hash(&mut h);
-        h.finish()
-    };
+    let fingerprint = super::fingerprint(theme, &site.strings, options);
     let tera = match &mut cache.tera {
         Some((f, tera)) if *f == fingerprint => &*tera,
         slot => {

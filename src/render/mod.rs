@@ -26,10 +26,21 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::model::Site;
-use crate::output::{OutputFile, Sink};
+use crate::output::{OutputFile, Reuse, Sink};
 use crate::theme::Theme;
 pub use cache::{render_cached, RenderCache, SharedFile};
 pub use engine::compile;
+
+/// The hash of what every page's key leaves out because it is the same for all: the templates,
+/// the interface strings and the render options. `serve` renders again every page when it
+/// changes; a build keeps no page made under another.
+pub fn fingerprint(theme: &Theme, strings: &crate::i18n::Strings, options: &RenderOptions) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = crate::fingerprint::hasher();
+    (&theme.templates, &theme.builtin_templates, &options.inject).hash(&mut h);
+    strings.fingerprint().hash(&mut h);
+    h.finish()
+}
 use pages::Pages;
 
 /// Options that change rendered output.
@@ -42,10 +53,16 @@ pub struct RenderOptions {
 /// Renders every file of the site into memory, in path order.
 pub fn render(site: &Site, theme: &Theme, options: &RenderOptions) -> Result<Vec<OutputFile>> {
     let files = Mutex::new(Vec::new());
-    render_into(site, theme, options, &|f| {
-        files.lock().map_err(|_| Error::Poisoned("render"))?.push(f);
-        Ok(())
-    })?;
+    render_into(
+        site,
+        theme,
+        options,
+        &|f| {
+            files.lock().map_err(|_| Error::Poisoned("render"))?.push(f);
+            Ok(())
+        },
+        None,
+    )?;
     let mut files = files.into_inner().map_err(|_| Error::Poisoned("render"))?;
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
@@ -54,11 +71,17 @@ pub fn render(site: &Site, theme: &Theme, options: &RenderOptions) -> Result<Vec
 /// Renders every file of the site, handing each to `sink` as soon as it is made instead of
 /// collecting the site: a build then writes pages straight to disk and holds only the pages in
 /// flight (at 100x the digest the rendered pages are some 300 MB).
+///
+/// With `reuse`, a page whose key (the hash of its template and data, as `serve` compares it)
+/// is the one the previous build made it from, and which the output still holds, is kept
+/// there: neither its context is built nor the page rendered. The keys hold within one epoch
+/// ([`fingerprint`] and the site-wide inputs the build adds to it).
 pub fn render_into(
     site: &Site,
     theme: &Theme,
     options: &RenderOptions,
     sink: &Sink<'_>,
+    reuse: Option<&dyn Reuse>,
 ) -> Result<()> {
     let tera = engine::compile(theme, &site.strings)?;
     let site_view = views::site_view(site);
@@ -67,12 +90,40 @@ pub fn render_into(
     let paths: BTreeSet<String> = jobs.iter().map(|j| j.path.clone()).collect();
     jobs.into_par_iter()
         .map(|job| {
-            // Without a probe a context is always built.
-            let page = (job.context)(&tera, None)?.unwrap_or_default();
-            sink(OutputFile {
+            let Some(reuse) = reuse else {
+                // Without a probe a context is always built.
+                let page = (job.context)(&tera, None)?.unwrap_or_default();
+                return sink(OutputFile {
+                    bytes: renderer.render(job.template, &job.path, page)?,
+                    path: job.path,
+                });
+            };
+            let (mut key, mut failed) = (None, None);
+            let mut probe = |k: u64| match reuse.keep(&job.path, k) {
+                Ok(kept) => {
+                    key = Some(k);
+                    !kept
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    false
+                }
+            };
+            let page = (job.context)(&tera, Some(&mut probe))?;
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            let Some(page) = page else {
+                return Ok(());
+            };
+            let file = OutputFile {
                 bytes: renderer.render(job.template, &job.path, page)?,
                 path: job.path,
-            })
+            };
+            match key {
+                Some(key) => reuse.put_keyed(file, key),
+                None => sink(file),
+            }
         })
         .collect::<Result<()>>()?;
     let emit = |path, text: fragments::Text| {

@@ -10,6 +10,7 @@
 
 mod guard;
 mod journal;
+mod made;
 
 pub use guard::{OutputPolicy, MARKER};
 
@@ -72,6 +73,17 @@ pub struct Staging {
     /// link). A file is only taken as unchanged under real folders, because the commit removes
     /// links the new site does not have, and what was under them with it.
     real_folders: Mutex<HashMap<PathBuf, bool>>,
+    /// With [`Staging::remember`]: the epoch, the previous build's table of what it made, and
+    /// this build's (see [`made`]).
+    memory: Option<Memory>,
+}
+
+/// The tables of [`Staging::remember`].
+#[derive(Debug)]
+struct Memory {
+    epoch: u64,
+    previous: made::Made,
+    now: Mutex<made::Made>,
 }
 
 impl Staging {
@@ -88,6 +100,7 @@ impl Staging {
             claimed,
             put: Mutex::new(HashMap::new()),
             real_folders: Mutex::new(HashMap::new()),
+            memory: None,
         })
     }
 
@@ -110,12 +123,20 @@ impl Staging {
     /// previous output's is only noted; any other is written into the staging folder. The
     /// previous output is only ever read.
     pub fn put(&self, file: &OutputFile) -> Result<()> {
+        let key = self.memory.as_ref().map(|_| made::content_key(&file.bytes));
+        self.put_keyed(file, key.unwrap_or(0))
+    }
+
+    /// [`Staging::put`] of a file made from `key` (a page's; see [`Staging::keep`]).
+    pub fn put_keyed(&self, file: &OutputFile, key: u64) -> Result<()> {
         self.place(
             &file.path,
-            |old| unchanged(old, &file.bytes),
+            key,
+            |old, meta| unchanged(old, meta, &file.bytes),
             |path| {
                 let mut f = create_new(path)?;
-                f.write_all(&file.bytes)
+                f.write_all(&file.bytes)?;
+                f.metadata()
             },
         )
     }
@@ -139,47 +160,70 @@ impl Staging {
             Ok(_) => return Err(Error::io(from, io::Error::other("not a file"))),
             Err(e) => return Err(Error::io(from, e)),
         };
-        let unchanged = |old: &Path| fs::File::open(from).is_ok_and(|f| same_content(old, f, len));
-        self.place(path, unchanged, |to| {
+        let unchanged = |old: &Path, meta: &fs::Metadata| {
+            fs::File::open(from).is_ok_and(|f| same_content(old, meta, f, len))
+        };
+        // No key: the search index's files are kept or made as a whole (`keep_index`).
+        self.place(path, 0, unchanged, |to| {
             match fs::remove_file(to) {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
                 _ => {}
             }
-            fs::rename(from, to)
+            // The same file once moved (a rename keeps the inode and times).
+            let meta = fs::symlink_metadata(from)?;
+            fs::rename(from, to)?;
+            Ok(meta)
         })
     }
 
-    /// Notes the new site's file `path`: nothing more when the previous output has it as
-    /// `unchanged` says, else made in the staging folder by `make`.
+    /// Notes the new site's file `path`, made from `key`: nothing more when the previous
+    /// output has it, as the previous build's table (same key, same stamp) or `unchanged` (given
+    /// the old file's metadata) says, else made in the staging folder by `make`, which returns
+    /// the made file's metadata.
     fn place(
         &self,
         path: &str,
-        unchanged: impl FnOnce(&Path) -> bool,
-        make: impl Fn(&Path) -> io::Result<()>,
+        key: u64,
+        unchanged: impl FnOnce(&Path, &fs::Metadata) -> bool,
+        make: impl Fn(&Path) -> io::Result<fs::Metadata>,
     ) -> Result<()> {
-        let rel = Path::new(path);
-        // Paths come from our own renderer, but a slug or theme file name must never escape the output.
-        let internal = rel.components().next().is_some_and(|c| {
-            c.as_os_str() == STAGING || c.as_os_str() == MARKER || c.as_os_str() == CACHE
-        });
-        if internal
-            || rel.is_absolute()
-            || rel.components().any(|c| !matches!(c, Component::Normal(_)))
-        {
-            return Err(Error::OutsideOutput(path.to_string()));
-        }
-        let key = key_of(rel);
-        let again = self.note(&key, false)?.is_some();
+        let rel = checked(path)?;
+        let site_path = key_of(rel);
+        let again = self.note(&site_path, false)?.is_some();
+        let hash = self.memory.as_ref().map(|_| made::path_hash(path));
+        let entry = |stamp| made::Entry {
+            path: hash.unwrap_or(0),
+            key,
+            stamp,
+        };
         // A second file for one path replaces the first, so it is always staged.
         if !again {
-            let old = &self.claimed.dir;
-            if self.under_real_folders(old, rel)? && unchanged(&old.join(rel)) {
-                return Ok(());
+            let old = &self.claimed.dir.join(rel);
+            let meta = match self.under_real_folders(&self.claimed.dir, rel)? {
+                true => fs::symlink_metadata(old).ok(),
+                false => None,
+            };
+            if let Some(meta) = meta {
+                let stamp = made::stamp(&meta);
+                let known = |m: &Memory| {
+                    m.previous
+                        .get(hash.unwrap_or(0))
+                        .is_some_and(|e| e.key == key && Some(e.stamp) == stamp)
+                };
+                if self.memory.as_ref().is_some_and(known) || unchanged(old, &meta) {
+                    if let Some(stamp) = stamp {
+                        self.record(entry(stamp))?;
+                    }
+                    return Ok(());
+                }
             }
         }
         let target = self.path().join(rel);
-        in_folder(&target, || make(&target)).map_err(|e| Error::io(&target, e))?;
-        self.note(&key, true)?;
+        let meta = in_folder(&target, || make(&target)).map_err(|e| Error::io(&target, e))?;
+        self.note(&site_path, true)?;
+        if let Some(stamp) = made::stamp(&meta) {
+            self.record(entry(stamp))?;
+        }
         Ok(())
     }
 
@@ -214,6 +258,17 @@ impl Staging {
         Ok(true)
     }
 
+    /// Notes `path` as the previous output's, unchanged, unless it was put already; whether it
+    /// was not.
+    fn note_first(&self, path: &str) -> Result<bool> {
+        let mut put = self.put.lock().map_err(|_| Error::Poisoned("write"))?;
+        if put.contains_key(path) {
+            return Ok(false);
+        }
+        put.insert(path.to_string(), false);
+        Ok(true)
+    }
+
     fn note(&self, path: &str, staged: bool) -> Result<Option<bool>> {
         Ok(self
             .put
@@ -235,7 +290,22 @@ impl Staging {
         ops.extend(stale(output, &put)?);
         journal::write(&dir, &ops)?;
         journal::run(output, &dir, &ops)?;
-        fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))
+        fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        // After the commit: the table speaks only for files with their recorded stamps, so one
+        // left from before by a kill above is still true of every file it would keep.
+        let cache = self.cache_dir();
+        match self.memory.take() {
+            Some(memory) => {
+                let now = memory
+                    .now
+                    .into_inner()
+                    .map_err(|_| Error::Poisoned("write"))?;
+                // Failing to keep the table only costs the next build its work.
+                let _ = now.save(&cache, memory.epoch);
+            }
+            None => made::Made::forget(&cache),
+        }
+        Ok(())
     }
 }
 
@@ -380,6 +450,21 @@ fn stale(output: &Path, put: &HashMap<String, bool>) -> Result<Vec<Op>> {
     Ok(files)
 }
 
+/// `path` as a relative path inside the output, or the error of a path that would leave it or
+/// name the output's own files. Paths come from our own renderer, but a slug or theme file name
+/// must never escape the output.
+fn checked(path: &str) -> Result<&Path> {
+    let rel = Path::new(path);
+    let internal = rel.components().next().is_some_and(|c| {
+        c.as_os_str() == STAGING || c.as_os_str() == MARKER || c.as_os_str() == CACHE
+    });
+    if internal || rel.is_absolute() || rel.components().any(|c| !matches!(c, Component::Normal(_)))
+    {
+        return Err(Error::OutsideOutput(path.to_string()));
+    }
+    Ok(rel)
+}
+
 /// A site path as the staging records it: `/`-separated components (no empty or `.` parts).
 fn key_of(rel: &Path) -> String {
     let parts: Vec<_> = rel
@@ -392,7 +477,7 @@ fn key_of(rel: &Path) -> String {
 /// Runs `op` (which creates `path`), creating the folder first only if `op` finds it missing:
 /// most files share a folder with others, and a `mkdir` that fails with "exists" cost as much
 /// as writing a file on the benchmark machine.
-fn in_folder(path: &Path, op: impl Fn() -> io::Result<()>) -> io::Result<()> {
+fn in_folder<T>(path: &Path, op: impl Fn() -> io::Result<T>) -> io::Result<T> {
     match op() {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             if let Some(p) = path.parent() {
@@ -421,19 +506,18 @@ fn create_new(path: &Path) -> io::Result<fs::File> {
     }
 }
 
-/// Whether `old` is a regular file (not a link to elsewhere) holding exactly `bytes`. Read in
-/// blocks: the print edition at 100x the digest is 25 MB, and reading it whole to compare
-/// was a sizeable share of the build's peak memory.
-fn unchanged(old: &Path, bytes: &[u8]) -> bool {
-    same_content(old, bytes, bytes.len() as u64)
+/// Whether `old` (whose metadata, not following links, is `meta`) is a regular file holding
+/// exactly `bytes`. Read in blocks: the print edition at 100x the digest is 25 MB, and reading
+/// it whole to compare was a sizeable share of the build's peak memory.
+fn unchanged(old: &Path, meta: &fs::Metadata, bytes: &[u8]) -> bool {
+    same_content(old, meta, bytes, bytes.len() as u64)
 }
 
-/// Whether `old` is a regular file (not a link to elsewhere) of `len` bytes that `new` reads
-/// exactly, both read in blocks.
-fn same_content(old: &Path, mut new: impl io::Read, len: u64) -> bool {
+/// Whether `old` (metadata `meta`) is a regular file (not a link to elsewhere) of `len` bytes
+/// that `new` reads exactly, both read in blocks.
+fn same_content(old: &Path, meta: &fs::Metadata, mut new: impl io::Read, len: u64) -> bool {
     use std::io::Read;
-    let same_size = |m: fs::Metadata| m.is_file() && m.len() == len;
-    if !fs::symlink_metadata(old).is_ok_and(same_size) {
+    if !(meta.is_file() && meta.len() == len) {
         return false;
     }
     let Ok(mut f) = fs::File::open(old) else {

@@ -12,6 +12,7 @@ mod output;
 mod pages;
 mod pagination;
 mod refuse;
+mod reuse;
 mod split;
 mod themes;
 mod util;

@@ -1,0 +1,190 @@
+//! A build keeps what the previous build made when it would make it again from the same key
+//! (`.casebook-cache/made`): the result must be what a build from scratch makes, byte for byte,
+//! after edits, additions, deletions, a theme change and files changed in the output by hand.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use super::util::*;
+use crate::harness::Site;
+
+/// The site's files, without what a build keeps for itself and tantivy's files (their names are
+/// drawn at random each time the index is made).
+fn published(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    snapshot(dir)
+        .into_iter()
+        .filter(|(p, _)| !p.starts_with(".casebook") && !p.starts_with("search/tantivy/"))
+        .collect()
+}
+
+/// The same site built from scratch into a fresh folder.
+fn from_scratch(site: &Site) -> BTreeMap<String, Vec<u8>> {
+    let fresh = tempfile::tempdir().unwrap();
+    let out = fresh.path().join("site");
+    let run = site.run(&["build", "--output", out.to_str().unwrap()]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    published(&out)
+}
+
+/// How many files the summary line says were kept.
+fn kept(summary: &str) -> usize {
+    summary
+        .split(" kept from the last build")
+        .next()
+        .and_then(|head| head.rsplit('(').next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// The names of tantivy's files in the output (new names: the index was made again).
+fn tantivy_files(site: &Site) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(out_dir(site).join("search/tantivy"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn assert_as_from_scratch(site: &Site, what: &str) {
+    let got = published(&out_dir(site));
+    let want = from_scratch(site);
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>(),
+        "{what}: other files than a build from scratch"
+    );
+    for (path, bytes) in &want {
+        assert!(
+            got[path] == *bytes,
+            "{what}: {path} differs from a build from scratch"
+        );
+    }
+}
+
+#[test]
+fn a_rebuild_keeps_what_is_unchanged_and_makes_what_a_build_from_scratch_makes() {
+    let site = fixture_site();
+    let first = site.build_ok();
+    assert_eq!(kept(&first), 0, "{first}");
+    let index = tantivy_files(&site);
+
+    // Nothing changed: everything is kept, the index too (the same tantivy files).
+    let again = site.build_ok();
+    let files: usize = again
+        .split(" files")
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // The theme's static files and data files are compared, not kept; pages and the index are.
+    assert!(kept(&again) > files / 2, "{again}");
+    assert_eq!(
+        tantivy_files(&site),
+        index,
+        "an unchanged index was made again"
+    );
+    assert_as_from_scratch(&site, "nothing changed");
+
+    // A sentence added to one report's body: its page, the pages that show its text and the
+    // index are made again, the rest kept.
+    let sandun = site.root().join("content/reports/hangzhou/sandun.md");
+    let text = fs::read_to_string(&sandun).unwrap();
+    fs::write(&sandun, format!("{text}\n新加的一句话。\n")).unwrap();
+    let edited = site.build_ok();
+    assert!(
+        kept(&edited) > 0 && kept(&edited) < kept(&again),
+        "kept {} then {}",
+        kept(&again),
+        kept(&edited)
+    );
+    assert_ne!(tantivy_files(&site), index, "a changed index was kept");
+    assert!(site
+        .out("reports/sandun/index.html")
+        .contains("新加的一句话"));
+    assert_as_from_scratch(&site, "after a body edit");
+
+    // An edited title, a new report, a deleted one.
+    let text = fs::read_to_string(&sandun).unwrap();
+    fs::write(
+        &sandun,
+        text.replace("三墩镇：网格连着职工心", "三墩镇：网格连着职工的心"),
+    )
+    .unwrap();
+    site.report(
+        "xinzhen",
+        "新镇：新来的报道",
+        "新镇",
+        "杭州市",
+        &["志愿服务"],
+    );
+    fs::remove_file(site.root().join("content/reports/ningbo/xikou.md")).unwrap();
+    site.build_ok();
+    assert!(site
+        .out("reports/sandun/index.html")
+        .contains("网格连着职工的心"));
+    assert!(!site.out_exists("reports/xikou"));
+    assert_as_from_scratch(&site, "after an edit, an addition and a deletion");
+    let hits = site.run(&["search", "--json", "新来的报道"]);
+    assert!(String::from_utf8_lossy(&hits.stdout).contains("xinzhen"));
+
+    // A template of the site's theme: every page that uses it is made again.
+    site.write(
+        "themes/default/templates/report.html",
+        "{% extends \"builtin/report.html\" %}\
+         {% block main %}<p class=\"reuse-marker\">改</p>{{ super() }}{% endblock main %}",
+    );
+    site.build_ok();
+    assert!(site
+        .out("reports/hongqiao/index.html")
+        .contains("reuse-marker"));
+    assert_as_from_scratch(&site, "after a template change");
+}
+
+#[test]
+fn a_kept_file_changed_or_removed_in_the_output_is_made_again() {
+    let site = fixture_site();
+    site.build_ok();
+    let out = out_dir(&site);
+    // The same length, so only the file's stamp can tell.
+    let page = out.join("reports/sandun/index.html");
+    let len = fs::metadata(&page).unwrap().len() as usize;
+    fs::write(&page, "x".repeat(len)).unwrap();
+    fs::remove_file(out.join("tactics/zhi-yuan-fu-wu/index.html")).unwrap();
+    let doc = fs::read_dir(out.join("search/d"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    fs::write(&doc, "broken").unwrap();
+    let summary = site.build_ok();
+    assert!(kept(&summary) > 0, "{summary}");
+    assert_as_from_scratch(&site, "after files changed in the output");
+}
+
+#[test]
+fn a_table_of_another_binary_or_configuration_keeps_nothing() {
+    let site = fixture_site();
+    site.build_ok();
+    assert!(kept(&site.build_ok()) > 0);
+    // The configuration changes what pages show without changing their data's keys.
+    let yaml = site.root().join("site.yaml");
+    let config = fs::read_to_string(&yaml).unwrap();
+    fs::write(
+        &yaml,
+        format!("{config}\nbase_url: https://example.org/digest/\n"),
+    )
+    .unwrap();
+    let summary = site.build_ok();
+    assert_eq!(kept(&summary), 0, "{summary}");
+    assert_as_from_scratch(&site, "after a configuration change");
+}
