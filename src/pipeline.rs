@@ -279,26 +279,27 @@ pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildRep
 }
 
 /// The hash of everything site-wide that a page's key (see [`render::render_into`]) leaves out,
-/// under which a build keeps the pages and index of the previous one: this very binary (a new
-/// one may render the same data otherwise), the theme, the strings, the configuration and the
-/// options that change what is built.
+/// under which a build keeps the pages and index of the previous one: the code that made them
+/// (a new binary may render the same data otherwise), the theme, the strings, the configuration
+/// and the options that change what is built.
 fn epoch(project: &Project, site: &Site, theme: &crate::theme::Theme) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = crate::fingerprint::hasher();
-    env!("CARGO_PKG_VERSION").hash(&mut h);
-    // The binary by its file's identity: hashing 100 MB of it would cost more than it saves.
-    let exe = std::env::current_exe().and_then(std::fs::metadata);
-    match exe {
-        Ok(m) => (m.len(), m.modified().ok()).hash(&mut h),
-        // Unknown: an epoch of its own, so nothing is kept.
-        Err(_) => Instant::now().hash(&mut h),
-    }
+    // Set by build.rs from the binary's source, lock file and compiler.
+    env!("CASEBOOK_BUILD_ID").hash(&mut h);
     render::fingerprint(theme, &site.strings, &RenderOptions::default()).hash(&mut h);
     theme.statics.hash(&mut h);
     serde_json::to_string(&site.config)
         .unwrap_or_default()
         .hash(&mut h);
     (project.drafts, &project.base_url).hash(&mut h);
+    // Tera's `get_env` lets a template show the environment, which no page's data holds: a
+    // theme that calls it keeps pages only while the whole environment is the same.
+    if theme.templates.values().any(|t| t.contains("get_env")) {
+        let mut vars: Vec<_> = std::env::vars_os().collect();
+        vars.sort();
+        vars.hash(&mut h);
+    }
     h.finish()
 }
 

@@ -5,10 +5,12 @@
 //! A key names a file's inputs: a page's is the hash of its template and data (the one `serve`
 //! compares), any other file's is the hash of its bytes. When the next build finds a file with
 //! the key it would make it from, and the file on disk still has the recorded stamp (inode,
-//! length, modification time: git's test of an unchanged file), it keeps the file without
-//! rendering it, reading it back or writing it. Every key is taken within one *epoch*, a hash of
-//! the binary and of everything site-wide a page's key leaves out (templates, strings, config,
-//! images); a table of another epoch is ignored.
+//! length, modification and change times, as git tells an unchanged file; taken after the
+//! commit, whose renames set the change time, which nothing can set back: an edit followed by
+//! `touch -r` is seen), it keeps the file without rendering it, reading it back or writing it.
+//! Every key is taken within one *epoch*, a hash of the binary's source and of everything
+//! site-wide a page's key leaves out (templates, strings, config); a table of another epoch is
+//! ignored.
 //!
 //! The table only ever speaks for files that still carry their recorded stamp, so it cannot go
 //! wrong when a build fails, is killed mid-commit, or someone edits or deletes an output file:
@@ -27,7 +29,7 @@ use crate::error::{Error, Result};
 /// The table's file name in the cache folder.
 const NAME: &str = "made";
 /// Header: format and version.
-const HEADER: &[u8] = b"casebook-made 1\n";
+const HEADER: &[u8] = b"casebook-made 2\n";
 
 /// One file of a build: the hash of its path, its key, its stamp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +76,8 @@ pub(super) fn stamp(m: &fs::Metadata) -> Option<u64> {
         h.update(&m.dev().to_le_bytes());
         h.update(&m.mtime().to_le_bytes());
         h.update(&m.mtime_nsec().to_le_bytes());
+        h.update(&m.ctime().to_le_bytes());
+        h.update(&m.ctime_nsec().to_le_bytes());
     }
     #[cfg(not(unix))]
     {
@@ -130,6 +134,29 @@ impl Made {
         f.write_all(&out)?;
         drop(f);
         fs::rename(&tmp, cache.join(NAME))
+    }
+
+    /// Takes again the stamps of the files this build wrote, `staged` (site paths), now that the
+    /// commit moved them into `output` (a rename sets a file's change time); a file not there
+    /// leaves the table.
+    pub(super) fn restamp<'p>(&mut self, output: &Path, staged: impl Iterator<Item = &'p str>) {
+        use rayon::prelude::*;
+        let staged: Vec<&str> = staged.collect();
+        let now: foldhash::HashMap<u64, Option<u64>> = staged
+            .par_iter()
+            .map(|p| {
+                let meta = fs::symlink_metadata(output.join(p)).ok();
+                (path_hash(p), meta.and_then(|m| stamp(&m)))
+            })
+            .collect();
+        self.entries.retain_mut(|e| match now.get(&e.path) {
+            None => true,
+            Some(Some(s)) => {
+                e.stamp = *s;
+                true
+            }
+            Some(None) => false,
+        });
     }
 
     /// Removes the table from `cache` (a build that keeps none).
@@ -205,13 +232,21 @@ impl Staging {
                 return Ok(None);
             }
         }
-        for p in paths {
-            if let Some(e) = entry(p) {
-                if !self.note_first(&key_of(checked(p)?))? {
-                    return Err(Error::io(Path::new(p), io::Error::other("made twice")));
-                }
-                self.record(e)?;
+        // Noted all at once, or none when another file has one of their paths already (a
+        // theme's file under `search/`): then the index is made, as from scratch.
+        let keys = paths
+            .iter()
+            .map(|p| checked(p).map(key_of))
+            .collect::<Result<Vec<_>>>()?;
+        {
+            let mut put = self.put.lock().map_err(|_| Error::Poisoned("write"))?;
+            if keys.iter().any(|k| put.contains_key(k)) {
+                return Ok(None);
             }
+            put.extend(keys.into_iter().map(|k| (k, false)));
+        }
+        for e in paths.iter().filter_map(entry) {
+            self.record(e)?;
         }
         self.made_index(key, paths.clone())?;
         Ok(Some(paths.clone()))

@@ -205,10 +205,12 @@ impl Staging {
             };
             if let Some(meta) = meta {
                 let stamp = made::stamp(&meta);
+                // Key 0 is no key (a moved file): compared, never known.
                 let known = |m: &Memory| {
-                    m.previous
-                        .get(hash.unwrap_or(0))
-                        .is_some_and(|e| e.key == key && Some(e.stamp) == stamp)
+                    key != 0
+                        && m.previous
+                            .get(hash.unwrap_or(0))
+                            .is_some_and(|e| e.key == key && Some(e.stamp) == stamp)
                 };
                 if self.memory.as_ref().is_some_and(known) || unchanged(old, &meta) {
                     if let Some(stamp) = stamp {
@@ -296,10 +298,12 @@ impl Staging {
         let cache = self.cache_dir();
         match self.memory.take() {
             Some(memory) => {
-                let now = memory
+                let mut now = memory
                     .now
                     .into_inner()
                     .map_err(|_| Error::Poisoned("write"))?;
+                let staged = put.iter().filter(|(_, s)| **s).map(|(p, _)| p.as_str());
+                now.restamp(output, staged);
                 // Failing to keep the table only costs the next build its work.
                 let _ = now.save(&cache, memory.epoch);
             }

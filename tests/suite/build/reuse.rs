@@ -159,6 +159,16 @@ fn a_kept_file_changed_or_removed_in_the_output_is_made_again() {
     let len = fs::metadata(&page).unwrap().len() as usize;
     fs::write(&page, "x".repeat(len)).unwrap();
     fs::remove_file(out.join("tactics/zhi-yuan-fu-wu/index.html")).unwrap();
+    // Edited in place and its time set back, as `touch -r` or `rsync --inplace -t` leave it:
+    // only the change time (which nothing sets back) tells.
+    let item = out.join("reports/hongqiao/index.html");
+    let when = fs::metadata(&item).unwrap().modified().unwrap();
+    let mut bytes = fs::read(&item).unwrap();
+    bytes[0] = if bytes[0] == b'<' { b' ' } else { b'<' };
+    let f = fs::File::options().write(true).open(&item).unwrap();
+    std::os::unix::fs::FileExt::write_all_at(&f, &bytes[..1], 0).unwrap();
+    f.set_modified(when).unwrap();
+    drop(f);
     let doc = fs::read_dir(out.join("search/d"))
         .unwrap()
         .next()
@@ -187,4 +197,34 @@ fn a_table_of_another_binary_or_configuration_keeps_nothing() {
     let summary = site.build_ok();
     assert_eq!(kept(&summary), 0, "{summary}");
     assert_as_from_scratch(&site, "after a configuration change");
+}
+
+#[test]
+fn a_theme_that_reads_the_environment_keeps_pages_only_in_the_same_environment() {
+    let site = fixture_site();
+    site.write(
+        "themes/default/templates/report.html",
+        "{% extends \"builtin/report.html\" %}\
+         {% block main %}<p class=\"env\">{{ get_env(name=\"CB_REUSE_TEST\", default=\"none\") }}</p>{{ super() }}{% endblock main %}",
+    );
+    let build = |value: &str| {
+        let run = std::process::Command::new(crate::harness::bin())
+            .args(["build", "--root"])
+            .arg(site.root())
+            .env("CB_REUSE_TEST", value)
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        String::from_utf8_lossy(&run.stderr).into_owned()
+    };
+    build("one");
+    assert!(kept(&build("one")) > 0);
+    build("two");
+    assert!(site
+        .out("reports/sandun/index.html")
+        .contains(r#"<p class="env">two</p>"#));
 }
