@@ -194,23 +194,11 @@ impl Staging {
         let Some(entry) = memory.previous.get(hash).filter(|e| e.key == key) else {
             return Ok(false);
         };
-        let rel = checked(path)?;
-        let old = &self.claimed.dir;
-        if !self.under_real_folders(old, rel)? {
-            return Ok(false);
-        }
-        let same = fs::symlink_metadata(old.join(rel))
-            .ok()
-            .and_then(|m| stamp(&m))
-            == Some(entry.stamp);
         // A second file for one path (the first made, not kept) is made as the first was.
-        if !same || !self.note_first(&key_of(rel))? {
+        if !self.keep_check(path, entry.stamp)? || !self.note_first(&key_of(checked(path)?))? {
             return Ok(false);
         }
-        self.record(Entry {
-            path: hash,
-            ..*entry
-        })?;
+        self.record(*entry)?;
         Ok(true)
     }
 
