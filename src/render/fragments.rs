@@ -38,6 +38,15 @@ const ROOT: char = 'r';
 /// replaces [`Marks::root`] in it when it is shared by pages at several depths.
 pub(crate) type Fragment<'f> = (&'f str, Option<&'f str>);
 
+/// `OPEN` and this process's nonce: what every marker begins with.
+pub(crate) fn prefix() -> &'static str {
+    static PREFIX: OnceLock<String> = OnceLock::new();
+    PREFIX.get_or_init(|| {
+        let nonce = std::collections::hash_map::RandomState::new().hash_one(0);
+        format!("{OPEN}{nonce:016x}")
+    })
+}
+
 /// Makes markers and replaces them.
 #[derive(Debug, Clone)]
 pub(crate) struct Marks {
@@ -49,18 +58,19 @@ impl Marks {
     /// Markers with this process's nonce: stable across the rebuilds of one `serve`, so unchanged
     /// pages keep their data hash; unknown to content.
     pub(crate) fn new() -> Self {
-        static NONCE: OnceLock<u64> = OnceLock::new();
-        let nonce =
-            NONCE.get_or_init(|| std::collections::hash_map::RandomState::new().hash_one(0));
         Marks {
-            prefix: format!("{OPEN}{nonce:016x}"),
+            prefix: prefix().to_string(),
         }
     }
 
     /// The marker of fragment `index` of `table`, whose HTML is `html`.
     pub(crate) fn mark(&self, table: char, index: usize, html: &str) -> String {
         let mut h = crate::fingerprint::hasher();
-        html.hash(&mut h);
+        // Without the nonce of the root placeholders in it, so the check value is the same in
+        // every process (a build keeps the last build's page by it).
+        for piece in html.split(self.prefix.as_str()) {
+            piece.hash(&mut h);
+        }
         format!("{}{table}{index}.{:x}{CLOSE}", self.prefix, h.finish())
     }
 

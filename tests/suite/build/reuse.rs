@@ -92,6 +92,22 @@ fn a_rebuild_keeps_what_is_unchanged_and_makes_what_a_build_from_scratch_makes()
         index,
         "an unchanged index was made again"
     );
+    // Every page and index file, listings and print pages too (their fragments' markers are
+    // keyed without the process's nonce).
+    let made_by_keys = snapshot(&out_dir(&site))
+        .keys()
+        .filter(|p| !p.starts_with(".casebook"))
+        .filter(|p| {
+            p.ends_with(".html")
+                || p.ends_with(".xml")
+                || p.starts_with("search/d/")
+                || p.starts_with("search/idx-")
+                || p.starts_with("search/tantivy/")
+                || p.starts_with("search/fold-")
+                || *p == "search/manifest.js"
+        })
+        .count();
+    assert_eq!(kept(&again), made_by_keys, "{again}");
     assert_as_from_scratch(&site, "nothing changed");
 
     // A sentence added to one report's body: its page, the pages that show its text and the
