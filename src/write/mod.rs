@@ -135,8 +135,7 @@ impl Staging {
             |old, meta| unchanged(old, meta, &file.bytes),
             |path| {
                 let mut f = create_new(path)?;
-                f.write_all(&file.bytes)?;
-                f.metadata()
+                f.write_all(&file.bytes)
             },
         )
     }
@@ -169,23 +168,20 @@ impl Staging {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
                 _ => {}
             }
-            // The same file once moved (a rename keeps the inode and times).
-            let meta = fs::symlink_metadata(from)?;
-            fs::rename(from, to)?;
-            Ok(meta)
+            fs::rename(from, to)
         })
     }
 
     /// Notes the new site's file `path`, made from `key`: nothing more when the previous
     /// output has it, as the previous build's table (same key, same stamp) or `unchanged` (given
-    /// the old file's metadata) says, else made in the staging folder by `make`, which returns
-    /// the made file's metadata.
+    /// the old file's metadata) says, else made in the staging folder by `make`. A made file's
+    /// stamp is taken once the commit has moved it (`Made::restamp`).
     fn place(
         &self,
         path: &str,
         key: u64,
         unchanged: impl FnOnce(&Path, &fs::Metadata) -> bool,
-        make: impl Fn(&Path) -> io::Result<fs::Metadata>,
+        make: impl Fn(&Path) -> io::Result<()>,
     ) -> Result<()> {
         let rel = checked(path)?;
         let site_path = key_of(rel);
@@ -221,12 +217,10 @@ impl Staging {
             }
         }
         let target = self.path().join(rel);
-        let meta = in_folder(&target, || make(&target)).map_err(|e| Error::io(&target, e))?;
+        in_folder(&target, || make(&target)).map_err(|e| Error::io(&target, e))?;
         self.note(&site_path, true)?;
-        if let Some(stamp) = made::stamp(&meta) {
-            self.record(entry(stamp))?;
-        }
-        Ok(())
+        // Its stamp is taken after the commit (a rename sets the change time).
+        self.record(entry(0))
     }
 
     /// Whether every folder on the way to `rel` in the previous output is a real folder.
@@ -481,7 +475,7 @@ fn key_of(rel: &Path) -> String {
 /// Runs `op` (which creates `path`), creating the folder first only if `op` finds it missing:
 /// most files share a folder with others, and a `mkdir` that fails with "exists" cost as much
 /// as writing a file on the benchmark machine.
-fn in_folder<T>(path: &Path, op: impl Fn() -> io::Result<T>) -> io::Result<T> {
+fn in_folder(path: &Path, op: impl Fn() -> io::Result<()>) -> io::Result<()> {
     match op() {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             if let Some(p) = path.parent() {
