@@ -392,24 +392,33 @@ fn open_reader(index: &Index) -> Result<IndexReader> {
 /// [`folder_name`]): every indexed and shown value.
 fn report_digest(r: &Report, text: &str) -> [u8; 32] {
     let mut h = Sha256::new();
-    let m = &r.meta;
-    for part in [
-        r.slug.as_str(),
-        &m.title,
-        &m.town,
-        m.county.as_deref().unwrap_or("\u{0}"),
-        &m.city,
-        m.section.as_deref().unwrap_or("\u{0}"),
-        m.summary.as_deref().unwrap_or("\u{0}"),
-        text,
-    ]
-    .into_iter()
-    .chain(m.tactics.iter().map(String::as_str))
+    for part in fields(r)
+        .into_iter()
+        .chain([text])
+        .chain(r.meta.tactics.iter().map(String::as_str))
     {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
     h.finalize().into()
+}
+
+/// What the index takes from a report beside its body and tactics (an absent value as NUL),
+/// for [`report_digest`] and [`key`] alike.
+fn fields(r: &Report) -> [&str; 7] {
+    let m = &r.meta;
+    fn or_nul(v: &Option<String>) -> &str {
+        v.as_deref().unwrap_or("\u{0}")
+    }
+    [
+        r.slug.as_str(),
+        &m.title,
+        &m.town,
+        or_nul(&m.county),
+        &m.city,
+        or_nul(&m.section),
+        or_nul(&m.summary),
+    ]
 }
 
 /// The key of the whole index of `site` (tantivy's files and the browser's): everything
@@ -425,9 +434,7 @@ pub fn key(site: &Site) -> u64 {
     (facets.city, facets.section, facets.tactics, facets.chunk).hash(&mut h);
     site.reports.len().hash(&mut h);
     for r in &site.reports {
-        let m = &r.meta;
-        (&r.slug, &m.title, &m.town, &m.county, &m.city, &m.section).hash(&mut h);
-        (&m.summary, &m.tactics, r.body.digest).hash(&mut h);
+        (fields(r), &r.meta.tactics, r.body.digest).hash(&mut h);
         site.media
             .first(r.body.html.images())
             .map(|i| i.thumb())
