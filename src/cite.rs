@@ -480,5 +480,21 @@ pub fn csl_items<'a>(w: &Work<'a>) -> Vec<CslItem<'a>> {
     items
 }
 
+/// The CSL-JSON file of `w` (its items, indented).
+pub fn csl_json(w: &Work<'_>) -> String {
+    // Strings, numbers and lists of structs with string keys: serializing cannot fail.
+    serde_json::to_string_pretty(&csl_items(w)).unwrap_or_else(|_| "[]".into())
+}
+
+/// `text` as a `data:` URL of type `mime` (UTF-8, base64): a download link that needs no file
+/// of its own, works from disk and costs no request. Base64 has no character that HTML, a URL
+/// or an attribute would need escaped.
+pub fn data_url(mime: &str, text: &str) -> String {
+    use base64::Engine as _;
+    let mut url = format!("data:{mime};charset=utf-8;base64,");
+    base64::engine::general_purpose::STANDARD.encode_string(text, &mut url);
+    url
+}
+
 #[cfg(test)]
 mod tests;

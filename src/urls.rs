@@ -65,8 +65,9 @@ pub enum Route<'a> {
     Search,
     /// Reports side by side (which ones: the page's query, `?r=slug1,slug2`).
     Compare,
-    /// What the compare page shows of one report, by slug: a small script (pages opened from
-    /// disk cannot fetch JSON, but can load scripts).
+    /// What the compare page shows of the reports of one bucket ([`compare_bucket`]), by the
+    /// bucket's number: a small script (pages opened from disk cannot fetch JSON, but can load
+    /// scripts).
     CompareData(&'a str),
     /// The page a host serves for a missing path.
     NotFound,
@@ -82,10 +83,6 @@ pub enum Route<'a> {
     ExportJson,
     /// The CSV export of every report.
     ExportCsv,
-    /// A report's citation as BibTeX, by slug.
-    CiteBibtex(&'a str),
-    /// A report's citation as CSL-JSON, by slug.
-    CiteCsl(&'a str),
 }
 
 /// A share of the printed order: a section, or one city of a section listed by city.
@@ -154,8 +151,6 @@ impl Route<'_> {
             Route::Sitemap => "sitemap.xml".into(),
             Route::ExportJson => "data/reports.json".into(),
             Route::ExportCsv => "data/reports.csv".into(),
-            Route::CiteBibtex(slug) => format!("data/cite/{slug}.bib"),
-            Route::CiteCsl(slug) => format!("data/cite/{slug}.json"),
         }
     }
 
@@ -176,6 +171,24 @@ impl Route<'_> {
     pub fn url_from(&self, from: &Route<'_>) -> String {
         from.root() + &self.path()
     }
+}
+
+/// How many compare data files a site of `reports` reports has: a power of two near one per 16
+/// reports, so a file holds 8 to 16 reports on average (some 10-16 KB, what a page of results
+/// weighs) and the number changes only when the site doubles or halves. One file per report was
+/// 11,900 files at 100x the digest, each a file system entry of at least 4 KB.
+pub fn compare_buckets(reports: usize) -> u32 {
+    u32::try_from((reports / 16).max(1).next_power_of_two()).unwrap_or(1 << 31)
+}
+
+/// The bucket of `buckets` whose compare data file holds report `slug`: FNV-1a (32 bits) of the
+/// slug's UTF-8 bytes, modulo `buckets`. The compare page's script computes the same
+/// (`bucketOf` in the theme's `reader.js`) to find the file of a slug in its address.
+pub fn compare_bucket(slug: &str, buckets: u32) -> u32 {
+    let hash = slug.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    hash % buckets.max(1)
 }
 
 /// The way up to the site root from a file at `path` (relative to the root).
@@ -263,7 +276,6 @@ mod tests {
             Route::ExportCsv.url_from(&Route::Metrics),
             "../data/reports.csv"
         );
-        assert_eq!(Route::CiteBibtex("a").url_from(&r), "../../data/cite/a.bib");
         assert_eq!(
             r.absolute("https://ex.org/d/"),
             "https://ex.org/d/reports/sandun/"
@@ -273,8 +285,20 @@ mod tests {
             "https://ex.org/data/reports.csv"
         );
         assert_eq!(
-            Route::CompareData("sandun").url_from(&Route::Compare),
-            "../data/compare/sandun.js"
+            Route::CompareData("7").url_from(&Route::Compare),
+            "../data/compare/7.js"
         );
+    }
+
+    #[test]
+    fn compare_buckets_hold_8_to_16_reports_and_fnv_places_a_slug() {
+        assert_eq!(compare_buckets(0), 1);
+        assert_eq!(compare_buckets(119), 8);
+        assert_eq!(compare_buckets(11_900), 1024);
+        assert_eq!(compare_buckets(119_000), 8192);
+        // FNV-1a's published test vectors (32 bits): "" and "a".
+        assert_eq!(compare_bucket("", u32::MAX), 0x811c_9dc5 % u32::MAX);
+        assert_eq!(compare_bucket("a", u32::MAX), 0xe40c_292c);
+        assert!(compare_bucket("sandun", 8) < 8);
     }
 }

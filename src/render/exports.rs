@@ -10,10 +10,8 @@ use std::sync::Arc;
 use super::fragments::{Emit, FragmentCache, KeptTables, Placed, Text};
 use super::job::key_of;
 use super::pages::Fragments;
-use crate::cite;
 use crate::error::{Error, Result};
 use crate::model::{Report, Site};
-use crate::render::views::{cite_work, report_url};
 use crate::urls::Route;
 
 #[derive(Serialize)]
@@ -37,29 +35,11 @@ pub(crate) fn csv_text(cell: &str) -> String {
     }
 }
 
-/// Hands every export to `emit`: each report's citation files (in parallel), then the JSON and
-/// the CSV table, one after the other, so a build never holds them all (at 1000x the digest the
-/// citations were some 160 MB, the tables 115 and 60 MB). With `serve`'s cache, a report's
-/// citations are remade only when its fingerprint changed, and the tables only when some
-/// report's did, then put together from the rows of the others as they were.
+/// Hands both exports to `emit`: the JSON and the CSV table, one after the other, so a build
+/// never holds both (at 1000x the digest 115 and 60 MB). With `serve`'s cache, the tables are
+/// remade only when some report's fingerprint changed, then put together from the rows of the
+/// others as they were. (A report's citation files ride in its page: `views::cite_view`.)
 pub(super) fn each(site: &Site, fragments: &Fragments<'_>, emit: &Emit<'_>) -> Result<()> {
-    // The citation files name the site and its URL besides the report (`crate::cite`).
-    let cited = (&site.config.title, &site.config.base_url);
-    (0..site.reports.len()).into_par_iter().try_for_each(|i| {
-        let r = &site.reports[i];
-        let key = fragments.fingerprint(i).map(|f| (f, cited));
-        let url = report_url(site, r);
-        let work = || cite_work(site, r, url.as_deref());
-        let bibtex = fragments.cached("cite-bibtex", key, || Ok(cite::bibtex(&work())))?;
-        emit(Route::CiteBibtex(&r.slug).path(), bibtex)?;
-        let csl = fragments.cached("cite-csl", key, || {
-            serde_json::to_string_pretty(&cite::csl_items(&work())).map_err(|e| Error::Export {
-                what: "CSL-JSON",
-                message: e.to_string(),
-            })
-        })?;
-        emit(Route::CiteCsl(&r.slug).path(), csl)
-    })?;
     let Some(cache) = fragments.cache else {
         // One table after the other: a build never holds both.
         emit(

@@ -407,7 +407,7 @@ pub(crate) fn report_url(site: &Site, r: &Report) -> Option<String> {
 }
 
 /// What a citation of report `r` is made of (see `crate::cite`); `url` from [`report_url`].
-pub(crate) fn cite_work<'a>(site: &'a Site, r: &'a Report, url: Option<&'a str>) -> cite::Work<'a> {
+fn cite_work<'a>(site: &'a Site, r: &'a Report, url: Option<&'a str>) -> cite::Work<'a> {
     cite::Work {
         key: &r.slug,
         title: &r.meta.title,
@@ -419,20 +419,26 @@ pub(crate) fn cite_work<'a>(site: &'a Site, r: &'a Report, url: Option<&'a str>)
     }
 }
 
-/// A report's citations as its page shows them, with the links to its BibTeX and CSL-JSON.
+/// A report's citations as its page shows them, with its BibTeX and CSL-JSON to download: each
+/// a `data:` URL in the page (`cite::data_url`) and the file name a download gets.
 #[derive(Debug, Serialize)]
 pub(crate) struct CiteView {
     #[serde(flatten)]
     pub(crate) citations: cite::Citations,
-    pub(crate) bibtex: String,
-    pub(crate) csl: String,
+    pub(crate) bibtex_href: String,
+    pub(crate) bibtex_name: String,
+    pub(crate) csl_href: String,
+    pub(crate) csl_name: String,
 }
 
 pub(crate) fn cite_view(site: &Site, r: &Report) -> CiteView {
     let url = report_url(site, r);
+    let work = cite_work(site, r, url.as_deref());
     CiteView {
-        citations: cite::Citations::of(&cite_work(site, r, url.as_deref())),
-        bibtex: Route::CiteBibtex(&r.slug).path(),
-        csl: Route::CiteCsl(&r.slug).path(),
+        citations: cite::Citations::of(&work),
+        bibtex_href: cite::data_url("application/x-bibtex", &cite::bibtex(&work)),
+        bibtex_name: format!("{}.bib", r.slug),
+        csl_href: cite::data_url("application/vnd.citationstyles.csl+json", &cite::csl_json(&work)),
+        csl_name: format!("{}.json", r.slug),
     }
 }

@@ -1,5 +1,5 @@
-//! Issue 15 (part B): every report page offers GB/T 7714-2015 and APA 7 citations, and every
-//! report has a BibTeX and a CSL-JSON file beside it under `data/cite/`.
+//! Issue 15 (part B): every report page offers GB/T 7714-2015 and APA 7 citations, and a BibTeX
+//! and a CSL-JSON file to download, carried in the page as `data:` URLs (no file per report).
 //!
 //! The BibTeX is read back with a small parser written here (entries, brace-balanced fields,
 //! the escapes undone), the CSL-JSON with serde_json; both must give back the front matter.
@@ -95,8 +95,36 @@ fn gbt_and_apa_with_author_date_and_url() {
         .map(|m| m[1].to_string())
         .collect();
     assert_eq!(targets, ["cite-1", "cite-2", "cite-3", "cite-4"]);
-    assert!(html.contains(r#"href="../../data/cite/full.bib" download"#));
-    assert!(html.contains(r#"href="../../data/cite/full.json" download"#));
+    assert!(html.contains(r#"download="full.bib">BibTeX</a>"#), "{html}");
+    assert!(html.contains(r#"download="full.json">CSL-JSON</a>"#), "{html}");
+    assert!(!site.root().join("output/data/cite").exists());
+}
+
+/// The file a report page's download link named `<slug>.<ext>` gives: the text of its `data:`
+/// URL, which must be UTF-8 text of type `mime` in base64.
+fn download(site: &Site, slug: &str, ext: &str, mime: &str) -> String {
+    use base64::Engine as _;
+    let html = site.out(&format!("reports/{slug}/index.html"));
+    let link = Regex::new(&format!(
+        r#"<a href="data:([^;"]+);charset=utf-8;base64,([A-Za-z0-9+/=]*)" download="{slug}\.{ext}">"#
+    ))
+    .unwrap();
+    let c = link
+        .captures(&html)
+        .unwrap_or_else(|| panic!("no {ext} download on {slug}'s page"));
+    assert_eq!(&c[1], mime);
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(&c[2])
+        .unwrap();
+    String::from_utf8(bytes).unwrap()
+}
+
+fn bib(site: &Site, slug: &str) -> String {
+    download(site, slug, "bib", "application/x-bibtex")
+}
+
+fn csl(site: &Site, slug: &str) -> String {
+    download(site, slug, "json", "application/vnd.citationstyles.csl+json")
 }
 
 #[test]
@@ -230,7 +258,7 @@ fn parse_bibtex(src: &str) -> Vec<Entry> {
 #[test]
 fn bibtex_parses_and_gives_back_the_front_matter() {
     let site = cite_site(Some("https://example.org/digest/"));
-    let full = parse_bibtex(&site.out("data/cite/full.bib"));
+    let full = parse_bibtex(&bib(&site, "full"));
     assert_eq!(full.len(), 2);
     assert_eq!(
         (full[0].kind.as_str(), full[0].key.as_str()),
@@ -259,7 +287,7 @@ fn bibtex_parses_and_gives_back_the_front_matter() {
 
     // Every special character survives the round trip; fields absent from front matter are
     // absent from the entry.
-    let bare = parse_bibtex(&site.out("data/cite/bare.bib"));
+    let bare = parse_bibtex(&bib(&site, "bare"));
     assert_eq!(bare.len(), 1);
     assert_eq!(bare[0].fields["title"], NASTY);
     assert!(!bare[0].fields.contains_key("author"));
@@ -269,7 +297,7 @@ fn bibtex_parses_and_gives_back_the_front_matter() {
 #[test]
 fn csl_json_parses_with_the_right_fields() {
     let site = cite_site(Some("https://example.org/digest/"));
-    let items: Value = serde_json::from_str(&site.out("data/cite/full.json")).unwrap();
+    let items: Value = serde_json::from_str(&csl(&site, "full")).unwrap();
     let page = &items[0];
     assert_eq!(page["id"], "full");
     assert_eq!(page["type"], "webpage");
@@ -288,13 +316,13 @@ fn csl_json_parses_with_the_right_fields() {
     assert_eq!(article["page"], "79");
     assert_eq!(article["issued"]["date-parts"], serde_json::json!([[2018]]));
 
-    let bare: Value = serde_json::from_str(&site.out("data/cite/bare.json")).unwrap();
+    let bare: Value = serde_json::from_str(&csl(&site, "bare")).unwrap();
     assert_eq!(bare.as_array().unwrap().len(), 1);
     assert_eq!(bare[0]["title"], NASTY);
     for absent in ["author", "issued"] {
         assert!(bare[0].get(absent).is_none(), "{absent} in {}", bare[0]);
     }
     let without = cite_site(None);
-    let items: Value = serde_json::from_str(&without.out("data/cite/full.json")).unwrap();
+    let items: Value = serde_json::from_str(&csl(&without, "full")).unwrap();
     assert!(items[0].get("URL").is_none());
 }

@@ -203,18 +203,49 @@ fn two_cities_on_one_tile_fail_the_build_at_the_second_tile() {
     assert!(err.contains("[1, 0] is free"), "{err}");
 }
 
-/// The JSON a compare data file registers, after checking the call around it.
+/// The compare page's pattern of data files and number of buckets.
+fn compare_files(site: &Site) -> (String, u32) {
+    let html = site.out("compare/index.html");
+    let attrs = Regex::new(r#"data-pattern="\.\./([^"]+)" data-buckets="(\d+)""#).unwrap();
+    let c = attrs.captures(&html).unwrap_or_else(|| panic!("{html}"));
+    (c[1].to_string(), c[2].parse().unwrap())
+}
+
+/// FNV-1a (32 bits) of `s`'s UTF-8 bytes, written out here apart from `urls::compare_bucket`.
+fn fnv1a(s: &str) -> u32 {
+    let mut h: u32 = 2_166_136_261;
+    for b in s.as_bytes() {
+        h ^= u32::from(*b);
+        h = h.wrapping_mul(16_777_619);
+    }
+    h
+}
+
+/// Every report a compare data file registers, in order, after checking each call around it.
+fn registered(text: &str) -> Vec<(String, Value)> {
+    text.split_inclusive('\n')
+        .map(|line| {
+            let call = line
+                .strip_prefix("__casebook_compare(")
+                .and_then(|t| t.strip_suffix(");\n"))
+                .unwrap_or_else(|| panic!("not a compare data call: {line}"));
+            let mut de = serde_json::Deserializer::from_str(call).into_iter::<Value>();
+            let slug = de.next().unwrap().unwrap();
+            let rest = call[de.byte_offset()..].strip_prefix(',').unwrap();
+            (slug.as_str().unwrap().to_string(), serde_json::from_str(rest).unwrap())
+        })
+        .collect()
+}
+
+/// The JSON the compare data file of `slug`'s bucket registers for it.
 fn compare_data(site: &Site, slug: &str) -> Value {
-    let text = site.out(&format!("data/compare/{slug}.js"));
-    let prefix = format!(
-        "__casebook_compare({},",
-        serde_json::to_string(slug).unwrap()
-    );
-    let json = text
-        .strip_prefix(&prefix)
-        .and_then(|t| t.strip_suffix(");\n"))
-        .unwrap_or_else(|| panic!("not a compare data file: {text}"));
-    serde_json::from_str(json).unwrap()
+    let (pattern, buckets) = compare_files(site);
+    let file = pattern.replace("{bucket}", &(fnv1a(slug) % buckets).to_string());
+    registered(&site.out(&file))
+        .into_iter()
+        .find(|(s, _)| s == slug)
+        .unwrap_or_else(|| panic!("{slug} not in {file}"))
+        .1
 }
 
 #[test]
@@ -256,14 +287,44 @@ fn each_report_has_a_compare_data_file_with_what_the_page_shows() {
         (m[1]["key"].as_str(), m[1]["display"].as_str()),
         (Some("rate"), Some("90.5"))
     );
-    // Every report has one, and nothing else is there.
-    let files: Vec<String> = std::fs::read_dir(site.root().join("output/data/compare"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+    // Every report is in the file of its bucket, once, and nothing else is there.
+    let (pattern, buckets) = compare_files(&site);
+    assert_eq!(pattern, "data/compare/{bucket}.js");
+    let mut seen = Vec::new();
+    for e in std::fs::read_dir(site.root().join("output/data/compare")).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        let bucket: u32 = name.strip_suffix(".js").unwrap().parse().unwrap();
+        for (slug, data) in registered(&site.out(&format!("data/compare/{name}"))) {
+            assert_eq!(fnv1a(&slug) % buckets, bucket, "{slug} in {name}");
+            assert_eq!(data["slug"], slug.as_str());
+            seen.push(slug);
+        }
+    }
+    seen.sort();
+    assert_eq!(seen, ["a1", "a2", "b1", "c1"]);
+}
+
+#[test]
+fn compare_data_files_hold_a_bucket_of_reports_each() {
+    let site = Site::new();
+    for i in 0..40 {
+        site.write(
+            &format!("content/reports/r{i}.md"),
+            &format!("---\ntitle: 试点{i}\ntown: 某镇{i}\ncity: 甲市\ntactics: [网格化]\n---\n\n正文。\n"),
+        );
+    }
+    site.build_ok();
+    let (_, buckets) = compare_files(&site);
+    assert_eq!(buckets, 2, "40 reports: one bucket per 16, a power of two");
+    let files = std::fs::read_dir(site.root().join("output/data/compare")).unwrap();
+    let counts: Vec<usize> = files
+        .map(|e| registered(&std::fs::read_to_string(e.unwrap().path()).unwrap()).len())
         .collect();
-    let mut files = files;
-    files.sort();
-    assert_eq!(files, ["a1.js", "a2.js", "b1.js", "c1.js"]);
+    assert_eq!(counts.len(), 2);
+    assert_eq!(counts.iter().sum::<usize>(), 40);
+    for i in 0..40 {
+        assert_eq!(compare_data(&site, &format!("r{i}"))["town"], format!("某镇{i}"));
+    }
 }
 
 #[test]
@@ -274,7 +335,8 @@ fn compare_data_cannot_break_out_of_its_script() {
         "---\ntitle: \"</script><script>alert(1)</script> & \u{2028}\"\ntown: 某镇\ncity: 甲市\nsummary: \"<!-- 注释 -->\u{2029}\"\ntactics: [\"</b>\"]\n---\n\n正文。\n",
     );
     site.build_ok();
-    let text = site.out("data/compare/x.js");
+    let (pattern, buckets) = compare_files(&site);
+    let text = site.out(&pattern.replace("{bucket}", &(fnv1a("x") % buckets).to_string()));
     assert!(
         !text.contains('<') && !text.contains('>') && !text.contains('&'),
         "{text}"
@@ -313,7 +375,7 @@ fn the_compare_page_explains_itself_without_javascript_and_knows_the_registry() 
     );
     assert!(site.out_exists("metrics/index.html"));
     assert!(
-        html.contains("data-pattern=\"../data/compare/{slug}.js\""),
+        html.contains("data-pattern=\"../data/compare/{bucket}.js\" data-buckets=\"1\""),
         "{html}"
     );
     let registry =

@@ -603,7 +603,9 @@ fn a_data_file_uncovered_by_a_removed_theme_file_counts_as_new() {
     let site = casebook::model::build(&sources).unwrap();
     let options = RenderOptions { inject: None };
     let slug = &site.reports[0].slug;
-    let shadowed = format!("data/compare/{slug}.js");
+    let buckets = casebook::urls::compare_buckets(site.reports.len());
+    let bucket = casebook::urls::compare_bucket(slug, buckets).to_string();
+    let shadowed = casebook::urls::Route::CompareData(&bucket).path();
     let mut cache = RenderCache::default();
     render_cached(&site, &sources.theme, &options, &mut cache).unwrap();
     sources

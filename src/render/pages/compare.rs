@@ -1,11 +1,12 @@
 //! Compare side by side: the page `compare/` (which reports: its query, `?r=slug1,slug2`), and
-//! one small data file per report, `data/compare/<slug>.js`, that the page loads for the reports
-//! chosen, and only those (the site may hold 100,000 reports).
+//! small data files, `data/compare/<bucket>.js`, each holding the reports whose slug hashes to
+//! its bucket (`urls::compare_bucket`, 8-16 reports), that the page loads for the reports chosen,
+//! and only those (the site may hold 100,000 reports).
 //!
-//! A data file is a script calling `__casebook_compare(slug, data)`: pages opened from disk
-//! cannot fetch JSON in Chromium, but can load scripts (the search index does the same). Its data
-//! is made from the report's view alone, so `serve` keys it by the report's fingerprint and an
-//! unchanged report's file costs a lookup.
+//! A data file is a script calling `__casebook_compare(slug, data)` once per report: pages opened
+//! from disk cannot fetch JSON in Chromium, but can load scripts (the search index does the
+//! same). A report's data is made from its view alone, so `serve` keys a file by its reports'
+//! fingerprints and an unchanged file costs a lookup.
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -16,7 +17,7 @@ use crate::model::Site;
 use crate::render::fragments::Emit;
 use crate::render::job::{lazy_job, Job};
 use crate::render::views::{Link, ReportView};
-use crate::urls::Route;
+use crate::urls::{compare_bucket, compare_buckets, Route};
 
 /// Reports the page shows at most (the toggles stop there).
 const MOST: usize = 4;
@@ -25,8 +26,10 @@ const LINE: usize = 90;
 
 #[derive(Serialize)]
 struct ComparePage {
-    /// Where a report's data file is, root-relative, with `{slug}` for the slug.
+    /// Where a bucket's data file is, root-relative, with `{bucket}` for its number.
     data_pattern: String,
+    /// How many buckets (`urls::compare_buckets`).
+    buckets: u32,
     most: usize,
     /// The metric registry in display order, as a script's JSON (escaped for a `<script>`).
     registry: String,
@@ -58,7 +61,8 @@ pub(super) fn job(cx: Cx<'_>) -> Job<'_> {
                 })
                 .collect();
             ComparePage {
-                data_pattern: Route::CompareData("{slug}").path(),
+                data_pattern: Route::CompareData("{bucket}").path(),
+                buckets: compare_buckets(site.reports.len()),
                 most: MOST,
                 registry: script_json(&registry).unwrap_or_else(|_| "[]".into()),
             }
@@ -121,16 +125,37 @@ impl<'a> CompareData<'a> {
     }
 }
 
-/// Every report's data file, made in parallel and handed to `emit` as it is made; with
-/// `serve`'s cache, an unchanged report's file is taken from the last rebuild.
+/// Every bucket's data file, made in parallel and handed to `emit` as it is made; with `serve`'s
+/// cache, a file whose reports' fingerprints are unchanged is taken from the last rebuild.
 pub(crate) fn data_files(site: &Site, fragments: &Fragments<'_>, emit: &Emit<'_>) -> Result<()> {
-    (0..site.reports.len()).into_par_iter().try_for_each(|i| {
-        let r = &site.reports[i];
-        let text = fragments.cached("compare-data", fragments.fingerprint(i), || {
-            data_script(&r.slug, &CompareData::new(ReportView::new(site, r)))
-        })?;
-        emit(Route::CompareData(&r.slug).path(), text)
-    })
+    let buckets = compare_buckets(site.reports.len());
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); buckets as usize];
+    for (i, r) in site.reports.iter().enumerate() {
+        members[compare_bucket(&r.slug, buckets) as usize].push(i);
+    }
+    members
+        .into_par_iter()
+        .enumerate()
+        .filter(|(_, m)| !m.is_empty())
+        .try_for_each(|(b, m)| {
+            // The key stands for every report in the file, in its order.
+            let key: Option<Vec<(&str, u64)>> = m
+                .iter()
+                .map(|&i| Some((site.reports[i].slug.as_str(), fragments.fingerprint(i)?)))
+                .collect();
+            let text = fragments.cached("compare-data", key, || {
+                let mut text = String::new();
+                for &i in &m {
+                    let r = &site.reports[i];
+                    text.push_str(&data_script(
+                        &r.slug,
+                        &CompareData::new(ReportView::new(site, r)),
+                    )?);
+                }
+                Ok(text)
+            })?;
+            emit(Route::CompareData(&b.to_string()).path(), text)
+        })
 }
 
 /// `__casebook_compare("slug",{...});`

@@ -4,8 +4,9 @@
 // - Compare side by side: "对比" toggles on listings, search results and report pages; the
 //   selection lives in localStorage while browsing (guarded: pages opened from disk may not
 //   share it) and in the compare page's address (?r=slug1,slug2), which is what counts there.
-//   The compare page loads one small script per chosen report (data/compare/<slug>.js, calling
-//   __casebook_compare): scripts load from file:// where fetch() does not.
+//   The compare page loads, per chosen report, the small script of its bucket (data/compare/<n>.js,
+//   n = FNV-1a of the slug modulo data-buckets, as urls::compare_bucket; calling
+//   __casebook_compare once per report in it): scripts load from file:// where fetch() does not.
 (function () {
   "use strict";
   // Interface strings in the site's language (search/strings.js, written from the theme's
@@ -161,6 +162,13 @@
   var result = document.getElementById("compare-result");
   var root = app.getAttribute("data-root") || "";
   var pattern = app.getAttribute("data-pattern") || "";
+  var buckets = parseInt(app.getAttribute("data-buckets"), 10) || 1;
+  // The bucket whose data file holds `slug` (urls::compare_bucket): FNV-1a, 32 bits, of its UTF-8.
+  function bucketOf(slug) {
+    var bytes = new TextEncoder().encode(slug), h = 0x811c9dc5;
+    for (var i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+    return (h >>> 0) % buckets;
+  }
   var registry = [];
   try { registry = JSON.parse(document.getElementById("compare-registry").textContent); } catch (e) { registry = []; }
 
@@ -184,7 +192,7 @@
     return new Promise(function (resolve) {
       waiting[slug] = resolve;
       var s = document.createElement("script");
-      s.src = pattern.replace("{slug}", encodeURIComponent(slug));
+      s.src = pattern.replace("{bucket}", String(bucketOf(slug)));
       var done = function () {
         s.remove();
         if (waiting[slug]) { delete waiting[slug]; resolve(null); } // missing, or not a data file
