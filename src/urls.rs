@@ -297,7 +297,7 @@ mod tests {
         assert_eq!(compare_buckets(11_900), 1024);
         assert_eq!(compare_buckets(119_000), 8192);
         // FNV-1a's published test vectors (32 bits): "" and "a".
-        assert_eq!(compare_bucket("", u32::MAX), 0x811c_9dc5 % u32::MAX);
+        assert_eq!(compare_bucket("", u32::MAX), 0x811c_9dc5);
         assert_eq!(compare_bucket("a", u32::MAX), 0xe40c_292c);
         assert!(compare_bucket("sandun", 8) < 8);
     }

@@ -438,7 +438,10 @@ pub(crate) fn cite_view(site: &Site, r: &Report) -> CiteView {
         citations: cite::Citations::of(&work),
         bibtex_href: cite::data_url("application/x-bibtex", &cite::bibtex(&work)),
         bibtex_name: format!("{}.bib", r.slug),
-        csl_href: cite::data_url("application/vnd.citationstyles.csl+json", &cite::csl_json(&work)),
+        csl_href: cite::data_url(
+            "application/vnd.citationstyles.csl+json",
+            &cite::csl_json(&work),
+        ),
         csl_name: format!("{}.json", r.slug),
     }
 }

@@ -96,7 +96,10 @@ fn gbt_and_apa_with_author_date_and_url() {
         .collect();
     assert_eq!(targets, ["cite-1", "cite-2", "cite-3", "cite-4"]);
     assert!(html.contains(r#"download="full.bib">BibTeX</a>"#), "{html}");
-    assert!(html.contains(r#"download="full.json">CSL-JSON</a>"#), "{html}");
+    assert!(
+        html.contains(r#"download="full.json">CSL-JSON</a>"#),
+        "{html}"
+    );
     assert!(!site.root().join("output/data/cite").exists());
 }
 
@@ -124,7 +127,12 @@ fn bib(site: &Site, slug: &str) -> String {
 }
 
 fn csl(site: &Site, slug: &str) -> String {
-    download(site, slug, "json", "application/vnd.citationstyles.csl+json")
+    download(
+        site,
+        slug,
+        "json",
+        "application/vnd.citationstyles.csl+json",
+    )
 }
 
 #[test]

@@ -232,7 +232,10 @@ fn registered(text: &str) -> Vec<(String, Value)> {
             let mut de = serde_json::Deserializer::from_str(call).into_iter::<Value>();
             let slug = de.next().unwrap().unwrap();
             let rest = call[de.byte_offset()..].strip_prefix(',').unwrap();
-            (slug.as_str().unwrap().to_string(), serde_json::from_str(rest).unwrap())
+            (
+                slug.as_str().unwrap().to_string(),
+                serde_json::from_str(rest).unwrap(),
+            )
         })
         .collect()
 }
@@ -323,7 +326,10 @@ fn compare_data_files_hold_a_bucket_of_reports_each() {
     assert_eq!(counts.len(), 2);
     assert_eq!(counts.iter().sum::<usize>(), 40);
     for i in 0..40 {
-        assert_eq!(compare_data(&site, &format!("r{i}"))["town"], format!("某镇{i}"));
+        assert_eq!(
+            compare_data(&site, &format!("r{i}"))["town"],
+            format!("某镇{i}")
+        );
     }
 }
 
