@@ -1,5 +1,5 @@
 //! The per-document files of the browser index: `d/<doc>.js` (what a result shows) and the facet
-//! chunks `idx-<hash>/f<K>.js` (formats in [`super::format`]). Independent of tantivy, so they
+//! chunks `idx/f<K>.js` (formats in [`super::format`]). Independent of tantivy, so they
 //! are written beside the indexing.
 //!
 //! Entry points: [`document`], [`facets`].

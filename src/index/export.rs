@@ -22,6 +22,18 @@ use crate::output::{OutputFile, Sink};
 /// shard table grows as this shrinks, but a query reads only the parts of it that it needs.
 pub(super) const SHARD_BYTES: usize = 4 * 1024;
 
+/// Whether a shard ends after the entry of `term`, `entry` bytes of JSON, which made it `len`
+/// bytes: at twice [`SHARD_BYTES`], or by lot, with a chance of `entry / SHARD_BYTES` drawn
+/// from the term's hash, so shards hold [`SHARD_BYTES`] on average. Each end depends on its own
+/// term and entry alone, not on where the shard began: an edit that grows an entry or adds a
+/// term moves at most the end of its own shard, and every other shard keeps its terms, its
+/// content and its name (`put_named`). Cut by byte count, one entry grown by a byte moved the
+/// start of every later shard of its range, and renamed them all.
+fn ends_after(term: &str, entry: usize, len: usize) -> bool {
+    let draw = u128::from(crate::fingerprint::of(term));
+    len >= SHARD_BYTES * 2 || draw * (SHARD_BYTES as u128) < (entry as u128) << 64
+}
+
 /// A field's posting list with more numbers than this goes to blocks (~8 KB of JSON): a common
 /// bigram at 1000x the digest has megabytes of postings, and a query needs only the documents
 /// its rarest word can match.
@@ -118,20 +130,16 @@ pub(super) fn export(
         .collect();
     let shards: Vec<Vec<ShardRef>> = bounds
         .par_iter()
-        .enumerate()
-        .map(|(r, &(lo, hi))| {
+        .map(|&(lo, hi)| {
             let mut range = Range {
                 fields: &fields,
                 stats: &stats,
-                r,
-                blocks: 0,
                 dir,
                 sink,
                 prefixes: &prefixes,
             };
-            range.export(lo, hi, |k, first, json| {
-                let file = format!("{r}-{k}");
-                put(sink, dir, &format!("t{file}.js"), json)?;
+            range.export(lo, hi, |_, first, json| {
+                let file = put_named(sink, dir, 't', json)?;
                 Ok(ShardRef { first, file })
             })
         })
@@ -172,14 +180,37 @@ pub(super) fn put(sink: &Sink<'_>, dir: &str, rel: &str, json: &str) -> Result<(
     })
 }
 
+/// Hands `json` to the sink as the script `search/<dir>/<kind><name>.js`, named by its content
+/// (16 hex digits of its xxh3), and returns the name. An edit changes the files of the terms it
+/// changed, and the next build keeps every other file where it is, unwritten (`write::Staging`
+/// finds it unchanged); files named by number were all new whenever one shard moved. Two terms
+/// may make the same posting block: the sink must take a path once ([`once`]).
+pub(super) fn put_named(sink: &Sink<'_>, dir: &str, kind: char, json: &str) -> Result<String> {
+    let name = format!("{:016x}", crate::fingerprint::of(json));
+    put(sink, dir, &format!("{kind}{name}.js"), json)?;
+    Ok(name)
+}
+
+/// `sink`, taking each path once: a file named by its content that is made again is the same.
+pub(super) fn once<'a>(sink: &'a Sink<'a>) -> impl Fn(OutputFile) -> Result<()> + Sync + 'a {
+    let seen = std::sync::Mutex::new(std::collections::HashSet::new());
+    move |f: OutputFile| {
+        let first = seen
+            .lock()
+            .map_err(|_| Error::Poisoned("index files"))?
+            .insert(f.path.clone());
+        if first {
+            sink(f)
+        } else {
+            Ok(())
+        }
+    }
+}
+
 /// One term range being exported.
 pub(super) struct Range<'a> {
     pub(super) fields: &'a [FieldReaders],
     pub(super) stats: &'a Stats,
-    /// Range number (names its files).
-    pub(super) r: usize,
-    /// Blocks written so far.
-    pub(super) blocks: usize,
     pub(super) dir: &'a str,
     pub(super) sink: &'a Sink<'a>,
     /// Every prefix that stands for a choice of its terms ([`prefix::lists`]): each goes into
@@ -196,7 +227,8 @@ struct Read {
 }
 
 impl Range<'_> {
-    /// Exports the terms in `[lo, hi)` of every field as shards of about [`SHARD_BYTES`]. The
+    /// Exports the terms in `[lo, hi)` of every field as shards of about [`SHARD_BYTES`]
+    /// ([`ends_after`]). The
     /// fields' term streams are merged so each term appears once with all its fields. A shard
     /// closes when the next term arrives (or the range ends), so the prefixes that sort between
     /// its first term and the next shard's go with it. Each shard goes to `emit(number, first
@@ -228,6 +260,8 @@ impl Range<'_> {
         // Where the open shard's prefixes start: the range's start for its first shard (none
         // for the first range: a prefix before every term goes to the first shard).
         let mut from: Option<String> = lo.map(|l| String::from_utf8_lossy(l).into_owned());
+        // The open shard ends before the next term (`ends_after` its last).
+        let mut ends = false;
         while let Some(min) = (0..streams.len())
             .filter(|&f| live[f])
             .min_by(|&a, &b| streams[a].key().cmp(streams[b].key()))
@@ -241,7 +275,7 @@ impl Range<'_> {
                     live[f] = stream.advance();
                 }
             }
-            if shard.len() >= SHARD_BYTES {
+            if ends {
                 self.close(&mut shard, from.as_deref(), Some(&term))?;
                 out.push(emit(out.len(), std::mem::take(&mut first), &shard)?);
                 shard.clear();
@@ -254,7 +288,9 @@ impl Range<'_> {
             } else {
                 shard.push(',');
             }
-            shard.push_str(&serde_json::to_string(&entry).map_err(terr)?);
+            let json = serde_json::to_string(&entry).map_err(terr)?;
+            shard.push_str(&json);
+            ends = ends_after(&entry.term, json.len(), shard.len());
         }
         if !shard.is_empty() {
             let hi = hi.map(|h| String::from_utf8_lossy(h).into_owned());
@@ -390,10 +426,8 @@ impl Range<'_> {
             let end = read.starts.get(j).copied().unwrap_or(read.flat.len());
             let mut part = read.flat[read.starts[i]..end].to_vec();
             part[0] = read.docs[i].0;
-            let file = format!("{}-{}", self.r, self.blocks);
-            self.blocks += 1;
             let json = serde_json::to_string(&PostingBlock { postings: &part }).map_err(terr)?;
-            put(self.sink, self.dir, &format!("p{file}.js"), &json)?;
+            let file = put_named(self.sink, self.dir, 'p', &json)?;
             refs.push(BlockRef {
                 file,
                 first: read.docs[i].0,

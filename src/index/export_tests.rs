@@ -85,8 +85,6 @@ fn shard_files(
     let mut range = Range {
         fields,
         stats,
-        r: 0,
-        blocks: 0,
         dir: "idx",
         sink: &sink,
         prefixes,

@@ -7,19 +7,22 @@
 //!
 //! - `manifest.js` ([`Manifest`]): statistics, the table of shard tables (one entry per
 //!   [`SHARDS_PER_TABLE`] term shards), facet names, the fold table.
-//! - `idx-<hash>/s<K>.js` ([`ShardTable`]): the first term and file of [`SHARDS_PER_TABLE`]
+//! - `idx/s<name>.js` ([`ShardTable`]): the first term and file of [`SHARDS_PER_TABLE`]
 //!   consecutive term shards. Two levels, so that the part of the dictionary's table a query
 //!   reads stays small as the vocabulary grows: one table per shard of a term looked up.
-//! - `idx-<hash>/t<R>-<N>.js` ([`TermShard`]): a contiguous range of the sorted term dictionary,
+//! - `idx/t<name>.js` ([`TermShard`]): a contiguous range of the sorted term dictionary,
 //!   and the terms each prefix stands for where it has too many to take them all.
-//!   A term's postings sit in its entry, or, when large, in blocks `idx-<hash>/p<R>-<N>.js`
+//!   A term's postings sit in its entry, or, when large, in blocks `idx/p<name>.js`
 //!   ([`PostingBlock`]) by document range, so a query loads only the blocks of the documents it
 //!   can match; such a term also carries its best documents as a one-word query ranks them.
-//! - `idx-<hash>/f<K>.js` ([`FacetChunk`]): facet values of documents `K * facet_chunk ..`, as
+//! - Shard tables, term shards and blocks are named by their content (`<name>`: 16 hex digits
+//!   of a hash of their JSON), so they can be cached forever and an edit rewrites only the files
+//!   whose content it changed.
+//! - `idx/f<K>.js` ([`FacetChunk`]): facet values of documents `K * facet_chunk ..`, as
 //!   one document list per value; loaded only to filter or count.
-//! - `d/<doc>.js` ([`DocView`]): what a result shows. Named by document number only (an edit
-//!   rewrites one file); the client asks for `d/<doc>.js?v=<dir>` so a cached copy never
-//!   outlives the index it belongs to.
+//! - `d/<doc>.js` ([`DocView`]): what a result shows. Facet chunks and result documents are
+//!   named by number only (an edit rewrites one file); the client asks for them with
+//!   `?v=<version>` so a cached copy never outlives the index it belongs to.
 //! - `fold-<hash>.js` ([`FoldTable`]): traditional -> simplified characters, loaded only for a
 //!   query that has a character listed in [`Fold::chars`].
 //!
@@ -31,7 +34,7 @@ use serde::Serialize;
 
 /// Version of the format; bump it on any change the client must know about (it is also part of
 /// the hash that names the index folder).
-pub const FORMAT: u32 = 6;
+pub const FORMAT: u32 = 7;
 
 /// `search/manifest.js`.
 #[derive(Debug, Serialize)]
@@ -40,8 +43,10 @@ pub struct Manifest<'a> {
     pub format: u32,
     /// Number of documents (reports); document numbers are `0..docs` in the site's order.
     pub docs: u32,
-    /// The index folder, `idx-<hash>`.
+    /// The index folder, `idx`.
     pub dir: &'a str,
+    /// A hash of everything indexed: the `?v=` of the files named by number.
+    pub version: &'a str,
     /// The text fields in index order.
     pub fields: Vec<FieldStat<'a>>,
     /// tantivy's field-norm id -> field length table, for BM25's length normalisation.
@@ -68,8 +73,8 @@ pub struct FieldStat<'a> {
 /// Term shards per [`ShardTable`].
 pub const SHARDS_PER_TABLE: usize = 64;
 
-/// A term shard (file `idx-<hash>/t<file>.js`) or a shard table (`idx-<hash>/s<file>.js`): its
-/// first term and file.
+/// A term shard (file `idx/t<file>.js`) or a shard table (`idx/s<file>.js`): its first term and
+/// file.
 #[derive(Debug, Clone, Serialize)]
 pub struct ShardRef {
     /// The smallest term in the shard (of a table: in its first shard).
@@ -78,7 +83,7 @@ pub struct ShardRef {
     pub file: String,
 }
 
-/// `idx-<hash>/s<K>.js`: consecutive term shards.
+/// `idx/s<name>.js`: consecutive term shards.
 #[derive(Debug, Serialize)]
 pub struct ShardTable<'a> {
     /// The shards in term order.
@@ -118,7 +123,7 @@ pub struct FoldTable {
     pub pairs: String,
 }
 
-/// `idx-<hash>/t<R>-<N>.js`.
+/// `idx/t<name>.js`.
 #[derive(Debug, Serialize)]
 pub struct TermShard<'a> {
     /// Entries in term order.
@@ -183,7 +188,7 @@ pub struct FieldPostings {
 /// Where a block of postings is and which documents it covers.
 #[derive(Debug, Serialize)]
 pub struct BlockRef {
-    /// File name stem (`idx-<hash>/p<file>.js`).
+    /// File name stem (`idx/p<file>.js`).
     pub file: String,
     /// First document in the block.
     pub first: u32,
@@ -191,14 +196,14 @@ pub struct BlockRef {
     pub last: u32,
 }
 
-/// `idx-<hash>/p<R>-<N>.js`: part of one term's posting list in one field.
+/// `idx/p<name>.js`: part of one term's posting list in one field.
 #[derive(Debug, Serialize)]
 pub struct PostingBlock<'a> {
     /// The posting list of the block's documents (the first delta is the document number).
     pub postings: &'a [u32],
 }
 
-/// `idx-<hash>/f<K>.js`: facet values of the chunk's documents, as one document list per value,
+/// `idx/f<K>.js`: facet values of the chunk's documents, as one document list per value,
 /// run-length coded by [`runs`] relative to the chunk's first document.
 #[derive(Debug, Serialize)]
 pub struct FacetChunk {

@@ -190,7 +190,8 @@ fn index_in_chunks(
         parts.push(part?);
         digests.extend(made?);
     }
-    let dir = &folder_name(site, &digests);
+    let version = &version(site, &digests);
+    let dir = INDEX_DIR;
     if !site.reports.is_empty() {
         docs::facets(site, dir, sink)?;
     }
@@ -204,17 +205,19 @@ fn index_in_chunks(
         ),
     };
     let reader = open_reader(&index)?;
-    let exported = export::export(&s, &reader, dir, sink)?;
+    let named = export::once(sink);
+    let exported = export::export(&s, &reader, dir, &named)?;
     let fold = fold_file(sink)?;
     let (docs, fields, shards) = match exported {
         Some(e) => (e.docs, e.fields, e.shards),
         None => (0, empty_fields(), Vec::new()),
     };
-    let tables = shard_tables(&shards, dir, sink)?;
+    let tables = shard_tables(&shards, dir, &named)?;
     let manifest = Manifest {
         format: FORMAT,
         docs,
         dir,
+        version,
         fields,
         norms: fieldnorm_table(),
         tables,
@@ -339,13 +342,11 @@ fn segment(
 fn shard_tables(shards: &[ShardRef], dir: &str, sink: &Sink<'_>) -> Result<Vec<ShardRef>> {
     shards
         .chunks(SHARDS_PER_TABLE)
-        .enumerate()
-        .map(|(k, part)| {
+        .map(|part| {
             let json = serde_json::to_string(&ShardTable { shards: part }).map_err(terr)?;
-            export::put(sink, dir, &format!("s{k}.js"), &json)?;
             Ok(ShardRef {
                 first: part[0].first.clone(),
-                file: k.to_string(),
+                file: export::put_named(sink, dir, 's', &json)?,
             })
         })
         .collect()
@@ -389,7 +390,7 @@ fn open_reader(index: &Index) -> Result<IndexReader> {
 }
 
 /// What the browser index's folder name takes of report `r` with body text `text` (see
-/// [`folder_name`]): every indexed and shown value.
+/// [`version`]): every indexed and shown value.
 fn report_digest(r: &Report, text: &str) -> [u8; 32] {
     let mut h = Sha256::new();
     for part in fields(r)
@@ -422,7 +423,7 @@ fn fields(r: &Report) -> [&str; 7] {
 }
 
 /// The key of the whole index of `site` (tantivy's files and the browser's): everything
-/// [`folder_name`] hashes, with each body by its digest instead of its text (a lean body is
+/// [`version`] hashes, with each body by its digest instead of its text (a lean body is
 /// not parsed to find that nothing changed) and each result's thumbnail. A build keeps the
 /// previous build's index when this is unchanged (see `write::Staging::keep_index`).
 pub fn key(site: &Site) -> u64 {
@@ -443,12 +444,17 @@ pub fn key(site: &Site) -> u64 {
     h.finish()
 }
 
-/// The name of the browser index folder: a hash of everything the index is made from (every
-/// indexed and shown value of every report, the facet orders, the format), so it changes when
-/// the index does and its files can be cached forever. Hashing the inputs, not the output,
-/// lets the index files stream to disk as they are produced. `per_report` is each report's
-/// [`report_digest`], in order.
-fn folder_name(site: &Site, per_report: &[[u8; 32]]) -> String {
+/// The browser index's folder under `search/`. Its term shards, posting blocks and shard tables
+/// are named by their content (`export::put_named`); its facet chunks, like the result
+/// documents, by number, fetched with the index's [`version`].
+pub const INDEX_DIR: &str = "idx";
+
+/// The index's version, which the client appends to the files named by number (facet chunks,
+/// result documents) so that no cached copy outlives its index: a hash of everything the index
+/// is made from (every indexed and shown value of every report, the facet orders, the format).
+/// Hashing the inputs, not the output, lets the index files stream to disk as they are
+/// produced. `per_report` is each report's [`report_digest`], in order.
+fn version(site: &Site, per_report: &[[u8; 32]]) -> String {
     let mut h = Sha256::new();
     h.update(format!(
         "casebook {} format {FORMAT} shard {SHARD_BYTES}",
@@ -474,13 +480,11 @@ fn folder_name(site: &Site, per_report: &[[u8; 32]]) -> String {
     for d in per_report {
         h.update(d);
     }
-    let hash: String = h
-        .finalize()
+    h.finalize()
         .iter()
         .take(5)
         .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("idx-{hash}")
+        .collect()
 }
 
 /// Writes the fold table the client loads for a query with a folding character, named by its

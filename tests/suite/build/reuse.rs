@@ -51,6 +51,19 @@ fn tantivy_files(site: &Site) -> Vec<String> {
     names
 }
 
+/// The browser index's files (`search/idx/`) by name, with their inode numbers.
+fn index_files(site: &Site) -> BTreeMap<String, u64> {
+    use std::os::unix::fs::MetadataExt;
+    fs::read_dir(out_dir(site).join("search/idx"))
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            (name, e.metadata().unwrap().ino())
+        })
+        .collect()
+}
+
 fn assert_as_from_scratch(site: &Site, what: &str) {
     let got = published(&out_dir(site));
     let want = from_scratch(site);
@@ -101,7 +114,7 @@ fn a_rebuild_keeps_what_is_unchanged_and_makes_what_a_build_from_scratch_makes()
             p.ends_with(".html")
                 || p.ends_with(".xml")
                 || p.starts_with("search/d/")
-                || p.starts_with("search/idx-")
+                || p.starts_with("search/idx/")
                 || p.starts_with("search/tantivy/")
                 || p.starts_with("search/fold-")
                 || *p == "search/manifest.js"
@@ -163,6 +176,59 @@ fn a_rebuild_keeps_what_is_unchanged_and_makes_what_a_build_from_scratch_makes()
         .out("reports/hongqiao/index.html")
         .contains("reuse-marker"));
     assert_as_from_scratch(&site, "after a template change");
+}
+
+/// A site of 40 reports, each with words of its own (`w<i>a`, `w<i>b`, ...), so that an edit of
+/// one report changes a few term shards of the index and leaves the others as they were.
+fn words_site() -> Site {
+    let site = Site::new();
+    site.write("site.yaml", "title: 词\n");
+    for i in 0..40 {
+        let words: Vec<String> = ('a'..='z').map(|c| format!("w{i}{c}")).collect();
+        site.write(
+            &format!("content/reports/r{i:02}.md"),
+            &format!(
+                "---\ntitle: R{i}\ntown: 镇{i}\ncity: 甲市\ntactics: [网格化]\n---\n\n{}\n",
+                words.join(" ")
+            ),
+        );
+    }
+    site
+}
+
+#[test]
+fn an_edit_writes_only_the_index_files_whose_content_it_changed() {
+    let site = words_site();
+    site.build_ok();
+    let before = index_files(&site);
+    let path = site.root().join("content/reports/r17.md");
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(&path, text.replace("w17k", "w17k w17kk")).unwrap();
+    site.build_ok();
+    let after = index_files(&site);
+    // The index's files are named by their content: one of the same name is the same file,
+    // left where it was (the same inode), not written again; the edit's terms are in new ones.
+    let shards = |m: &BTreeMap<String, u64>| m.keys().filter(|n| n.starts_with('t')).count();
+    let same: Vec<&String> = after
+        .keys()
+        .filter(|n| n.starts_with('t') && before.contains_key(*n))
+        .collect();
+    let new = shards(&after) - same.len();
+    assert!(shards(&before) >= 8, "{before:?}");
+    assert!(new >= 1, "no term shard made: {after:?}");
+    assert!(
+        new * 3 <= shards(&after),
+        "{new} of {} term shards made again",
+        shards(&after)
+    );
+    for name in after.keys().filter(|n| before.contains_key(*n)) {
+        if !name.starts_with('f') {
+            assert_eq!(before[name], after[name], "{name} was written again");
+        }
+    }
+    assert_as_from_scratch(&site, "after an edit of one report's words");
+    let hits = site.run(&["search", "--json", "w17kk"]);
+    assert!(String::from_utf8_lossy(&hits.stdout).contains("r17"));
 }
 
 #[test]

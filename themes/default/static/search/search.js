@@ -1,7 +1,7 @@
 // casebook search client: one dependency-free ES module (a classic-script copy,
 // search-classic.js, is generated at build time for pages opened from file://).
 //
-// It reads the static index that `casebook build` exports from its tantivy index (format 6, see
+// It reads the static index that `casebook build` exports from its tantivy index (format 7, see
 // src/index/format.rs) and ranks with tantivy's BM25 (same statistics, same f32 arithmetic), so
 // results and order match `casebook search`. The tokenizer mirrors src/index/tokenizer.rs; both
 // are tested against tests/fixtures/tokenizer.json.
@@ -9,7 +9,7 @@
 //   const s = createSearch({ load: (path) => Promise<string> });   // load is optional
 //   const { total, results, facets, hint } = await s.search("小板凳", { limit: 10, facets: true });
 
-const FORMAT = 6;
+const FORMAT = 7;
 const MAX_EXPANSIONS = 50; // src/index/prefix.rs
 const f = Math.fround;
 
@@ -303,7 +303,7 @@ function createSearch(options = {}) {
 
   async function facetChunks(m, docs) {
     const ks = Array.from(new Set(docs.map((d) => Math.floor(d / m.facets.chunk))));
-    const chunks = await Promise.all(ks.map((k) => get(m.dir + "/f" + k + ".js").then((c) => [k, c])));
+    const chunks = await Promise.all(ks.map((k) => get(m.dir + "/f" + k + ".js", m.version).then((c) => [k, c])));
     const per = new Map();
     for (const [k, c] of chunks) {
       // per document of the chunk: [city, section, [tactics]] value indexes
@@ -456,7 +456,7 @@ function createSearch(options = {}) {
   }
 
   async function finish(m, query, fold, top, total, facets, opts, hint = null) {
-    const docs = await Promise.all(top.map(([doc]) => get("d/" + doc + ".js", m.dir)));
+    const docs = await Promise.all(top.map(([doc]) => get("d/" + doc + ".js", m.version)));
     const raw = String(query).split(SEPARATORS).filter(Boolean);
     const width = opts.snippetLength || 90;
     const results = top.map(([doc, score, exact], i) => {
