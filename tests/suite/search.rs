@@ -127,28 +127,32 @@ fn manifest(site: &Site) -> serde_json::Value {
     serde_json::from_str(json).unwrap()
 }
 
-#[test]
-fn index_folder_is_named_by_what_it_holds() {
-    let site = fixture();
-    let first = manifest(&site);
-    assert_eq!(first["format"], 6);
-    let dir = first["dir"].as_str().unwrap().to_string();
-    // Every shard the tables list exists, and nothing else is a shard; every table the
-    // manifest lists exists, and nothing else is a table.
-    let count = |kind: char| {
-        std::fs::read_dir(site.root().join("output/search").join(&dir))
+/// The shard tables the manifest lists, and the term shards they list, after checking that
+/// every one exists, is named by 16 hex digits, and that the folder holds no other.
+fn listed_index_files(site: &Site) -> (Vec<String>, Vec<String>) {
+    let m = manifest(site);
+    let dir = m["dir"].as_str().unwrap();
+    let on_disk = |kind: char| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(site.root().join("output/search").join(dir))
             .unwrap()
-            .filter(|e| {
-                let name = e.as_ref().unwrap().file_name();
-                name.to_string_lossy().starts_with(kind)
-            })
-            .count()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(kind))
+            .collect();
+        v.sort();
+        v
     };
-    let tables = first["tables"].as_array().unwrap();
-    assert_eq!(count('s'), tables.len());
-    let mut shards = 0;
-    for t in tables {
-        let text = site.out(&format!("search/{dir}/s{}.js", t["file"].as_str().unwrap()));
+    let named = |name: &str| {
+        name.len() == 16
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    let mut tables = Vec::new();
+    let mut shards = Vec::new();
+    for t in m["tables"].as_array().unwrap() {
+        let name = t["file"].as_str().unwrap();
+        assert!(named(name), "table {name}");
+        let text = site.out(&format!("search/{dir}/s{name}.js"));
         let json = &text[text.find(',').unwrap() + 1..text.trim_end().len() - 2];
         let table: serde_json::Value = serde_json::from_str(json).unwrap();
         let list = table["shards"].as_array().unwrap();
@@ -157,16 +161,30 @@ fn index_folder_is_named_by_what_it_holds() {
             "a table starts where its first shard does"
         );
         for s in list {
-            assert!(site.out_exists(&format!("search/{dir}/t{}.js", s["file"].as_str().unwrap())));
-            shards += 1;
+            let shard = s["file"].as_str().unwrap();
+            assert!(named(shard), "shard {shard}");
+            assert!(site.out_exists(&format!("search/{dir}/t{shard}.js")));
+            shards.push(format!("t{shard}.js"));
         }
+        tables.push(format!("s{name}.js"));
     }
-    assert!(shards > 0);
-    assert_eq!(count('t'), shards);
-    assert!(
-        site.out_exists(&format!("search/{dir}/f0.js")),
-        "facet chunk"
-    );
+    tables.sort();
+    shards.sort();
+    assert_eq!(on_disk('s'), tables, "tables on disk and listed");
+    assert_eq!(on_disk('t'), shards, "shards on disk and listed");
+    (tables, shards)
+}
+
+#[test]
+fn index_files_are_named_by_what_they_hold() {
+    let site = fixture();
+    let first = manifest(&site);
+    assert_eq!(first["format"], 7);
+    assert_eq!(first["dir"], "idx");
+    let version = first["version"].as_str().unwrap().to_string();
+    let (_, shards) = listed_index_files(&site);
+    assert!(!shards.is_empty());
+    assert!(site.out_exists("search/idx/f0.js"), "facet chunk");
     assert!(site.out_exists(&format!(
         "search/{}",
         first["fold"]["file"].as_str().unwrap()
@@ -174,9 +192,14 @@ fn index_folder_is_named_by_what_it_holds() {
 
     site.build_ok();
     assert_eq!(
-        manifest(&site)["dir"],
-        dir.as_str(),
-        "same content, same folder"
+        manifest(&site)["version"],
+        version.as_str(),
+        "same content, same version"
+    );
+    assert_eq!(
+        listed_index_files(&site).1,
+        shards,
+        "same content, same names"
     );
     let docs_before = doc_files(&site);
     assert_eq!(docs_before.len(), 4, "{docs_before:?}");
@@ -185,14 +208,16 @@ fn index_folder_is_named_by_what_it_holds() {
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, format!("{text}\n又一段新文字。\n")).unwrap();
     site.build_ok();
-    let changed = manifest(&site)["dir"].as_str().unwrap().to_string();
-    assert_ne!(changed, dir, "a changed body renames the folder");
-    assert!(
-        !site.root().join("output/search").join(&dir).exists(),
-        "old folder gone"
+    assert_ne!(
+        manifest(&site)["version"],
+        version.as_str(),
+        "a changed body changes the version"
     );
-    // Result documents sit outside the folder, named by number: only the edited one changed
-    // (the client asks for them with the folder's name as version, so no cache serves old ones).
+    // New words, new shards; the old shards that no table lists are gone.
+    let (_, after) = listed_index_files(&site);
+    assert!(after.iter().any(|s| !shards.contains(s)), "{after:?}");
+    // Result documents are named by number: only the edited one changed (the client asks for
+    // them with the index's version, so no cache serves old ones).
     let docs_after = doc_files(&site);
     let changed: Vec<_> = docs_before
         .iter()
