@@ -191,6 +191,8 @@ pub struct BuildReport {
     pub images_encoded: usize,
     /// Pages and index files kept from the previous build, neither made nor written again.
     pub kept: usize,
+    /// Files written; the others are the previous output's, kept or found unchanged.
+    pub written: usize,
 }
 
 /// Builds the site into `options.output`, replacing it only when everything succeeded.
@@ -266,7 +268,7 @@ pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildRep
         written.iter().map(String::as_str),
     ));
     let warnings = refuse(all)?;
-    timed(observer, Stage::Write, || staging.commit())?;
+    let written_files = timed(observer, Stage::Write, || staging.commit())?;
     cache.prune()?;
     Ok(BuildReport {
         reports: site.reports.len(),
@@ -275,6 +277,7 @@ pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildRep
         images,
         images_encoded: developed.encoded,
         kept,
+        written: written_files,
     })
 }
 

@@ -181,9 +181,13 @@ fn run_build(args: BuildArgs) -> Result<i32> {
             } else {
                 String::new()
             };
-            // Tells a rebuild that kept most of the site from one that made it all.
-            let kept = if report.kept > 0 {
-                format!(" ({} kept from the last build)", report.kept)
+            // Tells a rebuild that kept most of the site from one that made it all, and how much
+            // it wrote (a file made again with the same bytes is not).
+            let kept = if report.kept > 0 || report.written < report.files {
+                format!(
+                    " ({} kept from the last build, {} written)",
+                    report.kept, report.written
+                )
             } else {
                 String::new()
             };

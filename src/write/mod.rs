@@ -47,7 +47,7 @@ pub fn write(
         .map(|f| staging.put(f))
         .collect::<Result<()>>()?;
     fill(staging.path())?;
-    staging.commit()
+    staging.commit().map(|_| ())
 }
 
 /// A folder inside the output that the files of a build go into as they are produced, so a
@@ -275,12 +275,14 @@ impl Staging {
 
     /// Makes the output the new site: the staged files are moved in (whole new folders with one
     /// rename each), then what the new site lacks is removed; all of it written down first in
-    /// the journal, so that a kill in the middle is finished by the next build.
-    pub fn commit(mut self) -> Result<()> {
+    /// the journal, so that a kill in the middle is finished by the next build. Returns how many
+    /// files were written (the others were the previous output's, unchanged).
+    pub fn commit(mut self) -> Result<usize> {
         let Some(dir) = self.dir.take() else {
-            return Ok(());
+            return Ok(0);
         };
         let put = std::mem::take(&mut *self.put.lock().map_err(|_| Error::Poisoned("write"))?);
+        let written = put.values().filter(|staged| **staged).count();
         let output = &self.claimed.dir;
         let mut ops = moves(&dir, output)?;
         ops.extend(stale(output, &put)?);
@@ -303,7 +305,7 @@ impl Staging {
             }
             None => made::Made::forget(&cache),
         }
-        Ok(())
+        Ok(written)
     }
 }
 

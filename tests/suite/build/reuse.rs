@@ -41,6 +41,16 @@ fn kept(summary: &str) -> usize {
         .unwrap_or(0)
 }
 
+/// How many files the summary line says were written.
+fn written(summary: &str) -> usize {
+    summary
+        .split(" written)")
+        .next()
+        .and_then(|head| head.rsplit(", ").next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no count of files written: {summary}"))
+}
+
 /// The names of tantivy's files in the output (new names: the index was made again).
 fn tantivy_files(site: &Site) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(out_dir(site).join("search/tantivy"))
@@ -121,6 +131,7 @@ fn a_rebuild_keeps_what_is_unchanged_and_makes_what_a_build_from_scratch_makes()
         })
         .count();
     assert_eq!(kept(&again), made_by_keys, "{again}");
+    assert_eq!(written(&again), 0, "{again}");
     assert_as_from_scratch(&site, "nothing changed");
 
     // A sentence added to one report's body: its page, the pages that show its text and the
@@ -129,6 +140,10 @@ fn a_rebuild_keeps_what_is_unchanged_and_makes_what_a_build_from_scratch_makes()
     let text = fs::read_to_string(&sandun).unwrap();
     fs::write(&sandun, format!("{text}\n新加的一句话。\n")).unwrap();
     let edited = site.build_ok();
+    assert!(
+        written(&edited) > 0 && written(&edited) < files / 2,
+        "{edited}"
+    );
     assert!(
         kept(&edited) > 0 && kept(&edited) < kept(&again),
         "kept {} then {}",
