@@ -11,7 +11,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocSet, IndexReader, TERMINATED};
 
 use super::format::{
-    script, BlockRef, FieldPostings, FieldStat, PostingBlock, PrefixList, ShardRef, TermEntry,
+    script, shard_file, BlockRef, FieldPostings, FieldStat, PostingBlock, PrefixList, TermEntry,
     TopDoc,
 };
 use super::{prefix, terr, IndexSchema, FIELDS};
@@ -28,9 +28,9 @@ pub(super) const SHARD_BYTES: usize = 4 * 1024;
 /// 3.9 KB on average; the shard a term is found in, 4.9 KB: what a query loads). An end depends
 /// on its own term and entry, and on where the shard began only through that floor: an edit
 /// that grows an entry or adds a term moves the end of its own shard, seldom the next, and the
-/// shards after it begin at the same terms as before, with the same content and name
-/// (`put_named`). Cut by byte count alone, one entry grown by a byte moved the start of every
-/// later shard of its range, and renamed them all.
+/// shards after it begin at the same terms as before, with the same content and name (their
+/// first term's, `format::shard_file`), and are not written again. Cut by byte count alone, one
+/// entry grown by a byte moved the start of every later shard of its range.
 fn ends_after(term: &str, entry: usize, len: usize) -> bool {
     const FLOOR: usize = SHARD_BYTES * 3 / 8;
     const LOT: u128 = (SHARD_BYTES * 5 / 8) as u128;
@@ -68,7 +68,8 @@ type Bounds<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
 /// What [`export`] found: the shard table and field statistics for the manifest.
 pub(super) struct Exported {
     /// Shards in term order.
-    pub shards: Vec<ShardRef>,
+    /// The term shards' first terms, in order.
+    pub shards: Vec<String>,
     /// Per field: name, boost, token total.
     pub fields: Vec<FieldStat<'static>>,
     /// Documents.
@@ -132,7 +133,7 @@ pub(super) fn export(
             )
         })
         .collect();
-    let shards: Vec<Vec<ShardRef>> = bounds
+    let shards: Vec<Vec<String>> = bounds
         .par_iter()
         .map(|&(lo, hi)| {
             let mut range = Range {
@@ -143,13 +144,24 @@ pub(super) fn export(
                 prefixes: &prefixes,
             };
             range.export(lo, hi, |_, first, json| {
-                let file = put_named(sink, dir, 't', json)?;
-                Ok(ShardRef { first, file })
+                put(sink, dir, &format!("t{}.js", shard_file(&first)), json)?;
+                Ok(first)
             })
         })
         .collect::<Result<_>>()?;
+    let shards: Vec<String> = shards.into_iter().flatten().collect();
+    // Two first terms of one name would be one file: never seen with 64 bits, refused if seen.
+    let mut names = std::collections::HashMap::new();
+    for first in &shards {
+        if let Some(other) = names.insert(shard_file(first), first) {
+            return Err(Error::Index(format!(
+                "term shards `{other}` and `{first}` would share the file {}",
+                shard_file(first)
+            )));
+        }
+    }
     Ok(Some(Exported {
-        shards: shards.into_iter().flatten().collect(),
+        shards,
         fields: field_stats,
         docs,
     }))
@@ -185,10 +197,11 @@ pub(super) fn put(sink: &Sink<'_>, dir: &str, rel: &str, json: &str) -> Result<(
 }
 
 /// Hands `json` to the sink as the script `search/<dir>/<kind><name>.js`, named by its content
-/// (16 hex digits of its xxh3), and returns the name. An edit changes the files of the terms it
-/// changed, and the next build keeps every other file where it is, unwritten (`write::Staging`
-/// finds it unchanged); files named by number were all new whenever one shard moved. Two terms
-/// may make the same posting block: the sink must take a path once ([`once`]).
+/// (16 hex digits of its xxh3), and returns the name: a posting block, which only its term's
+/// entry names. An edit changes the blocks of the terms it changed, and the next build keeps
+/// every other where it is, unwritten (`write::Staging` finds it unchanged); blocks named by
+/// number were all new whenever one moved. Two terms may make the same posting block: the sink
+/// must take a path once ([`once`]).
 pub(super) fn put_named(sink: &Sink<'_>, dir: &str, kind: char, json: &str) -> Result<String> {
     let name = format!("{:016x}", crate::fingerprint::of(json));
     put(sink, dir, &format!("{kind}{name}.js"), json)?;

@@ -7,22 +7,21 @@
 //!
 //! - `manifest.js` ([`Manifest`]): statistics, the table of shard tables (one entry per
 //!   [`SHARDS_PER_TABLE`] term shards), facet names, the fold table.
-//! - `idx/s<name>.js` ([`ShardTable`]): the first term and file of [`SHARDS_PER_TABLE`]
-//!   consecutive term shards. Two levels, so that the part of the dictionary's table a query
+//! - `idx/s<K>.js` ([`ShardTable`]): the first terms of [`SHARDS_PER_TABLE`]
+//!   consecutive term shards (a shard's file is [`shard_file`] of its first term). Two levels, so that the part of the dictionary's table a query
 //!   reads stays small as the vocabulary grows: one table per shard of a term looked up.
-//! - `idx/t<name>.js` ([`TermShard`]): a contiguous range of the sorted term dictionary,
+//! - `idx/t<stem>.js` ([`TermShard`]): a contiguous range of the sorted term dictionary,
 //!   and the terms each prefix stands for where it has too many to take them all.
 //!   A term's postings sit in its entry, or, when large, in blocks `idx/p<name>.js`
 //!   ([`PostingBlock`]) by document range, so a query loads only the blocks of the documents it
 //!   can match; such a term also carries its best documents as a one-word query ranks them.
-//! - Shard tables, term shards and blocks are named by their content (`<name>`: 16 hex digits
-//!   of a hash of their JSON), so they can be cached forever and an edit rewrites only the files
-//!   whose content it changed.
+//! - Blocks are named by their content (`<name>`: 16 hex digits of a hash of their JSON), term
+//!   shards by their first term: an edit rewrites only the files whose content it changed.
 //! - `idx/f<K>.js` ([`FacetChunk`]): facet values of documents `K * facet_chunk ..`, as
 //!   one document list per value; loaded only to filter or count.
-//! - `d/<doc>.js` ([`DocView`]): what a result shows. Facet chunks and result documents are
-//!   named by number only (an edit rewrites one file); the client asks for them with
-//!   `?v=<version>` so a cached copy never outlives the index it belongs to.
+//! - `d/<doc>.js` ([`DocView`]): what a result shows. Every file but a block is named by number
+//!   or first term, not by content, so the client asks for them with `?v=<version>`: a cached
+//!   copy never outlives the index it belongs to.
 //! - `fold-<hash>.js` ([`FoldTable`]): traditional -> simplified characters, loaded only for a
 //!   query that has a character listed in [`Fold::chars`].
 //!
@@ -73,21 +72,42 @@ pub struct FieldStat<'a> {
 /// Term shards per [`ShardTable`].
 pub const SHARDS_PER_TABLE: usize = 64;
 
-/// A term shard (file `idx/t<file>.js`) or a shard table (`idx/s<file>.js`): its first term and
-/// file.
+/// A shard table (`idx/s<file>.js`) in the manifest: the first term of its first shard, and its
+/// number.
 #[derive(Debug, Clone, Serialize)]
 pub struct ShardRef {
-    /// The smallest term in the shard (of a table: in its first shard).
+    /// The smallest term in the table's first shard.
     pub first: String,
-    /// File name stem.
+    /// File name stem: the table's number.
     pub file: String,
 }
 
-/// `idx/s<name>.js`: consecutive term shards.
+/// `idx/s<K>.js`: consecutive term shards, each by its first term (its file is
+/// [`shard_file`] of it).
 #[derive(Debug, Serialize)]
 pub struct ShardTable<'a> {
     /// The shards in term order.
-    pub shards: &'a [ShardRef],
+    pub shards: Vec<TermShardRef<'a>>,
+}
+
+/// A term shard in its table.
+#[derive(Debug, Serialize)]
+pub struct TermShardRef<'a> {
+    /// The smallest term in the shard.
+    pub first: &'a str,
+}
+
+/// The file name stem of the term shard whose first term is `first`: FNV-1a (64 bits) of its
+/// UTF-8, in 16 hex digits (`idx/t<stem>.js`). The client computes the same (`shardFile` in
+/// `search.js`), so a table holds first terms only: names of 16 random digits cost a query
+/// 0.75 KB more per table it reads. A shard keeps its name while its first term stays; an
+/// edit changes the shards whose terms it changed (the rest are not written again), and the
+/// client asks for them with `?v=<version>`.
+pub fn shard_file(first: &str) -> String {
+    let hash = first.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
 }
 
 /// Facet values (indexes into these lists are what the chunks hold) and chunk size.

@@ -24,7 +24,7 @@ use tantivy::{doc, Index, IndexReader, ReloadPolicy, TantivyDocument};
 
 use self::export::SHARD_BYTES;
 use self::format::{
-    script, Fold, FoldTable, Manifest, ShardRef, ShardTable, FORMAT, SHARDS_PER_TABLE,
+    script, Fold, FoldTable, Manifest, ShardRef, ShardTable, TermShardRef, FORMAT, SHARDS_PER_TABLE,
 };
 
 use crate::error::{Error, Result};
@@ -339,14 +339,17 @@ fn segment(
 
 /// Writes the term shards' table in parts of [`SHARDS_PER_TABLE`]; returns the manifest's table
 /// of those.
-fn shard_tables(shards: &[ShardRef], dir: &str, sink: &Sink<'_>) -> Result<Vec<ShardRef>> {
-    shards
+fn shard_tables(firsts: &[String], dir: &str, sink: &Sink<'_>) -> Result<Vec<ShardRef>> {
+    firsts
         .chunks(SHARDS_PER_TABLE)
-        .map(|part| {
-            let json = serde_json::to_string(&ShardTable { shards: part }).map_err(terr)?;
+        .enumerate()
+        .map(|(k, part)| {
+            let shards = part.iter().map(|f| TermShardRef { first: f }).collect();
+            let json = serde_json::to_string(&ShardTable { shards }).map_err(terr)?;
+            export::put(sink, dir, &format!("s{k}.js"), &json)?;
             Ok(ShardRef {
-                first: part[0].first.clone(),
-                file: export::put_named(sink, dir, 's', &json)?,
+                first: part[0].clone(),
+                file: k.to_string(),
             })
         })
         .collect()

@@ -66,7 +66,17 @@ function scriptLoad(base, path, query) {
   });
 }
 
-/** (path, version) -> data. A version is appended as `?v=` to files named by number only. */
+const utf8 = new TextEncoder();
+
+/** A term shard's file name stem: FNV-1a, 64 bits, of its first term's UTF-8, in 16 hex digits
+ * (`shard_file` in src/index/format.rs). */
+function shardFile(first) {
+  let h = 0xcbf29ce484222325n;
+  for (const b of utf8.encode(first)) h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return h.toString(16).padStart(16, "0");
+}
+
+/** (path, version) -> data. A version is appended as `?v=` to files not named by their content. */
 function makeLoader(options) {
   const base = options.base || BASE;
   if (typeof options.load === "function") {
@@ -146,7 +156,7 @@ function createSearch(options = {}) {
 
   async function table(m, k) {
     if (!tables.has(k)) {
-      const data = await get(m.dir + "/s" + m.tables[k].file + ".js");
+      const data = await get(m.dir + "/s" + m.tables[k].file + ".js", m.version);
       if (!tables.has(k)) tables.set(k, data.shards);
     }
     return tables.get(k);
@@ -160,15 +170,15 @@ function createSearch(options = {}) {
   }
 
   async function shard(m, k, i) {
-    const ref = (await table(m, k))[i];
-    if (!shards.has(ref.file)) {
-      const data = await get(m.dir + "/t" + ref.file + ".js");
-      if (!shards.has(ref.file)) {
+    const file = shardFile((await table(m, k))[i].first);
+    if (!shards.has(file)) {
+      const data = await get(m.dir + "/t" + file + ".js", m.version);
+      if (!shards.has(file)) {
         const prefixes = new Map((data.prefixes || []).map((p) => [p.prefix, p.terms]));
-        shards.set(ref.file, { list: data.terms, map: new Map(data.terms.map((e) => [e.term, e])), prefixes });
+        shards.set(file, { list: data.terms, map: new Map(data.terms.map((e) => [e.term, e])), prefixes });
       }
     }
-    return shards.get(ref.file);
+    return shards.get(file);
   }
 
   async function entries(m, terms) {
