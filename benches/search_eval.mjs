@@ -871,7 +871,7 @@ async function scaledRun(tmp, root, sets, scale, label, mix) {
     await s.search(q, { limit: 10 });
     tRepeat.push(performance.now() - t);
   }
-  const index = sizeOf([join(sout, "search", "manifest.js"), ...walk(join(sout, "search")).filter((f) => /\/search\/(idx-[^/]+|d)\/|\/fold-/.test(f))]);
+  const index = sizeOf([join(sout, "search", "manifest.js"), ...walk(join(sout, "search")).filter((f) => /\/search\/(idx|d)\/|\/fold-/.test(f))]);
   if (!process.env.KEEP_TMP) rmSync(sroot, { recursive: true, force: true }); // gigabytes at 1000x
   return { label: `${scale}x ${label}`, scale, n, build: b2, rows: srows, sets: ssets, twoFirst, twoFirstRaw, tLater, tRepeat, index };
 }
@@ -925,7 +925,7 @@ async function main() {
     for (const [name, qs] of Object.entries(sets)) cbRows[name] = await runCasebook(cb, docs, qs, rng(SEED + 7));
     const wcb = await openCasebook(wout);
     cbRows["across a space or line break"] = await runCasebook(wcb, wdocs, crossing, rng(SEED + 7));
-    const cbIndex = sizeOf([join(out, "search", "manifest.js"), ...walk(join(out, "search")).filter((f) => /\/search\/(idx-[^/]+|d)\/|\/fold-/.test(f))]);
+    const cbIndex = sizeOf([join(out, "search", "manifest.js"), ...walk(join(out, "search")).filter((f) => /\/search\/(idx|d)\/|\/fold-/.test(f))]);
     const cbClient = sizeOf(["search-ui.js", "search-text.js", "search-classic.js"].map((f) => join(out, "search", f)));
     const tantivyDir = join(out, "search", "tantivy");
     const cbTantivy = existsSync(tantivyDir) ? sizeOf(walk(tantivyDir)) : null;

@@ -67,7 +67,6 @@ type Bounds<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
 
 /// What [`export`] found: the shard table and field statistics for the manifest.
 pub(super) struct Exported {
-    /// Shards in term order.
     /// The term shards' first terms, in order.
     pub shards: Vec<String>,
     /// Per field: name, boost, token total.

@@ -32,7 +32,7 @@
 use serde::Serialize;
 
 /// Version of the format; bump it on any change the client must know about (it is also part of
-/// the hash that names the index folder).
+/// the index's version, `Manifest::version`).
 pub const FORMAT: u32 = 7;
 
 /// `search/manifest.js`.

@@ -447,21 +447,26 @@ pub fn key(site: &Site) -> u64 {
     h.finish()
 }
 
-/// The browser index's folder under `search/`. Its term shards, posting blocks and shard tables
-/// are named by their content (`export::put_named`); its facet chunks, like the result
-/// documents, by number, fetched with the index's [`version`].
+/// The browser index's folder under `search/`. Its posting blocks are named by their content
+/// (`export::put_named`), its term shards by their first term (`format::shard_file`), its
+/// shard tables and facet chunks, like the result documents, by number; all but the blocks are
+/// fetched with the index's [`version`].
 pub const INDEX_DIR: &str = "idx";
 
-/// The index's version, which the client appends to the files named by number (facet chunks,
-/// result documents) so that no cached copy outlives its index: a hash of everything the index
-/// is made from (every indexed and shown value of every report, the facet orders, the format).
+/// The index's version, which the client appends to every file not named by its content
+/// (tables, term shards, facet chunks, result documents) so that no cached copy outlives its
+/// index, and which `serve` checks: a hash of everything the index is made from (the binary,
+/// every indexed and shown value of every report, the facet orders, the format).
 /// Hashing the inputs, not the output, lets the index files stream to disk as they are
 /// produced. `per_report` is each report's [`report_digest`], in order.
 fn version(site: &Site, per_report: &[[u8; 32]]) -> String {
     let mut h = Sha256::new();
+    // The binary that made it (its source, theme and compiler, `build.rs`): another may cut
+    // shards or blocks otherwise under the same names.
     h.update(format!(
-        "casebook {} format {FORMAT} shard {SHARD_BYTES}",
-        env!("CARGO_PKG_VERSION")
+        "casebook {} build {} format {FORMAT} shard {SHARD_BYTES}",
+        env!("CARGO_PKG_VERSION"),
+        env!("CASEBOOK_BUILD_ID")
     ));
     for (name, boost) in FIELDS {
         h.update(format!("{name}:{boost};"));
@@ -482,6 +487,11 @@ fn version(site: &Site, per_report: &[[u8; 32]]) -> String {
     }
     for d in per_report {
         h.update(d);
+    }
+    // What a result shows beside its text: its thumbnail (`docs::document`).
+    for r in &site.reports {
+        let thumb = site.media.first(r.body.html.images()).map(|i| i.thumb());
+        h.update(format!("{thumb:?};"));
     }
     h.finalize()
         .iter()

@@ -39,6 +39,7 @@ pub(super) fn answer(shared: &Shared, request: &Request) -> Answer {
     }
     Answer::Response(
         match resolve(&shared.base_path, target, |p| shared.lookup(p).is_some()) {
+            Resolved::File(file) if another_index(shared, &file, target) => not_found(shared),
             Resolved::File(file) => match shared.lookup(&file) {
                 Some(bytes) => Response::bytes(200, content_type(&file).into(), bytes),
                 None => not_found(shared),
@@ -48,6 +49,26 @@ pub(super) fn answer(shared: &Shared, request: &Request) -> Answer {
             Resolved::NotFound => not_found(shared),
         },
     )
+}
+
+/// Whether `target` asks for a search index file of another version (`?v=`) than the index
+/// served. The client asks for every file not named by its content with the version of the
+/// manifest it read; a page open while the index is rebuilt holds the old manifest, and the
+/// new index's files under the same names would mix with it silently, so they are not found,
+/// as the files of a replaced index.
+fn another_index(shared: &Shared, file: &str, target: &str) -> bool {
+    if !file.starts_with("search/") {
+        return false;
+    }
+    let query = target.split('#').next().and_then(|t| t.split_once('?'));
+    let Some(asked) = query.and_then(|(_, q)| q.split('&').find_map(|kv| kv.strip_prefix("v=")))
+    else {
+        return false;
+    };
+    let needle = format!("\"version\":\"{asked}\"");
+    shared
+        .lookup("search/manifest.js")
+        .is_some_and(|m| !m.windows(needle.len()).any(|w| w == needle.as_bytes()))
 }
 
 /// The site's own 404 page when there is one; while no build has succeeded yet, a page that

@@ -433,6 +433,36 @@ fn theme_files_are_watched_even_when_the_themes_folder_appears_later() {
     });
 }
 
+/// A page open while the search index is rebuilt holds the old manifest: the files it asks
+/// for with the old version are not found (not the new index's files under the same names).
+#[test]
+fn search_files_of_another_index_version_are_not_found() {
+    let site = small_site();
+    let server = Server::start(&site, &[]);
+    server.wait_for("/search/manifest.js", Duration::from_secs(60), |r| {
+        r.status == 200
+    });
+    let manifest = server.get("/search/manifest.js").body;
+    let version = manifest
+        .split("\"version\":\"")
+        .nth(1)
+        .and_then(|v| v.split('"').next())
+        .unwrap()
+        .to_string();
+    let table = "/search/idx/s0.js";
+    assert_eq!(server.get(&format!("{table}?v={version}")).status, 200);
+    assert_eq!(server.get(table).status, 200, "no version: no check");
+    assert_eq!(server.get(&format!("{table}?v=0000000000")).status, 404);
+    assert_eq!(server.get("/search/d/0.js?v=0000000000").status, 404);
+    // After an edit the index is rebuilt: the old version's files are gone.
+    append(&site, "content/reports/sandun.md", "\n新的一段。\n");
+    server.wait_for(
+        &format!("{table}?v={version}"),
+        Duration::from_secs(60),
+        |r| r.status == 404,
+    );
+}
+
 #[test]
 fn paths_outside_the_site_are_refused() {
     let site = small_site();
