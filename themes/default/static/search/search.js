@@ -80,7 +80,7 @@ function shardFile(first) {
 function makeLoader(options) {
   const base = options.base || BASE;
   if (typeof options.load === "function") {
-    return (path) => Promise.resolve(options.load(path)).then((text) => parseIndexFile(path, String(text)));
+    return (path, v) => Promise.resolve(options.load(path, v)).then((text) => parseIndexFile(path, String(text)));
   }
   const q = (v) => (v ? "?v=" + encodeURIComponent(v) : "");
   const fromDisk = typeof location !== "undefined" && location.protocol === "file:" && typeof document !== "undefined";
@@ -337,7 +337,26 @@ function createSearch(options = {}) {
     return (doc) => per.get(Math.floor(doc / m.facets.chunk)).get(doc) || [null, null, []];
   }
 
+  /** `searchIn`, and once more from a fresh manifest when it failed because the index was
+   * replaced under this page (rebuilt while the page was open: `casebook serve` does not give
+   * the files of another version, a host may have removed them). */
   async function search(query, opts = {}) {
+    try {
+      return await searchIn(query, opts);
+    } catch (e) {
+      const old = manifestP && (await manifestP.catch(() => null));
+      if (!old) throw e;
+      manifestP = null;
+      cache.clear();
+      tables.clear();
+      shards.clear();
+      const m = await manifest();
+      if (m.version === old.version) throw e;
+      return searchIn(query, opts);
+    }
+  }
+
+  async function searchIn(query, opts = {}) {
     const limit = opts.limit == null ? 10 : opts.limit;
     const filters = opts.filters || {};
     const want = [filters.city, filters.section, filters.tactics || filters.tactic].map((x) => x || []);
