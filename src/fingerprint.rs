@@ -20,3 +20,19 @@ pub fn of<T: Hash + ?Sized>(value: &T) -> u64 {
     value.hash(&mut h);
     h.finish()
 }
+
+/// FNV-1a (32 bits) of `bytes`: a hash the browser computes too (a few lines of JavaScript), for
+/// names a page finds by itself: the compare data file of a slug (`urls::compare_bucket`).
+pub fn fnv1a_32(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5_u32, |h, &b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// FNV-1a (64 bits) of `bytes`, as [`fnv1a_32`]: the file of a search term shard
+/// (`index::format::shard_file`), where 32 bits would collide at 1000x the digest.
+pub fn fnv1a_64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}

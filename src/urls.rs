@@ -185,10 +185,7 @@ pub fn compare_buckets(reports: usize) -> u32 {
 /// slug's UTF-8 bytes, modulo `buckets`. The compare page's script computes the same
 /// (`bucketOf` in the theme's `reader.js`) to find the file of a slug in its address.
 pub fn compare_bucket(slug: &str, buckets: u32) -> u32 {
-    let hash = slug.bytes().fold(0x811c_9dc5_u32, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    });
-    hash % buckets.max(1)
+    crate::fingerprint::fnv1a_32(slug.as_bytes()) % buckets.max(1)
 }
 
 /// The way up to the site root from a file at `path` (relative to the root).

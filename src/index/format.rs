@@ -104,10 +104,7 @@ pub struct TermShardRef<'a> {
 /// edit changes the shards whose terms it changed (the rest are not written again), and the
 /// client asks for them with `?v=<version>`.
 pub fn shard_file(first: &str) -> String {
-    let hash = first.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    format!("{hash:016x}")
+    format!("{:016x}", crate::fingerprint::fnv1a_64(first.as_bytes()))
 }
 
 /// Facet values (indexes into these lists are what the chunks hold) and chunk size.

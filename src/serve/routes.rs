@@ -65,10 +65,19 @@ fn another_index(shared: &Shared, file: &str, target: &str) -> bool {
     else {
         return false;
     };
-    let needle = format!("\"version\":\"{asked}\"");
     shared
         .lookup("search/manifest.js")
-        .is_some_and(|m| !m.windows(needle.len()).any(|w| w == needle.as_bytes()))
+        .and_then(|m| manifest_version(&m).map(|v| v != asked.as_bytes()))
+        .unwrap_or(false)
+}
+
+/// The `version` of a manifest: its field comes fourth, near the start (`index::format`), so
+/// this reads a few dozen bytes, not the whole manifest, on each request for an index file.
+fn manifest_version(manifest: &[u8]) -> Option<&[u8]> {
+    const FIELD: &[u8] = b"\"version\":\"";
+    let at = manifest.windows(FIELD.len()).position(|w| w == FIELD)? + FIELD.len();
+    let len = manifest[at..].iter().position(|&b| b == b'"')?;
+    Some(&manifest[at..at + len])
 }
 
 /// The site's own 404 page when there is one; while no build has succeeded yet, a page that
