@@ -98,6 +98,32 @@ struct Index<'a> {
     county: Vec<u32>,
     /// Position of each report in slug order.
     slug_rank: Vec<usize>,
+    /// Each bucket's reports by place, in slug order.
+    places: Places,
+}
+
+/// A bucket's reports in one place: its county in its city, its county (a county name may
+/// recur in two cities), its city. Ids are the interned names of [`Index::city`] and
+/// [`Index::county`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Place {
+    Both(usize, u32, u32),
+    County(usize, u32),
+    City(usize, u32),
+}
+
+/// The reports of each bucket and place, in slug order.
+#[derive(Default)]
+struct Places(HashMap<Place, Vec<usize>>);
+
+impl Places {
+    fn add(&mut self, place: Place, report: usize) {
+        self.0.entry(place).or_default().push(report);
+    }
+
+    fn get(&self, place: Place) -> &[usize] {
+        self.0.get(&place).map_or(&[], Vec::as_slice)
+    }
 }
 
 impl<'a> Index<'a> {
@@ -156,11 +182,21 @@ impl<'a> Index<'a> {
             let next = places.len() as u32 + 1;
             *places.entry(s).or_insert(next)
         };
-        let city = reports.iter().map(|r| intern(&r.meta.city)).collect();
-        let county = reports
+        let city: Vec<u32> = reports.iter().map(|r| intern(&r.meta.city)).collect();
+        let county: Vec<u32> = reports
             .iter()
             .map(|r| r.meta.county.as_deref().map_or(0, &mut intern))
             .collect();
+        let mut places = Places::default();
+        for (b, members) in buckets.iter().enumerate() {
+            for &j in members {
+                places.add(Place::City(b, city[j]), j);
+                if county[j] != 0 {
+                    places.add(Place::County(b, county[j]), j);
+                    places.add(Place::Both(b, county[j], city[j]), j);
+                }
+            }
+        }
         Index {
             shared_names: names.iter().map(|&n| Arc::from(n)).collect(),
             names,
@@ -171,6 +207,7 @@ impl<'a> Index<'a> {
             city,
             county,
             slug_rank,
+            places,
         }
     }
 
@@ -189,28 +226,16 @@ impl<'a> Index<'a> {
         // Best score first; buckets of equal score are ranked together below.
         touched.sort_by(|&x, &y| score[y].total_cmp(&score[x]));
 
-        let key = |j: usize| {
-            (
-                self.county[i] != 0 && self.county[i] == self.county[j],
-                self.city[i] == self.city[j],
-            )
-        };
         let mut best: Vec<(usize, f64)> = Vec::with_capacity(MAX_RELATED);
-        let mut level: Vec<usize> = Vec::new();
         let mut at = 0;
         while at < touched.len() && best.len() < MAX_RELATED {
             let s = score[touched[at]];
-            level.clear();
+            let start = at;
             while at < touched.len() && score[touched[at]] == s {
-                level.extend(self.buckets[touched[at]].iter().filter(|&&j| j != i));
                 at += 1;
             }
-            level.sort_by(|&x, &y| {
-                key(y)
-                    .cmp(&key(x))
-                    .then(self.slug_rank[x].cmp(&self.slug_rank[y]))
-            });
-            best.extend(level.iter().take(MAX_RELATED - best.len()).map(|&j| (j, s)));
+            let need = MAX_RELATED - best.len();
+            best.extend(self.ranked(i, &touched[start..at], need).map(|j| (j, s)));
         }
         for b in touched {
             score[b] = 0.0;
@@ -238,6 +263,50 @@ impl<'a> Index<'a> {
                 }
             })
             .collect()
+    }
+
+    /// The first `need` reports (not `i`) of the buckets `level`, all of one score, in the
+    /// order of the ranking: same county and city as `i`, same county only, same city only,
+    /// the rest; then slug. Each class is read from lists kept in slug order per bucket and
+    /// place ([`Places`]), so a report ranks at most `need` reports per bucket and class plus
+    /// the few of an earlier class it skips, however large the bucket. Sorting a whole level
+    /// (at 1000x the digest, the thousand copies of a report's tactic set) made the model stage
+    /// grow with the square of the site.
+    fn ranked(&self, i: usize, level: &[usize], need: usize) -> impl Iterator<Item = usize> {
+        let (city, county) = (self.city[i], self.county[i]);
+        let same_county = |j: usize| county != 0 && self.county[j] == county;
+        let same_city = |j: usize| self.city[j] == city;
+        let mut out: Vec<usize> = Vec::with_capacity(need);
+        let mut picked: Vec<usize> = Vec::new();
+        for class in 0..4 {
+            let left = need - out.len();
+            if left == 0 {
+                break;
+            }
+            if class < 2 && county == 0 {
+                continue;
+            }
+            picked.clear();
+            for &b in level {
+                let (list, keep): (&[usize], &dyn Fn(usize) -> bool) = match class {
+                    0 => (self.places.get(Place::Both(b, county, city)), &|_| true),
+                    1 => (self.places.get(Place::County(b, county)), &|j| {
+                        !same_city(j)
+                    }),
+                    2 => (self.places.get(Place::City(b, city)), &|j| !same_county(j)),
+                    _ => (&self.buckets[b], &|j| !same_city(j) && !same_county(j)),
+                };
+                picked.extend(
+                    list.iter()
+                        .copied()
+                        .filter(|&j| j != i && keep(j))
+                        .take(left),
+                );
+            }
+            picked.sort_unstable_by_key(|&j| self.slug_rank[j]);
+            out.extend(picked.iter().take(left));
+        }
+        out.into_iter()
     }
 }
 

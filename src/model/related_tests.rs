@@ -125,6 +125,35 @@ fn buckets_rank_as_the_pairwise_definition() {
     assert!(reports.iter().all(|r| r.related.len() == MAX_RELATED));
 }
 
+/// Buckets far larger than a list, as at 1000x the digest: each report is ranked from the
+/// lists of its place in each bucket, and must still agree with the definition, in every class
+/// of place (same county and city, a county name shared by two cities, same city, elsewhere).
+#[test]
+fn large_buckets_rank_as_the_pairwise_definition() {
+    let mut reports = sample(420);
+    let sets: [&[&str]; 3] = [&["甲", "乙"], &["甲"], &["丙", "丁", "甲"]];
+    for (k, r) in reports.iter_mut().enumerate() {
+        let set = sets[(k * 7 / 5) % sets.len()];
+        let meta = std::sync::Arc::make_mut(&mut r.meta);
+        meta.tactics = set.iter().map(|t| t.to_string()).collect();
+        // A county of its own leaves the first class empty and the later ones to fill the list.
+        match k % 6 {
+            0 => meta.county = Some(format!("独{k}")),
+            1 => meta.county = Some("新区".into()),
+            // A few reports share a county: the first class holds fewer than a list.
+            2 => meta.county = Some(format!("双{}", k / 36)),
+            _ => {}
+        }
+    }
+    let expected = brute_force(&reports);
+    assign(&mut reports);
+    for (i, r) in reports.iter().enumerate() {
+        let got: Vec<usize> = r.related.iter().map(|x| x.index).collect();
+        let want: Vec<usize> = expected[i].iter().map(|x| x.0).collect();
+        assert_eq!(got, want, "report {i}");
+    }
+}
+
 #[test]
 fn a_tactic_every_report_uses_still_relates() {
     let mut reports = sample(6);
