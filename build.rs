@@ -1,9 +1,9 @@
 //! The default theme is embedded with `include_dir!`, which cargo cannot track: without this,
 //! editing a file under `themes/default/` would not rebuild the binary that embeds it.
 //!
-//! `CASEBOOK_BUILD_ID` names what the binary was built from (its source, lock file, theme and
-//! compiler): a build keeps the files of the previous one only if the same code made them
-//! (`pipeline::epoch`). A binary's size and time could not tell two builds apart (the same size
+//! `CASEBOOK_BUILD_ID` names what the binary was built from (its source, vendored crates, lock
+//! file, theme and compiler): a build keeps the files of the previous one only if the same code
+//! made them (`pipeline::epoch`). A binary's size and time could not tell two builds apart (the same size
 //! after a changed constant, installers that reset times).
 
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -12,6 +12,7 @@ use std::path::Path;
 fn main() {
     println!("cargo:rerun-if-changed=themes/default");
     println!("cargo:rerun-if-changed=src");
+    println!("cargo:rerun-if-changed=vendor");
     println!("cargo:rerun-if-changed=Cargo.lock");
     println!("cargo:rerun-if-changed=Cargo.toml");
     println!("cargo:rerun-if-changed=build.rs");
@@ -20,6 +21,7 @@ fn main() {
     for part in [
         "src",
         "themes/default",
+        "vendor",
         "Cargo.lock",
         "Cargo.toml",
         "build.rs",
