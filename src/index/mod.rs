@@ -392,19 +392,20 @@ fn open_reader(index: &Index) -> Result<IndexReader> {
         .map_err(terr)
 }
 
-/// What the browser index's folder name takes of report `r` with body text `text` (see
-/// [`version`]): every indexed and shown value.
-fn report_digest(r: &Report, text: &str) -> [u8; 32] {
-    let mut h = Sha256::new();
+/// What the index's [`version`] takes of report `r` with body text `text`: every indexed and
+/// shown value. xxh3 (128 bits), not SHA-256: the version tells one index from another, it
+/// guards nothing, and SHA-256 in software over every body was 2% of a build's instructions.
+fn report_digest(r: &Report, text: &str) -> [u8; 16] {
+    let mut h = crate::fingerprint::hasher();
     for part in fields(r)
         .into_iter()
         .chain([text])
         .chain(r.meta.tactics.iter().map(String::as_str))
     {
-        h.update((part.len() as u64).to_le_bytes());
+        h.update(&(part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
-    h.finalize().into()
+    h.digest128().to_le_bytes()
 }
 
 /// What the index takes from a report beside its body and tactics (an absent value as NUL),
@@ -459,7 +460,7 @@ pub const INDEX_DIR: &str = "idx";
 /// every indexed and shown value of every report, the facet orders, the format).
 /// Hashing the inputs, not the output, lets the index files stream to disk as they are
 /// produced. `per_report` is each report's [`report_digest`], in order.
-fn version(site: &Site, per_report: &[[u8; 32]]) -> String {
+fn version(site: &Site, per_report: &[[u8; 16]]) -> String {
     let mut h = Sha256::new();
     // The binary that made it (its source, theme and compiler, `build.rs`): another may cut
     // shards or blocks otherwise under the same names.
