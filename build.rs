@@ -3,8 +3,8 @@
 //!
 //! `CASEBOOK_BUILD_ID` names what the binary was built from (its source, vendored crates, lock
 //! file, theme and compiler): a build keeps the files of the previous one only if the same code
-//! made them (`pipeline::epoch`). A binary's size and time could not tell two builds apart (the same size
-//! after a changed constant, installers that reset times).
+//! made them (`pipeline::epoch`). A binary's size and time could not tell two builds apart
+//! (the same size after a changed constant, installers that reset times).
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;

@@ -10,7 +10,7 @@
 use std::time::Instant;
 
 use casebook::load::{self, Project};
-use casebook::model::{self, Bodies};
+use casebook::model;
 
 // As the binary (src/main.rs), so the stages cost what they cost in a build.
 #[global_allocator]
@@ -30,14 +30,7 @@ fn main() {
         let mut sources = load::load(&project).expect("load");
         let markdown: usize = sources.reports.iter().map(|r| r.body.len()).sum();
         let loaded = ms(t);
-        // As `pipeline::bodies_for`: lean past 64 MiB of Markdown.
-        let bodies = if markdown > 64 << 20 {
-            Bodies::Lean {
-                root: project.root.clone(),
-            }
-        } else {
-            Bodies::Held
-        };
+        let bodies = casebook::pipeline::bodies_for(&project, &sources);
         let t = Instant::now();
         let site = model::build_lean(&mut sources, &bodies).expect("model");
         println!(

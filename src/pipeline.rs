@@ -147,8 +147,9 @@ pub fn model(project: &Project, observer: &dyn Observer) -> Result<(Sources, Sit
 /// flight. `CASEBOOK_HELD_BODIES_MB` sets another limit (0: always lean).
 const HELD_BODIES_MIB: usize = 64;
 
-/// How a build of `sources` keeps report bodies.
-fn bodies_for(project: &Project, sources: &Sources) -> model::Bodies {
+/// How a build of `sources` keeps report bodies (also `examples/model_stage`, which times the
+/// stages as a build runs them).
+pub fn bodies_for(project: &Project, sources: &Sources) -> model::Bodies {
     let limit = std::env::var("CASEBOOK_HELD_BODIES_MB")
         .ok()
         .and_then(|v| v.trim().parse::<usize>().ok())

@@ -182,7 +182,7 @@ fn index_in_chunks(
                     .enumerate()
                     .map(|(j, (r, text))| {
                         docs::document(site, k * chunk + j, r, text, sink)?;
-                        Ok(report_digest(r, text))
+                        Ok(report_digest(site, r, text))
                     })
                     .collect::<Result<Vec<_>>>()
             },
@@ -393,10 +393,13 @@ fn open_reader(index: &Index) -> Result<IndexReader> {
 }
 
 /// What the index's [`version`] takes of report `r` with body text `text`: every indexed and
-/// shown value. xxh3 (128 bits), not SHA-256: the version tells one index from another, it
-/// guards nothing, and SHA-256 in software over every body was 2% of a build's instructions.
-fn report_digest(r: &Report, text: &str) -> [u8; 16] {
+/// shown value, and the thumbnail its result shows (`docs::document`). xxh3 (128 bits), not
+/// SHA-256: the version tells one index from another, it guards nothing, and SHA-256 in
+/// software over every body was 2% of a build's instructions.
+fn report_digest(site: &Site, r: &Report, text: &str) -> [u8; 16] {
     let mut h = crate::fingerprint::hasher();
+    let thumb = site.media.first(r.body.html.images()).map(|i| i.thumb());
+    h.update(format!("{thumb:?};").as_bytes());
     for part in fields(r)
         .into_iter()
         .chain([text])
@@ -488,11 +491,6 @@ fn version(site: &Site, per_report: &[[u8; 16]]) -> String {
     }
     for d in per_report {
         h.update(d);
-    }
-    // What a result shows beside its text: its thumbnail (`docs::document`).
-    for r in &site.reports {
-        let thumb = site.media.first(r.body.html.images()).map(|i| i.thumb());
-        h.update(format!("{thumb:?};"));
     }
     h.finalize()
         .iter()

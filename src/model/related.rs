@@ -112,9 +112,10 @@ enum Place {
     City(usize, u32),
 }
 
-/// The reports of each bucket and place, in slug order.
+/// The reports of each bucket and place, in slug order (looked up a few times per report and
+/// bucket: a fast hasher, as on serve's other hot maps).
 #[derive(Default)]
-struct Places(HashMap<Place, Vec<usize>>);
+struct Places(foldhash::HashMap<Place, Vec<usize>>);
 
 impl Places {
     fn add(&mut self, place: Place, report: usize) {
