@@ -111,7 +111,7 @@ impl<'a> StackFrame<'a> {
 
     /// Finds a value in `frame_context`.
     pub fn find_value_in_frame(&self, key: &str) -> Option<Val<'a>> {
-        if let Some(dot) = key.find('.') {
+        if let Some(dot) = first_dot(key) {
             if dot < key.len() + 1 {
                 if let Some(found_value) =
                     self.context.get(&key[0..dot]).map(|v| value_by_pointer(&key[dot + 1..], v))
@@ -133,7 +133,7 @@ impl<'a> StackFrame<'a> {
                 return Some(Cow::Owned(Value::String(for_loop.get_current_key())));
             }
 
-            let (real_key, tail) = if let Some(tail_pos) = key.find('.') {
+            let (real_key, tail) = if let Some(tail_pos) = first_dot(key) {
                 (&key[..tail_pos], &key[tail_pos + 1..])
             } else {
                 (key, "")
@@ -197,4 +197,11 @@ impl<'a> StackFrame<'a> {
 
         context
     }
+}
+
+/// Where the first `.` of a variable name is. casebook: a byte loop, not `str::find(char)`,
+/// whose searcher set-up cost more than the scan of a name of a few bytes (1.7% of a 10x build's
+/// instructions went to `CharSearcher` from variable lookups).
+pub(crate) fn first_dot(key: &str) -> Option<usize> {
+    key.bytes().position(|b| b == b'.')
 }
