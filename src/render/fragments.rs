@@ -52,14 +52,23 @@ pub(crate) fn prefix() -> &'static str {
 pub(crate) struct Marks {
     /// `OPEN` and the nonce.
     prefix: String,
+    /// Finds `prefix`, compiled once: `str::find` with a string pattern sets up a two-way
+    /// searcher on every call, and splicing calls it for every page and listing entry.
+    find_prefix: memchr::memmem::Finder<'static>,
+    /// Finds [`Marks::root`]'s placeholder.
+    find_root: memchr::memmem::Finder<'static>,
 }
 
 impl Marks {
     /// Markers with this process's nonce: stable across the rebuilds of one `serve`, so unchanged
     /// pages keep their data hash; unknown to content.
     pub(crate) fn new() -> Self {
+        let prefix = prefix().to_string();
+        let root = root_of(&prefix);
         Marks {
-            prefix: prefix().to_string(),
+            find_prefix: memchr::memmem::Finder::new(prefix.as_bytes()).into_owned(),
+            find_root: memchr::memmem::Finder::new(root.as_bytes()).into_owned(),
+            prefix,
         }
     }
 
@@ -78,7 +87,7 @@ impl Marks {
     /// depths (listing entries): one rendering per report serves them all, and [`Marks::splice`]
     /// writes each page's own path. Content cannot forge it (it carries the nonce).
     pub(crate) fn root(&self) -> String {
-        format!("{}{ROOT}{CLOSE}", self.prefix)
+        root_of(&self.prefix)
     }
 
     /// Replaces every marker in `html` by its fragment, `resolve(table, index)`, with the
@@ -89,17 +98,18 @@ impl Marks {
         html: String,
         resolve: impl Fn(char, usize) -> Option<Fragment<'f>>,
     ) -> String {
-        if !html.contains(&self.prefix) {
+        if self.find_prefix.find(html.as_bytes()).is_none() {
             return html;
         }
         let placeholder = self.root();
+        let roots_in = |f: &str| self.find_root.find_iter(f.as_bytes()).count();
         // Two passes: the first sizes the result, so a 25 MB page is not grown by doubling.
         let mut size = html.len();
         self.each(
             &html,
             |piece| {
                 if let Piece::Fragment(marker, (f, root)) = piece {
-                    let roots = root.map_or(0, |_| f.matches(&placeholder).count());
+                    let roots = root.map_or(0, |_| roots_in(f));
                     let root_len = root.map_or(0, str::len);
                     size = size + f.len() + roots * root_len
                         - roots * placeholder.len()
@@ -116,7 +126,7 @@ impl Marks {
                 Piece::Fragment(_, (f, None)) => out.push_str(f),
                 Piece::Fragment(_, (f, Some(root))) => {
                     let mut rest = f;
-                    while let Some(at) = rest.find(&placeholder) {
+                    while let Some(at) = self.find_root.find(rest.as_bytes()) {
                         out.push_str(&rest[..at]);
                         out.push_str(root);
                         rest = &rest[at + placeholder.len()..];
@@ -137,7 +147,8 @@ impl Marks {
         resolve: &impl Fn(char, usize) -> Option<Fragment<'f>>,
     ) {
         let mut rest = html;
-        while let Some(at) = rest.find(&self.prefix) {
+        // Positions are char boundaries: both patterns begin with a whole character.
+        while let Some(at) = self.find_prefix.find(rest.as_bytes()) {
             let after = &rest[at + self.prefix.len()..];
             let parsed = after.find(CLOSE).and_then(|end| {
                 let body = &after[..end];
@@ -162,6 +173,11 @@ impl Marks {
         }
         f(Piece::Text(rest));
     }
+}
+
+/// The root placeholder of markers that begin with `prefix`.
+fn root_of(prefix: &str) -> String {
+    format!("{prefix}{ROOT}{CLOSE}")
 }
 
 enum Piece<'h, 'f> {

@@ -242,11 +242,6 @@ pub(crate) fn keyed_fragment_job<'a, T: Serialize>(
     }
 }
 
-/// Where `needle` first occurs in `hay`.
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
 /// Feeds serialized bytes to a hasher in large blocks, so a context is hashed without building
 /// its JSON text, and without a hasher call for every one of its tokens (millions per site).
 struct HashWriter<'a> {
@@ -260,42 +255,57 @@ impl<'a> HashWriter<'a> {
     fn new(hasher: &'a mut KeyHasher) -> Self {
         HashWriter {
             hasher,
-            buf: Vec::with_capacity(Self::BLOCK),
+            buf: Vec::with_capacity(Self::BLOCK + 1024),
         }
     }
+
+    /// Hashes the buffer, all of it or (`all` false) all but a tail that may be the start of a
+    /// marker the next write completes. A fragment's marker is hashed without this process's
+    /// nonce: the rest of it (table, place and a hash of the fragment's HTML) says what the
+    /// page shows, and a build keeps the page of the last build, another process, by this key.
+    /// Markers are looked for here, a block at a time, not in each of serde's small writes.
+    fn drain(&mut self, all: bool) {
+        let prefix = super::fragments::prefix().as_bytes();
+        let mut from = 0;
+        for at in marker_finder().find_iter(&self.buf) {
+            self.hasher.update(&self.buf[from..at]);
+            // `OPEN` (three bytes) stands for the whole prefix.
+            self.hasher.update(&prefix[..3]);
+            from = at + prefix.len();
+        }
+        let mut end = self.buf.len();
+        if !all {
+            // A prefix cut by the block's end begins with OPEN's first byte (0xEE).
+            let tail = end.saturating_sub(prefix.len() - 1).max(from);
+            if let Some(p) = self.buf[tail..].iter().position(|&b| b == 0xEE) {
+                end = tail + p;
+            }
+        }
+        self.hasher.update(&self.buf[from..end]);
+        self.buf.drain(..end);
+    }
+}
+
+/// Finds this process's marker prefix (`fragments::prefix`).
+fn marker_finder() -> &'static memchr::memmem::Finder<'static> {
+    static FINDER: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+        std::sync::OnceLock::new();
+    FINDER.get_or_init(|| {
+        memchr::memmem::Finder::new(super::fragments::prefix().as_bytes()).into_owned()
+    })
 }
 
 impl std::io::Write for HashWriter<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        // A fragment's marker is hashed without this process's nonce: the rest of it (table,
-        // place and a hash of the fragment's HTML) says what the page shows, and a build keeps
-        // the page of the last build, another process, by this key. The nonce's first byte
-        // (0xEE, private use) is in no other text a page holds but what content puts there.
-        if buf.contains(&0xEE) {
-            let prefix = super::fragments::prefix().as_bytes();
-            if let Some(at) = find(buf, prefix) {
-                let open = &prefix[..3];
-                let rest = &buf[at + prefix.len()..];
-                self.write(&buf[..at])?;
-                self.write(open)?;
-                self.write(rest)?;
-                return Ok(buf.len());
-            }
-        }
-        if self.buf.len() + buf.len() > Self::BLOCK {
-            self.flush()?;
-        }
-        if buf.len() >= Self::BLOCK {
-            self.hasher.write(buf);
-        } else {
-            self.buf.extend_from_slice(buf);
+        self.buf.extend_from_slice(buf);
+        if self.buf.len() >= Self::BLOCK {
+            self.drain(false);
         }
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.hasher.write(&self.buf);
-        self.buf.clear();
+        self.drain(true);
         Ok(())
     }
 }
