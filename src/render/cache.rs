@@ -84,7 +84,7 @@ pub fn render_cached(
     cache.fragments.begin();
     cache.fresh.clear();
     let site_view = views::site_view(site);
-    let renderer = Pages::new(site, tera, options, Some(&cache.fragments))?;
+    let renderer = Pages::new(site, tera, options, Some(&cache.fragments), true)?;
     let old = &cache.pages;
     // Each page's entry of the last rebuild, looked up once.
     let mut jobs: Vec<_> = pages::jobs(site, &site_view, &renderer)

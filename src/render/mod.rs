@@ -85,7 +85,7 @@ pub fn render_into(
 ) -> Result<()> {
     let tera = engine::compile(theme, &site.strings)?;
     let site_view = views::site_view(site);
-    let renderer = Pages::new(site, &tera, options, None)?;
+    let renderer = Pages::new(site, &tera, options, None, reuse.is_some())?;
     let jobs = pages::jobs(site, &site_view, &renderer);
     let paths: BTreeSet<String> = jobs.iter().map(|j| j.path.clone()).collect();
     jobs.into_par_iter()

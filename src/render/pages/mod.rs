@@ -57,15 +57,17 @@ impl<'a> Cx<'a> {
         ReportRef::new(&self.site.reports[i], &marks[i])
     }
 
-    /// A fingerprint of report `i`'s view (all but its body), when fragments are cached.
+    /// A fingerprint of report `i`'s view (all but its body), when pages are keyed.
     pub(crate) fn fingerprint(&self, i: usize) -> Option<u64> {
         self.pages.fragments.fingerprint(i)
     }
 
-    /// A page's key (see `job::keyed_job`) from what `feed` hashes, `None` on a plain build
-    /// (no fragments kept, no page compared).
+    /// A page's key (see `job::keyed_job`) from what `feed` hashes, `None` where pages are not
+    /// compared (`check`, a build without a previous output's table).
     pub(crate) fn key(&self, feed: impl FnOnce(&mut KeyHasher)) -> Option<u64> {
-        self.pages.fragments.cache?;
+        if !self.pages.fragments.keyed {
+            return None;
+        }
         let mut h = KeyHasher::new();
         feed(&mut h);
         Some(std::hash::Hasher::finish(&h))
@@ -254,19 +256,25 @@ pub(crate) struct Fragments<'a> {
     fingerprints: Vec<u64>,
     /// With a cache: the key of what a page that names each report shows of it.
     named: Vec<u64>,
+    /// Whether pages are keyed from `fingerprints` (with a cache, or for a build that keeps
+    /// the pages of the last one): a key made of a dozen numbers, not of the page's data
+    /// serialized (which was most of a 10x build's hashing).
+    keyed: bool,
 }
 
 impl<'a> Fragments<'a> {
-    fn new(site: &Site, tera: &'a Tera, cache: Option<&'a FragmentCache>) -> Self {
-        let (fingerprints, named) = match cache {
-            Some(cache) => fingerprints(site, cache),
-            None => Default::default(),
+    fn new(site: &Site, tera: &'a Tera, cache: Option<&'a FragmentCache>, keyed: bool) -> Self {
+        let keyed = keyed || cache.is_some();
+        let (fingerprints, named) = match keyed {
+            true => fingerprints(site, cache),
+            false => Default::default(),
         };
         Fragments {
             tera,
             cache,
             fingerprints,
             named,
+            keyed,
         }
     }
 
@@ -321,10 +329,10 @@ impl<'a> Fragments<'a> {
 /// dozen reports (a report page's neighbours and related reports, a contents part) are keyed
 /// from these, one number per report, instead of reading each named report's strings again
 /// (scattered through memory: that was most of the cost of listing 12,700 pages at 100x).
-fn fingerprints(site: &Site, cache: &FragmentCache) -> (Vec<u64>, Vec<u64>) {
+fn fingerprints(site: &Site, cache: Option<&FragmentCache>) -> (Vec<u64>, Vec<u64>) {
     use std::hash::{Hash, Hasher};
     let global = key_of("report-site", &(&site.metrics, site.media.key()));
-    let old = &cache.prints;
+    let old: &[fragments::Print] = cache.map_or(&[], |c| &c.prints);
     // `rest` hashes the slug: a report's print is found wherever it was.
     let placed = fragments::Placed::new(old.len(), |j| old[j].rest);
     let find = |i: usize, rest: u64| placed.find(i, rest).map(|j| &old[j]);
@@ -375,7 +383,7 @@ fn fingerprints(site: &Site, cache: &FragmentCache) -> (Vec<u64>, Vec<u64>) {
         .collect();
     let fingerprints = prints.iter().map(|p| p.fingerprint).collect();
     let named = prints.iter().map(|p| p.named).collect();
-    if let Ok(mut next) = cache.next_prints.lock() {
+    if let Some(mut next) = cache.and_then(|c| c.next_prints.lock().ok()) {
         *next = prints;
     }
     (fingerprints, named)
@@ -393,14 +401,16 @@ pub(crate) struct Pages<'a> {
 }
 
 impl<'a> Pages<'a> {
-    /// The renderer of `site`'s pages; `cache` holds the fragments of `serve`'s last rebuild.
+    /// The renderer of `site`'s pages; `cache` holds the fragments of `serve`'s last rebuild;
+    /// with `keyed` (or a cache) pages are keyed from fingerprints of the reports they show.
     pub(crate) fn new(
         site: &Site,
         tera: &'a Tera,
         options: &'a RenderOptions,
         cache: Option<&'a FragmentCache>,
+        keyed: bool,
     ) -> Result<Pages<'a>> {
-        let fragments = Fragments::new(site, tera, cache);
+        let fragments = Fragments::new(site, tera, cache, keyed);
         let marks = Marks::new();
         let per = site.config.paginate_by;
         let paginated = per > 0 && lists::longest(site) > per;

@@ -81,7 +81,11 @@ fn articles(cx: Cx<'_>, order: &[(&str, usize)], on: &Route<'_>) -> Result<Vec<T
         .par_iter()
         .map(|&(section, i)| {
             let body = &cx.site.reports[i].body;
-            let key = cx.fingerprint(i).map(|f| (f, body.digest, section, &root));
+            // The site's images too: the body shows its photos at their sizes.
+            let media = cx.site.media.key();
+            let key = cx
+                .fingerprint(i)
+                .map(|f| (f, body.digest, media, section, &root));
             cx.pages
                 .fragments
                 .render_with("print_report.html", key, || ArticleContext {

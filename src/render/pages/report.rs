@@ -41,14 +41,16 @@ struct ReportPage<'a> {
 }
 
 /// The key of report `i`'s page (see `job::keyed_job`) from fingerprints of what it shows:
-/// the report's view, its body's digest, what it shows of its neighbours and related reports
+/// the report's view, its body's digest and the site's images, what it shows of its neighbours and related reports
 /// (their names) and the tactics it shares with each. `None` where fingerprints are not kept (a plain build).
 fn page_key(cx: Cx<'_>, i: usize) -> Option<u64> {
     use std::hash::{Hash, Hasher};
     let r = &cx.site.reports[i];
     let mut h = crate::fingerprint::hasher();
     cx.fingerprint(i)?.hash(&mut h);
-    r.body.digest.hash(&mut h);
+    // The body's photos are written at their sizes: the site's images are part of the page
+    // (a photo replaced at the same path changes nothing else).
+    (r.body.digest, cx.site.media.key()).hash(&mut h);
     // Neighbours and related reports are only named (`Cx::named`).
     for j in [r.prev, r.next] {
         j.map(|j| cx.named_key(j)).hash(&mut h);
