@@ -98,6 +98,10 @@ pub enum Error {
     /// one of the output's own bookkeeping names).
     #[error("refusing to write outside the output folder: {0}")]
     OutsideOutput(String),
+    /// Work given up because what it was for has been superseded (serve's search index, when
+    /// a save arrives while it is made: the index of the next build replaces it anyway).
+    #[error("superseded by a newer build")]
+    Superseded,
     /// The output folder cannot be used; nothing was written or removed.
     #[error("cannot build into {}: {reason}", path.display())]
     Output {

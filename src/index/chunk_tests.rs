@@ -16,6 +16,7 @@ fn files(site: &Site, scratch: Option<&Path>, chunk: usize) -> BTreeMap<String, 
         },
         scratch.as_ref().map(|s| s as &dyn Scratch),
         chunk,
+        &|| true,
     )
     .unwrap();
     out.into_inner().unwrap()
@@ -91,4 +92,55 @@ fn an_index_written_in_merged_chunks_equals_one_written_whole() {
     let hits = search(&whole);
     assert!(hits.len() >= 10);
     assert_eq!(hits, search(&chunked));
+}
+
+/// serve's index stops when a save arrives: whatever stage it is in when `go_on` turns false
+/// (the tantivy segment, the result documents, the export), it gives up with `Superseded` soon
+/// after, and nothing of it is handed on; with `go_on` true throughout it equals `index`.
+#[test]
+fn an_index_gives_up_soon_after_go_on_says_no() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let project = crate::load::Project::new(env!("CARGO_MANIFEST_DIR"));
+    let site = crate::model::build(&crate::load::load(&project).unwrap()).unwrap();
+    let paths = |i: SearchIndex| i.files.into_iter().map(|f| (f.path, f.bytes.len()));
+    let whole: Vec<_> = paths(index(&site).unwrap()).collect();
+    let asked = AtomicUsize::new(0);
+    let again = index_while(&site, &|| {
+        asked.fetch_add(1, Ordering::SeqCst);
+        true
+    })
+    .unwrap();
+    let asked = asked.into_inner();
+    // Asked for each report in the segment and for each file made.
+    assert!(asked >= site.reports.len() + whole.len(), "{asked}");
+    let tantivy = |p: &String| p.starts_with(TANTIVY_DIR);
+    assert_eq!(
+        paths(again)
+            .filter(|(p, _)| !tantivy(p))
+            .collect::<Vec<_>>(),
+        whole
+            .iter()
+            .filter(|(p, _)| !tantivy(p))
+            .cloned()
+            .collect::<Vec<_>>()
+    );
+    // Stopped at the first question, a tenth of the way, and just before the end.
+    for stop in [0, asked / 10, asked - 2] {
+        let n = AtomicUsize::new(0);
+        let after = AtomicUsize::new(0);
+        let result = index_while(&site, &|| {
+            let k = n.fetch_add(1, Ordering::SeqCst);
+            if k >= stop {
+                after.fetch_add(1, Ordering::SeqCst);
+            }
+            k < stop
+        });
+        assert!(
+            matches!(result, Err(Error::Superseded)),
+            "stopped at {stop}: {:?}",
+            result.map(|i| i.files.len())
+        );
+        // Soon after: the other threads' questions in flight, not the rest of the work.
+        assert!(after.into_inner() < 64, "stopped at {stop}");
+    }
 }

@@ -108,10 +108,24 @@ fn terr(e: impl std::fmt::Display) -> Error {
 /// Indexes every report: tantivy first (in memory: no fsync per commit), then the browser index
 /// exported from it.
 pub fn index(site: &Site) -> Result<SearchIndex> {
+    index_while(site, &|| true)
+}
+
+/// Whether work should go on; asked often (each document, each file made).
+pub type GoOn<'a> = &'a (dyn Fn() -> bool + Sync);
+
+/// [`index`], given up with [`Error::Superseded`] as soon as `go_on` says no: serve makes the
+/// index in the background, and a save that arrives meanwhile makes it stale before it is done
+/// (at 100x the digest it takes seconds; left running, it shared the CPU with the save's rebuild
+/// and doubled save to reload).
+pub fn index_while(site: &Site, go_on: GoOn<'_>) -> Result<SearchIndex> {
     let files = std::sync::Mutex::new(Vec::new());
-    index_into(
+    index_in_chunks(
         site,
         &|f| {
+            if !go_on() {
+                return Err(Error::Superseded);
+            }
             files
                 .lock()
                 .map_err(|_| Error::Index("poisoned".into()))?
@@ -119,6 +133,8 @@ pub fn index(site: &Site) -> Result<SearchIndex> {
             Ok(())
         },
         None,
+        CHUNK,
+        go_on,
     )?;
     let mut files = files
         .into_inner()
@@ -133,7 +149,7 @@ pub fn index(site: &Site) -> Result<SearchIndex> {
 /// serialized segment is some 35 MB, held beside the writer's 70 MB of postings at the build's
 /// peak; on disk it costs page cache, which the system can take back.
 pub fn index_into(site: &Site, sink: &Sink<'_>, scratch: Option<&dyn Scratch>) -> Result<()> {
-    index_in_chunks(site, sink, scratch, CHUNK)
+    index_in_chunks(site, sink, scratch, CHUNK, &|| true)
 }
 
 /// Reports per tantivy segment while indexing. The writer's postings for 11,900 reports (100x
@@ -150,6 +166,7 @@ fn index_in_chunks(
     sink: &Sink<'_>,
     scratch: Option<&dyn Scratch>,
     chunk: usize,
+    go_on: GoOn<'_>,
 ) -> Result<()> {
     let s = schema();
     // Removed when this function returns, whatever happens; a killed build leaves it inside the
@@ -174,7 +191,10 @@ fn index_in_chunks(
             .collect::<Result<Vec<_>>>()?;
         let texts: Vec<&str> = bodies.iter().map(|b| b.as_ref()).collect();
         let (part, made) = rayon::join(
-            || segment(&s, reports, &texts, directory(work, &format!("part-{k}"))?),
+            || {
+                let directory = directory(work, &format!("part-{k}"))?;
+                segment(&s, reports, &texts, directory, go_on)
+            },
             || {
                 reports
                     .par_iter()
@@ -196,7 +216,10 @@ fn index_in_chunks(
         docs::facets(site, dir, sink)?;
     }
     let (index, name) = match parts.len() {
-        0 => (segment(&s, &[], &[], directory(work, "part-0")?)?, "part-0"),
+        0 => (
+            segment(&s, &[], &[], directory(work, "part-0")?, go_on)?,
+            "part-0",
+        ),
         1 => (parts.into_iter().next().expect("one part"), "part-0"),
         // Merged in order, so doc ids stay the site's report order.
         _ => (
@@ -305,6 +328,7 @@ fn segment(
     reports: &[Report],
     texts: &[&str],
     directory: Box<dyn tantivy::Directory>,
+    go_on: GoOn<'_>,
 ) -> Result<Index> {
     let tokenizers = tantivy::tokenizer::TokenizerManager::default();
     tokenizers.register(tokenizer::NAME, tokenizer::CasebookTokenizer);
@@ -314,6 +338,9 @@ fn segment(
         .single_segment_index_writer::<TantivyDocument>(directory, 200_000_000)
         .map_err(terr)?;
     for (r, text) in reports.iter().zip(texts) {
+        if !go_on() {
+            return Err(Error::Superseded);
+        }
         let mut d = doc!(
             s.slug => r.slug.as_str(),
             s.title_stored => r.meta.title.as_str(),

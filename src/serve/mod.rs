@@ -155,7 +155,7 @@ pub fn serve(
     // Watch before the first build, so a save during it is not missed.
     let watch = watch::Watch::start(&project)?;
 
-    let (index_tx, index_rx) = mpsc::channel::<Arc<Site>>();
+    let (index_tx, index_rx) = mpsc::channel::<Option<Arc<Site>>>();
     spawn("index", {
         let shared = Arc::clone(&shared);
         let on_event = Arc::clone(&on_event);

@@ -189,9 +189,9 @@ fn changes(old: Option<&Files>, new: &Files, fresh: &[String]) -> Changed {
     Changed { paths, all }
 }
 
-/// The search index of `site` as files to serve beside the pages.
-pub(super) fn search_files(site: &Site) -> crate::error::Result<Files> {
-    Ok(index::index(site)?
+/// The search index of `site` as files to serve beside the pages, unless `go_on` stops it.
+pub(super) fn search_files(site: &Site, go_on: index::GoOn<'_>) -> crate::error::Result<Files> {
+    Ok(index::index_while(site, go_on)?
         .files
         .into_iter()
         .map(|f| (f.path, Arc::from(f.bytes)))

@@ -107,7 +107,7 @@ impl Watch {
         mut self,
         rebuilder: &mut Rebuilder,
         shared: &Shared,
-        index_tx: &Sender<Arc<Site>>,
+        index_tx: &Sender<Option<Arc<Site>>>,
         on_event: &OnEvent,
     ) {
         loop {
@@ -147,6 +147,9 @@ impl Watch {
                 .is_empty()
                 .then(|| self.watched.content_files(&changed))
                 .flatten();
+            // An index still being made for the last build is stale now: it stops, and the
+            // rebuild has both cores.
+            shared.rebuild_started();
             let result = rebuilder.rebuild(files.as_deref(), &mut |_| {});
             state::publish(
                 result,

@@ -463,6 +463,58 @@ fn search_files_of_another_index_version_are_not_found() {
     );
 }
 
+/// A save stops the search index being made for the build before it; a save that breaks the
+/// build stops it too, and the index is made again for the last good build, the one served:
+/// search ends as a fresh build of that state makes it (same version), never as the build
+/// before it.
+#[test]
+fn after_a_good_save_and_a_broken_one_search_serves_the_last_good_build() {
+    let site = small_site();
+    // Enough text that the index is still being made when the broken save arrives.
+    let body = "镇总工会开展职工技能比武，建立服务驿站，推动企业与职工协商。".repeat(60);
+    for k in 0..200 {
+        site.write(
+            &format!("content/reports/extra-{k}.md"),
+            &format!(
+                "---\ntitle: 第{k}镇\ntown: 第{k}镇\ncity: 杭州市\ntactics: [志愿服务]\n---\n\n{body}\n"
+            ),
+        );
+    }
+    let version = |manifest: &str| {
+        manifest
+            .split("\"version\":\"")
+            .nth(1)
+            .and_then(|v| v.split('"').next())
+            .unwrap()
+            .to_string()
+    };
+    // The good state's index as a build makes it, beforehand (serve ignores the output).
+    let sandun = site.root().join("content/reports/sandun.md");
+    let before = std::fs::read_to_string(&sandun).unwrap();
+    let save = "\n镇里新办了职工书屋。\n";
+    append(&site, "content/reports/sandun.md", save);
+    site.build_ok();
+    let good = version(&site.out("search/manifest.js"));
+    std::fs::write(&sandun, &before).unwrap();
+
+    let server = Server::start(&site, &[]);
+    server.wait_for("/search/manifest.js", Duration::from_secs(60), |r| {
+        r.status == 200
+    });
+    assert_ne!(good, version(&server.get("/search/manifest.js").body));
+    let events = server.events();
+    events.expect("hello", Duration::from_secs(30));
+    append(&site, "content/reports/sandun.md", save);
+    events.expect("reload", Duration::from_secs(30));
+    // Into the index of the good save (it starts after a pause of `INDEX_QUIET`, 300 ms).
+    thread::sleep(Duration::from_millis(330));
+    replace(&site, "content/reports/liangzhu.md", "title:", "title: [");
+    events.expect("failed", Duration::from_secs(30));
+    server.wait_for("/search/manifest.js", Duration::from_secs(60), |r| {
+        version(&r.body) == good
+    });
+}
+
 #[test]
 fn paths_outside_the_site_are_refused() {
     let site = small_site();
