@@ -130,6 +130,11 @@ impl ServePrinter {
                 "search index updated: {reports} reports in {:.0} ms",
                 elapsed.as_secs_f64() * 1000.0
             ),
+            ServeEvent::IndexStopped => {
+                eprintln!(
+                    "search index: stopped for a newer save; it catches up when saving pauses"
+                )
+            }
             ServeEvent::IndexFailed(e) => eprintln!("warning: search index not updated: {e}"),
             ServeEvent::WatchError(e) | ServeEvent::ConnectionError(e) => {
                 eprintln!("warning: {e}")

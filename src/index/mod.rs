@@ -117,7 +117,7 @@ pub type GoOn<'a> = &'a (dyn Fn() -> bool + Sync);
 /// [`index`], given up with [`Error::Superseded`] as soon as `go_on` says no: serve makes the
 /// index in the background, and a save that arrives meanwhile makes it stale before it is done
 /// (at 100x the digest it takes seconds; left running, it shared the CPU with the save's rebuild
-/// and doubled save to reload).
+/// and slowed save to reload by about 40%).
 pub fn index_while(site: &Site, go_on: GoOn<'_>) -> Result<SearchIndex> {
     let files = std::sync::Mutex::new(Vec::new());
     index_in_chunks(

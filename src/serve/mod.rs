@@ -35,7 +35,6 @@ use std::time::Duration;
 
 use crate::error::{Diagnostic, Error, Result};
 use crate::load::Project;
-use crate::model::Site;
 
 pub use live::live_script;
 pub use routes::{content_type, resolve, Resolved};
@@ -48,6 +47,10 @@ pub const STATUS_PATH: &str = "/__casebook/status";
 
 /// The search index is rebuilt once no rebuild has happened for this long.
 const INDEX_QUIET: Duration = Duration::from_millis(300);
+
+/// A rebuild stops the search index being made only while search has been behind the pages
+/// for less than this: past it, the index runs to its end beside the rebuilds.
+const STALE_LIMIT: Duration = Duration::from_secs(10);
 
 /// What to serve and where.
 #[derive(Debug, Clone)]
@@ -92,6 +95,9 @@ pub enum ServeEvent {
         /// How long it took.
         elapsed: Duration,
     },
+    /// The search index being made was stopped by a newer save; it is made again for the
+    /// newest site once saving pauses, and the previous one is served until then.
+    IndexStopped,
     /// The search index could not be rebuilt; the previous one stays.
     IndexFailed(String),
     /// The watcher reported an error, or a folder cannot be watched (the server keeps running;
@@ -155,7 +161,7 @@ pub fn serve(
     // Watch before the first build, so a save during it is not missed.
     let watch = watch::Watch::start(&project)?;
 
-    let (index_tx, index_rx) = mpsc::channel::<Option<Arc<Site>>>();
+    let (index_tx, index_rx) = mpsc::channel::<state::IndexJob>();
     spawn("index", {
         let shared = Arc::clone(&shared);
         let on_event = Arc::clone(&on_event);

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::live;
 use super::rebuild::{self, Build, Files};
-use super::{Rebuilt, ServeEvent, INDEX_QUIET};
+use super::{Rebuilt, ServeEvent, INDEX_QUIET, STALE_LIMIT};
 use crate::error::Diagnostic;
 use crate::model::Site;
 
@@ -126,6 +126,10 @@ impl Shared {
         self.rebuilds.fetch_add(1, Ordering::SeqCst);
     }
 
+    fn rebuilds(&self) -> u64 {
+        self.rebuilds.load(Ordering::SeqCst)
+    }
+
     fn set_failure(&self, failure: Option<Arc<str>>) {
         *self.failure.write().unwrap_or_else(|e| e.into_inner()) = failure;
     }
@@ -139,7 +143,7 @@ pub(super) fn publish(
     started: Option<Instant>,
     sources: Vec<PathBuf>,
     shared: &Shared,
-    index_tx: &Sender<Option<Arc<Site>>>,
+    index_tx: &Sender<IndexJob>,
     on_event: &OnEvent,
 ) {
     match result {
@@ -165,7 +169,7 @@ pub(super) fn publish(
             // digest took 20 ms to free, inside the lock, before the reload.
             drop(previous);
             let since_change = started.map(|t| t.elapsed());
-            let _ = index_tx.send(Some(Arc::clone(&build.site)));
+            let _ = index_tx.send((shared.rebuilds(), Some(Arc::clone(&build.site))));
             on_event(ServeEvent::Built(Rebuilt {
                 first: started.is_none(),
                 reports: build.site.reports.len(),
@@ -192,7 +196,7 @@ pub(super) fn publish(
             .unwrap_or_else(|_| "{\"diagnostics\":[],\"text\":\"build failed\"}".into());
             shared.set_failure(Some(failure.as_str().into()));
             // No new site, but an index this rebuild stopped is still owed for the last good one.
-            let _ = index_tx.send(None);
+            let _ = index_tx.send((shared.rebuilds(), None));
             shared.broadcast("failed", &failure);
             on_event(ServeEvent::Failed {
                 diagnostics,
@@ -202,35 +206,46 @@ pub(super) fn publish(
     }
 }
 
+/// What the index worker is told after each rebuild: the rebuild count when it ended
+/// ([`Shared::rebuild_started`]) and its site, `None` if it failed.
+pub(super) type IndexJob = (u64, Option<Arc<Site>>);
+
 /// Rebuilds the search index for the newest site it is given; older requests still queued are
-/// skipped, since only the newest matters. `None` says a rebuild ended without a new site (it
-/// failed): an index it stopped is made again for the site still served.
-pub(super) fn index_worker(rx: &Receiver<Option<Arc<Site>>>, shared: &Shared, on_event: &OnEvent) {
+/// skipped, since only the newest matters. A job without a site (a failed rebuild) still counts:
+/// an index that rebuild stopped is made again for the site being served.
+pub(super) fn index_worker(rx: &Receiver<IndexJob>, shared: &Shared, on_event: &OnEvent) {
     // An index at 100x the digest is 4-5 s of CPU, and editors save more often than that: on the
     // global pool at normal priority it took a core from the next rebuild (and its jobs queued
     // before the rebuild's own), doubling save -> reload. It runs on a pool of its own at the
-    // lowest priority instead, and stops when a rebuild starts (`Shared::rebuild_started`):
-    // even at the lowest priority it slowed a rebuild at 100x from 132 to 214 ms (median of ten
-    // saves), and what it was making is stale by then.
+    // lowest priority, and stops when a rebuild starts: even at the lowest priority it slowed
+    // saves at 100x by about 40% (median of ten saves 188 against 132 ms with no index beside
+    // them), and what it was making is stale by then. But it stops only while search has been
+    // behind the pages for less than `STALE_LIMIT`: an editor who saves more often than an
+    // index takes still gets search caught up within seconds.
     lowest_priority();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .thread_name(|_| "casebook-index".into())
         .start_handler(|_| lowest_priority())
         .build();
-    // The newest site not yet indexed.
+    // The newest site not yet indexed, the rebuild count of its job, and since when search has
+    // been behind the pages.
     let mut owed: Option<Arc<Site>> = None;
-    while let Ok(message) = rx.recv() {
-        owed = message.or(owed);
+    let mut behind_since: Option<Instant> = None;
+    while let Ok((count, site)) = rx.recv() {
+        let mut at = count;
+        owed = site.or(owed);
         // Wait for a pause in the saving: at 10x the digest an index takes longer than a
         // rebuild, and it should not share the CPU with the next one.
-        while let Ok(newer) = rx.recv_timeout(INDEX_QUIET) {
-            owed = newer.or(owed);
+        while let Ok((count, site)) = rx.recv_timeout(INDEX_QUIET) {
+            (at, owed) = (count, site.or(owed));
         }
         let Some(site) = owed.take() else { continue };
         let t = Instant::now();
-        let at = shared.rebuilds.load(Ordering::SeqCst);
-        let go_on = || shared.rebuilds.load(Ordering::SeqCst) == at;
+        let since = *behind_since.get_or_insert(t);
+        // A rebuild started since this job (one may be running now) stops it at once.
+        let may_stop = since.elapsed() < STALE_LIMIT;
+        let go_on = || !may_stop || shared.rebuilds.load(Ordering::SeqCst) == at;
         let files = match &pool {
             Ok(pool) => pool.install(|| rebuild::search_files(&site, &go_on)),
             Err(_) => rebuild::search_files(&site, &go_on),
@@ -238,13 +253,17 @@ pub(super) fn index_worker(rx: &Receiver<Option<Arc<Site>>>, shared: &Shared, on
         match files {
             Ok(files) => {
                 *shared.search.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(files);
+                behind_since = None;
                 on_event(ServeEvent::Indexed {
                     reports: site.reports.len(),
                     elapsed: t.elapsed(),
                 });
             }
-            // The rebuild that stopped it sends a message when it ends.
-            Err(crate::error::Error::Superseded) => owed = Some(site),
+            // The rebuild that stopped it sends a job when it ends.
+            Err(crate::error::Error::Superseded) => {
+                owed = Some(site);
+                on_event(ServeEvent::IndexStopped);
+            }
             Err(e) => on_event(ServeEvent::IndexFailed(e.to_string())),
         }
     }

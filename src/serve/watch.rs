@@ -12,7 +12,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use notify_debouncer_full::file_id::{get_file_id, FileId};
@@ -27,7 +26,6 @@ use super::state::{self, OnEvent, Shared};
 use super::ServeEvent;
 use crate::error::{Error, Result};
 use crate::load::Project;
-use crate::model::Site;
 
 /// Quiet time after a file's last event before it counts as changed. The debouncer looks every
 /// [`TICK`], so a change is passed on 12 to 15 ms after its last event (the hand-written loop
@@ -107,7 +105,7 @@ impl Watch {
         mut self,
         rebuilder: &mut Rebuilder,
         shared: &Shared,
-        index_tx: &Sender<Option<Arc<Site>>>,
+        index_tx: &Sender<state::IndexJob>,
         on_event: &OnEvent,
     ) {
         loop {
@@ -147,8 +145,8 @@ impl Watch {
                 .is_empty()
                 .then(|| self.watched.content_files(&changed))
                 .flatten();
-            // An index still being made for the last build is stale now: it stops, and the
-            // rebuild has both cores.
+            // An index still being made for the last build is stale now: it stops (while search
+            // is not too far behind), and the rebuild has both cores.
             shared.rebuild_started();
             let result = rebuilder.rebuild(files.as_deref(), &mut |_| {});
             state::publish(

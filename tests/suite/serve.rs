@@ -470,9 +470,10 @@ fn search_files_of_another_index_version_are_not_found() {
 #[test]
 fn after_a_good_save_and_a_broken_one_search_serves_the_last_good_build() {
     let site = small_site();
-    // Enough text that the index is still being made when the broken save arrives.
+    // Enough text that the index is still being made when the broken save arrives (at 200
+    // reports it took 0.15 s in a release build).
     let body = "镇总工会开展职工技能比武，建立服务驿站，推动企业与职工协商。".repeat(60);
-    for k in 0..200 {
+    for k in 0..1500 {
         site.write(
             &format!("content/reports/extra-{k}.md"),
             &format!(
@@ -507,12 +508,17 @@ fn after_a_good_save_and_a_broken_one_search_serves_the_last_good_build() {
     append(&site, "content/reports/sandun.md", save);
     events.expect("reload", Duration::from_secs(30));
     // Into the index of the good save (it starts after a pause of `INDEX_QUIET`, 300 ms).
-    thread::sleep(Duration::from_millis(330));
+    thread::sleep(Duration::from_millis(600));
     replace(&site, "content/reports/liangzhu.md", "title:", "title: [");
     events.expect("failed", Duration::from_secs(30));
     server.wait_for("/search/manifest.js", Duration::from_secs(60), |r| {
         version(&r.body) == good
     });
+    let log = server.log();
+    assert!(
+        log.contains("search index: stopped for a newer save"),
+        "the broken save stopped the index:\n{log}"
+    );
 }
 
 #[test]
