@@ -12,6 +12,13 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+
+use super::format::{script, Fold, FoldTable};
+use crate::error::Result;
+use crate::output::{OutputFile, Sink};
+
 /// Traditional or variant form -> simplified form, from OpenCC's `TSCharacters.txt`
 /// (Copyright the OpenCC authors, Apache License 2.0): only the pairs that fast2s does not
 /// have, both characters in U+4E00..U+9FFF.
@@ -161,4 +168,55 @@ pub fn table() -> Vec<(char, char)> {
         .zip(dense().iter().copied())
         .filter(|(from, to)| from != to)
         .collect()
+}
+
+/// Writes the fold table the client loads for a query with a folding character, named by its
+/// content; returns what the manifest says about it.
+pub(super) fn file(sink: &Sink<'_>) -> Result<Fold> {
+    const FROM: u32 = 0x3400;
+    let pairs = table();
+    let mut encoded = String::new();
+    let mut last = 0;
+    let mut bits = vec![0u8; ((0xA000 - FROM) / 8) as usize];
+    for (from, to) in pairs {
+        let c = from as u32;
+        encoded.push_str(&radix36(c - last));
+        encoded.push(to);
+        last = c;
+        if let Some(byte) = c
+            .checked_sub(FROM)
+            .and_then(|i| bits.get_mut((i / 8) as usize))
+        {
+            *byte |= 1 << ((c - FROM) % 8);
+        }
+    }
+    let json = serde_json::to_string(&FoldTable { pairs: encoded }).map_err(super::terr)?;
+    let hash: String = Sha256::digest(json.as_bytes())
+        .iter()
+        .take(4)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let file = format!("fold-{hash}.js");
+    sink(OutputFile {
+        bytes: script(&file, &json),
+        path: format!("search/{file}"),
+    })?;
+    Ok(Fold {
+        file,
+        from: FROM,
+        // Standard base64 with padding: what the browser's `atob` reads.
+        chars: base64::engine::general_purpose::STANDARD.encode(&bits),
+    })
+}
+
+fn radix36(mut n: u32) -> String {
+    let mut digits = Vec::new();
+    loop {
+        digits.push(char::from_digit(n % 36, 36).unwrap_or('0'));
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    digits.iter().rev().collect()
 }

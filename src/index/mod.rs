@@ -24,7 +24,7 @@ use tantivy::{doc, Index, IndexReader, ReloadPolicy, TantivyDocument};
 
 use self::export::SHARD_BYTES;
 use self::format::{
-    script, Fold, FoldTable, Manifest, ShardRef, ShardTable, TermShardRef, FORMAT, SHARDS_PER_TABLE,
+    script, Manifest, ShardRef, ShardTable, TermShardRef, FORMAT, SHARDS_PER_TABLE,
 };
 
 use crate::error::{Error, Result};
@@ -230,7 +230,7 @@ fn index_in_chunks(
     let reader = open_reader(&index)?;
     let named = export::once(sink);
     let exported = export::export(&s, &reader, dir, &named)?;
-    let fold = fold_file(sink)?;
+    let fold = fold::file(sink)?;
     let (docs, fields, shards) = match exported {
         Some(e) => (e.docs, e.fields, e.shards),
         None => (0, empty_fields(), Vec::new()),
@@ -524,76 +524,6 @@ fn version(site: &Site, per_report: &[[u8; 16]]) -> String {
         .take(5)
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// Writes the fold table the client loads for a query with a folding character, named by its
-/// content; returns what the manifest says about it.
-fn fold_file(sink: &Sink<'_>) -> Result<Fold> {
-    const FROM: u32 = 0x3400;
-    let pairs = fold::table();
-    let mut encoded = String::new();
-    let mut last = 0;
-    let mut bits = vec![0u8; ((0xA000 - FROM) / 8) as usize];
-    for (from, to) in pairs {
-        let c = from as u32;
-        encoded.push_str(&radix36(c - last));
-        encoded.push(to);
-        last = c;
-        if let Some(byte) = c
-            .checked_sub(FROM)
-            .and_then(|i| bits.get_mut((i / 8) as usize))
-        {
-            *byte |= 1 << ((c - FROM) % 8);
-        }
-    }
-    let json = serde_json::to_string(&FoldTable { pairs: encoded }).map_err(terr)?;
-    let hash: String = Sha256::digest(json.as_bytes())
-        .iter()
-        .take(4)
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let file = format!("fold-{hash}.js");
-    sink(OutputFile {
-        bytes: script(&file, &json),
-        path: format!("search/{file}"),
-    })?;
-    Ok(Fold {
-        file,
-        from: FROM,
-        chars: base64(&bits),
-    })
-}
-
-fn radix36(mut n: u32) -> String {
-    let mut digits = Vec::new();
-    loop {
-        digits.push(char::from_digit(n % 36, 36).unwrap_or('0'));
-        n /= 36;
-        if n == 0 {
-            break;
-        }
-    }
-    digits.iter().rev().collect()
-}
-
-/// Standard base64 with padding (what the browser's `atob` reads).
-fn base64(bytes: &[u8]) -> String {
-    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 /// The fields of an index without documents.
