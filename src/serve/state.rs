@@ -228,11 +228,11 @@ pub(super) fn index_worker(rx: &Receiver<IndexJob>, shared: &Shared, on_event: &
         .thread_name(|_| "casebook-index".into())
         .start_handler(|_| lowest_priority())
         .build();
-    // The newest site not yet indexed, the rebuild count of its job, and since when search has
-    // been behind the pages.
+    // The newest site not yet indexed, and since when search has been behind the pages.
     let mut owed: Option<Arc<Site>> = None;
     let mut behind_since: Option<Instant> = None;
     while let Ok((count, site)) = rx.recv() {
+        // The rebuild count of the newest job: any rebuild since stops the index.
         let mut at = count;
         owed = site.or(owed);
         // Wait for a pause in the saving: at 10x the digest an index takes longer than a
@@ -245,7 +245,7 @@ pub(super) fn index_worker(rx: &Receiver<IndexJob>, shared: &Shared, on_event: &
         let since = *behind_since.get_or_insert(t);
         // A rebuild started since this job (one may be running now) stops it at once.
         let may_stop = since.elapsed() < STALE_LIMIT;
-        let go_on = || !may_stop || shared.rebuilds.load(Ordering::SeqCst) == at;
+        let go_on = || !may_stop || shared.rebuilds() == at;
         let files = match &pool {
             Ok(pool) => pool.install(|| rebuild::search_files(&site, &go_on)),
             Err(_) => rebuild::search_files(&site, &go_on),
