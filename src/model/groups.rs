@@ -77,6 +77,15 @@ impl Names {
         section.is_some_and(|s| self.by_city.contains(s))
     }
 
+    /// The slugs of `tactics`, in their order; `None` if one is not among the names (a patch
+    /// that names a tactic no report used before needs the names made anew).
+    pub(super) fn tactic_slugs_of(&self, tactics: &[String]) -> Option<Vec<Arc<str>>> {
+        tactics
+            .iter()
+            .map(|t| self.tactic_slugs.get(t).map(Arc::clone))
+            .collect()
+    }
+
     /// Gives each report its city, section and tactic slugs.
     pub(super) fn assign(&self, reports: &mut [Report]) {
         for r in reports {

@@ -5,17 +5,21 @@
 //! report's parse and a copy of the last model.
 //!
 //! What a report's place in the model depends on, and so what a patch must find unchanged: its
-//! slug and file; its city, county, section, tactics, weight and draft flag (groups, order,
-//! slugs, neighbours, related reports); its metric keys and which of them have a value (the
+//! slug and file; its city, county, section, weight and draft flag (groups, order, slugs,
+//! neighbours, related reports); its metric keys and which of them have a value (the
 //! columns); its title only through the contents order, checked against the reports on either
-//! side. Its metric values go into its city's aggregates, which are computed again. Everything
-//! else (title, body, summary, date, author, the values of `extra`) only the pages show.
+//! side; of its tactics, only the site's set of tactic names (their order and slugs). Its
+//! metric values go into its city's aggregates, and its tactics into the tactic groups and
+//! every report's related reports, which are computed again (a tactic edit at 100x the digest
+//! built the whole model anew: 80-110 ms). Everything else (title, body, summary, date,
+//! author, the values of `extra`) only the pages show.
 //! `model/patch_tests.rs` holds a patched model to the one built anew, edit by edit.
 
 use std::sync::Arc;
 
 use super::{
-    groups, metrics, parse_report, settle, warnings, Bodies, Built, ModelCache, Report, Site,
+    groups, metrics, parse_report, related, settle, warnings, Bodies, Built, ModelCache, Report,
+    Site,
 };
 use crate::error::{Diagnostic, Level};
 use crate::load::{NewsSource, PageSource, ReportSource, Sources};
@@ -105,6 +109,15 @@ pub(super) fn patch(sources: &Sources, cache: &mut ModelCache) -> Option<Site> {
         return None;
     }
     let aggregates_changed = old.meta.metrics != new.meta.metrics;
+    let tactics_changed = old.meta.tactics != new.meta.tactics;
+    let tactic_slugs = if tactics_changed {
+        if !same_names(&last.site, j, &old.meta.tactics, &new.meta.tactics) {
+            return None;
+        }
+        Some(last.names.tactic_slugs_of(&new.meta.tactics)?)
+    } else {
+        None
+    };
 
     let mut diags = sources.diagnostics.clone();
     warnings::warn_unknown(&sources.config, sources, &mut diags, &mut cache.warnings);
@@ -117,6 +130,13 @@ pub(super) fn patch(sources: &Sources, cache: &mut ModelCache) -> Option<Site> {
     r.meta = new.meta;
     r.body = new.body;
     r.bundle = new.bundle;
+    if let Some(slugs) = tactic_slugs {
+        r.tactic_slugs = slugs;
+        site.tactics = groups::tactics(&site.reports, &site.config, &last.names);
+        // The rarity of the tactics it dropped and took changed: every report's ranking can
+        // change with it, so all are ranked again (at 100x the digest some 300 lists change).
+        related::assign_cached(&mut site.reports, &mut cache.related);
+    }
     if aggregates_changed {
         site.cities = groups::cities(&site.reports, &last.names, &site.metrics);
         metrics::check_aggregates(sources, &site.reports, &site.cities, &site.metrics).ok()?;
@@ -137,8 +157,24 @@ fn same<T>(a: &[Arc<T>], b: &[Arc<T>]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| Arc::ptr_eq(x, y))
 }
 
+/// Whether the tactic names of the site stay the same when report `j` of `site` names `new`
+/// instead of `old`: each tactic it takes is named already, and each it drops is in the
+/// vocabulary or named by another report. The names order the tactics and give them their
+/// slugs; the vocabulary's come first and the rest sort by name, so the set decides.
+fn same_names(site: &Site, j: usize, old: &[String], new: &[String]) -> bool {
+    let used_elsewhere = |t: &String| {
+        site.config.tactics.contains_key(t)
+            || site
+                .tactics
+                .iter()
+                .find(|g| &g.name == t)
+                .is_some_and(|g| g.reports.iter().any(|&i| i != j))
+    };
+    old.iter().filter(|t| !new.contains(t)).all(used_elsewhere)
+}
+
 /// Whether `new` takes the place of `old` in every group and list but the contents order (its
-/// title is checked there by the caller).
+/// title is checked there by the caller) and the tactics (checked by [`same_names`]).
 fn same_place(old: &Report, new: &Report) -> bool {
     let (a, b) = (&*old.meta, &*new.meta);
     old.slug == new.slug
@@ -146,7 +182,6 @@ fn same_place(old: &Report, new: &Report) -> bool {
         && a.city == b.city
         && a.county == b.county
         && a.section == b.section
-        && a.tactics == b.tactics
         && a.weight == b.weight
         && a.draft == b.draft
         && a.slug == b.slug

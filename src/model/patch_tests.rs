@@ -98,12 +98,56 @@ fn a_patched_model_is_the_model_built_anew() {
         ),
         ("metric emptied", &sandun, "stations: 5", "stations:", false),
         ("metric given", &sandun, "stations:", "stations: 6", false),
+        // 志愿服务 and 女职工关爱 are in the vocabulary, 文体活动 is not but another report names
+        // it, 调解 no report names: only a tactic new to the site changes the names.
         (
-            "tactic",
+            "tactic dropped",
             &sandun,
             "tactics: [网格化, 志愿服务]",
             "tactics: [网格化]",
+            true,
+        ),
+        (
+            "tactic taken",
+            &sandun,
+            "tactics: [网格化]",
+            "tactics: [网格化, 女职工关爱]",
+            true,
+        ),
+        (
+            "tactics reordered",
+            &sandun,
+            "tactics: [网格化, 女职工关爱]",
+            "tactics: [女职工关爱, 网格化]",
+            true,
+        ),
+        (
+            "tactic new to the site",
+            &sandun,
+            "tactics: [女职工关爱, 网格化]",
+            "tactics: [女职工关爱, 网格化, 调解]",
             false,
+        ),
+        (
+            "tactic no other report names dropped",
+            &sandun,
+            "tactics: [女职工关爱, 网格化, 调解]",
+            "tactics: [女职工关爱, 网格化]",
+            false,
+        ),
+        (
+            "tactic another report names taken",
+            &sandun,
+            "tactics: [女职工关爱, 网格化]",
+            "tactics: [女职工关爱, 网格化, 文体活动]",
+            true,
+        ),
+        (
+            "tactic another report names dropped",
+            &sandun,
+            "tactics: [女职工关爱, 网格化, 文体活动]",
+            "tactics: [女职工关爱]",
+            true,
         ),
         ("county", &sandun, "county: 西湖区", "county: 余杭区", false),
         (
