@@ -126,6 +126,42 @@ fn ranges_partition_the_terms_exactly() {
     assert_eq!(parts, whole);
 }
 
+/// The numbers of a packed posting list.
+fn numbers(packed: &Value) -> Vec<u64> {
+    let text = packed.as_str().expect("postings are a packed string");
+    super::super::format::unpacked(text)
+        .expect("base64 of whole varints")
+        .into_iter()
+        .map(u64::from)
+        .collect()
+}
+
+#[test]
+fn packed_numbers_read_back_whole() {
+    let values = [
+        0,
+        1,
+        127,
+        128,
+        255,
+        300,
+        16_383,
+        16_384,
+        2_000_000,
+        u32::MAX,
+    ];
+    let json =
+        serde_json::to_value(super::super::format::PostingBlock { postings: &values }).unwrap();
+    // 0, 1 and 127 take a byte each, 128 two (0x80 0x01), u32::MAX five.
+    assert!(json["postings"].as_str().unwrap().starts_with("AAF/gAH/"));
+    assert_eq!(numbers(&json["postings"]), values.map(u64::from));
+    assert_eq!(
+        super::super::format::unpacked("gA=="),
+        None,
+        "a varint cut short"
+    );
+}
+
 #[test]
 fn postings_hold_doc_deltas_norms_freqs_and_positions() {
     let (_index, fields, stats) = index_of(&["板凳 板凳", "没有", "板凳"]);
@@ -136,12 +172,7 @@ fn postings_hold_doc_deltas_norms_freqs_and_positions() {
     let f = &e["fields"][0];
     assert_eq!(f["field"], 6);
     assert_eq!(f["docs"], 2);
-    let p: Vec<u64> = f["postings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_u64().unwrap())
-        .collect();
+    let p = numbers(&f["postings"]);
     assert_eq!((p[0], p[2], p[3], p[4]), (0, 2, 0, 2), "{p:?}");
     assert_eq!((p[5], p[7], p[8]), (2, 1, 0), "{p:?}");
     assert!(
@@ -156,12 +187,7 @@ fn block_docs(blocks: &[(String, Value)], refs: &Value) -> Vec<u64> {
     for r in refs.as_array().unwrap() {
         let path = format!("search/idx/p{}.js", r["file"].as_str().unwrap());
         let (_, block) = blocks.iter().find(|(p, _)| *p == path).unwrap();
-        let flat: Vec<u64> = block["postings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_u64().unwrap())
-            .collect();
+        let flat = numbers(&block["postings"]);
         let (mut i, mut doc) = (0, 0);
         let start = docs.len();
         while i < flat.len() {

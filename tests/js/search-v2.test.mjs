@@ -121,7 +121,7 @@ test("the client refuses an index format it does not know", async () => {
   const s = site.mod.createSearch({
     load: async (p) => {
       const text = await readFile(join(site.out, "search", p), "utf8");
-      return p === "manifest.js" ? text.replace('"format":7', '"format":99') : text;
+      return p === "manifest.js" ? text.replace('"format":8', '"format":99') : text;
     },
   });
   const errors = [];
@@ -132,7 +132,7 @@ test("the client refuses an index format it does not know", async () => {
   } finally {
     console.error = orig;
   }
-  assert.match(errors.join("\n"), /this client reads format 7/);
+  assert.match(errors.join("\n"), /this client reads format 8/);
 });
 
 test("order, scores and exactness equal casebook search --json", async () => {

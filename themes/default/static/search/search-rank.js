@@ -27,11 +27,36 @@ function idf(df, n) {
 }
 
 /**
- * Decodes flat posting lists (docDelta, fieldnormId, tf, delta-coded positions per document;
+ * The numbers of a packed posting list (format.rs, `packed`): base64 of unsigned LEB128
+ * varints, seven bits a byte, least significant first, the high bit on all but a number's last.
+ */
+function unpack(text) {
+  const bin = atob(text);
+  const out = new Uint32Array(bin.length);
+  let k = 0;
+  let n = 0;
+  let shift = 0;
+  for (let i = 0; i < bin.length; i++) {
+    const b = bin.charCodeAt(i);
+    n += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) {
+      out[k++] = n;
+      n = 0;
+      shift = 0;
+    } else {
+      shift += 7;
+    }
+  }
+  return out.subarray(0, k);
+}
+
+/**
+ * Decodes packed posting lists (docDelta, fieldnormId, tf, delta-coded positions per document;
  * each part's first delta is absolute) into one list in typed arrays: docs ascending, and each
  * document's positions at pos[start[i]..start[i+1]].
  */
-function decode(parts, df) {
+function decode(packed, df) {
+  const parts = packed.map(unpack);
   let count = 0;
   let total = 0;
   for (const flat of parts) {

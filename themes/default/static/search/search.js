@@ -1,7 +1,7 @@
 // casebook search client: one dependency-free ES module (a classic-script copy,
 // search-classic.js, is generated at build time for pages opened from file://).
 //
-// It reads the static index that `casebook build` exports from its tantivy index (format 7, see
+// It reads the static index that `casebook build` exports from its tantivy index (format 8, see
 // src/index/format.rs) and ranks with tantivy's BM25 (same statistics, same f32 arithmetic), so
 // results and order match `casebook search`. The tokenizer mirrors src/index/tokenizer.rs; both
 // are tested against tests/fixtures/tokenizer.json.
@@ -9,7 +9,7 @@
 //   const s = createSearch({ load: (path) => Promise<string> });   // load is optional
 //   const { total, results, facets, hint } = await s.search("小板凳", { limit: 10, facets: true });
 
-const FORMAT = 7;
+const FORMAT = 8;
 const MAX_EXPANSIONS = 50; // src/index/prefix.rs
 const f = Math.fround;
 
