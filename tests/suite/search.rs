@@ -190,7 +190,7 @@ fn listed_index_files(site: &Site) -> (Vec<String>, Vec<String>) {
 fn index_files_are_named_by_what_they_hold() {
     let site = fixture();
     let first = manifest(&site);
-    assert_eq!(first["format"], 7);
+    assert_eq!(first["format"], 8);
     assert_eq!(first["dir"], "idx");
     let version = first["version"].as_str().unwrap().to_string();
     let (_, shards) = listed_index_files(&site);
