@@ -36,3 +36,15 @@ pub fn fnv1a_64(bytes: &[u8]) -> u64 {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
 }
+
+/// `bytes` in lower-case hex, two digits each: the names and versions cut from a SHA-256
+/// digest (an encoded photo's cache key, the fold table's file, the search index's version).
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}

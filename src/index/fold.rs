@@ -191,11 +191,7 @@ pub(super) fn file(sink: &Sink<'_>) -> Result<Fold> {
         }
     }
     let json = serde_json::to_string(&FoldTable { pairs: encoded }).map_err(super::terr)?;
-    let hash: String = Sha256::digest(json.as_bytes())
-        .iter()
-        .take(4)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hash = crate::fingerprint::hex(&Sha256::digest(json.as_bytes())[..4]);
     let file = format!("fold-{hash}.js");
     sink(OutputFile {
         bytes: script(&file, &json),

@@ -519,11 +519,7 @@ fn version(site: &Site, per_report: &[[u8; 16]]) -> String {
     for d in per_report {
         h.update(d);
     }
-    h.finalize()
-        .iter()
-        .take(5)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::fingerprint::hex(&h.finalize()[..5])
 }
 
 /// The fields of an index without documents.

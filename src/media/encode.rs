@@ -75,11 +75,7 @@ pub(super) fn photo(
         h.update(SETTINGS);
         h.update([u8::from(png)]);
         h.update(bytes);
-        let d = h.finalize();
-        d.iter()
-            .take(16)
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
+        crate::fingerprint::hex(&h.finalize()[..16])
     };
     if let Some(p) = cached(&key, cache) {
         return Ok(p);
