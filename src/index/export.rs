@@ -10,6 +10,8 @@ use tantivy::query::Bm25Weight;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocSet, IndexReader, TERMINATED};
 
+use self::group::CharGroup;
+use super::chars;
 use super::format::{
     script, shard_file, BlockRef, FieldPostings, FieldStat, PostingBlock, PrefixList, TermEntry,
     TopDoc,
@@ -167,7 +169,8 @@ pub(super) fn export(
 }
 
 /// Terms of the largest dictionary that cut the term space into ranges: enough to keep both
-/// cores busy on a large site, few on a small one (each range closes a shard of its own).
+/// cores busy on a large site, few on a small one (each range closes a shard of its own). A cut
+/// inside a CJK character's terms moves to the character.
 fn cuts(fields: &[FieldReaders]) -> Result<Vec<Vec<u8>>> {
     let largest = fields
         .iter()
@@ -179,7 +182,14 @@ fn cuts(fields: &[FieldReaders]) -> Result<Vec<Vec<u8>>> {
     for r in 1..ranges {
         let mut key = Vec::new();
         let ord = (largest.num_terms() * r / ranges) as u64;
-        if largest.ord_to_term(ord, &mut key).map_err(terr)? && cuts.last() != Some(&key) {
+        if !largest.ord_to_term(ord, &mut key).map_err(terr)? {
+            continue;
+        }
+        // A character's terms stay in one range: its entry is made from all of them.
+        if let Some(c) = std::str::from_utf8(&key).ok().and_then(chars::first_cjk) {
+            key = chars::terms_of(c).0;
+        }
+        if cuts.last() != Some(&key) {
             cuts.push(key);
         }
     }
@@ -234,6 +244,16 @@ pub(super) struct Range<'a> {
     pub(super) prefixes: &'a std::collections::BTreeMap<String, Vec<String>>,
 }
 
+/// The shards of a range being made: the finished ones (what `emit` returned), the open one.
+struct Shards<T> {
+    out: Vec<T>,
+    shard: String,
+    first: String,
+    from: Option<String>,
+    /// The open shard ends before the next term (`ends_after` its last).
+    ends: bool,
+}
+
 /// One field's postings of a term, read: (doc, norm id, tf) per document, and the flat list.
 struct Read {
     docs: Vec<(u32, u8, u32)>,
@@ -270,14 +290,18 @@ impl Range<'_> {
             })
             .collect::<Result<Vec<_>>>()?;
         let mut live: Vec<bool> = streams.iter_mut().map(|s| s.advance()).collect();
-        let mut out = Vec::new();
-        let mut shard = String::with_capacity(SHARD_BYTES * 2);
-        let mut first = String::new();
-        // Where the open shard's prefixes start: the range's start for its first shard (none
-        // for the first range: a prefix before every term goes to the first shard).
-        let mut from: Option<String> = lo.map(|l| String::from_utf8_lossy(l).into_owned());
-        // The open shard ends before the next term (`ends_after` its last).
-        let mut ends = false;
+        let mut shards = Shards {
+            out: Vec::new(),
+            shard: String::with_capacity(SHARD_BYTES * 2),
+            first: String::new(),
+            // Where the open shard's prefixes start: the range's start for its first shard
+            // (none for the first range: a prefix before every term goes to the first shard).
+            from: lo.map(|l| String::from_utf8_lossy(l).into_owned()),
+            ends: false,
+        };
+        // The CJK character whose terms are being read: its own entry sorts before them and is
+        // made from all of them, so their entries wait until the next character begins.
+        let mut group: Option<CharGroup> = None;
         while let Some(min) = (0..streams.len())
             .filter(|&f| live[f])
             .min_by(|&a, &b| streams[a].key().cmp(streams[b].key()))
@@ -291,29 +315,85 @@ impl Range<'_> {
                     live[f] = stream.advance();
                 }
             }
-            if ends {
-                self.close(&mut shard, from.as_deref(), Some(&term))?;
-                out.push(emit(out.len(), std::mem::take(&mut first), &shard)?);
-                shard.clear();
-                from = Some(term.clone());
+            let ch = chars::first_cjk(&term);
+            if let Some(g) = group.take_if(|g| Some(g.ch) != ch) {
+                self.flush(g, &mut shards, &mut emit)?;
             }
-            let entry = self.entry(term, reads)?;
-            if shard.is_empty() {
-                shard.push_str("{\"terms\":[");
-                first.clone_from(&entry.term);
-            } else {
-                shard.push(',');
+            let Some(c) = ch else {
+                let entry = self.entry(term, reads)?;
+                let json = serde_json::to_string(&entry).map_err(terr)?;
+                self.push(&mut shards, &entry.term, &json, &mut emit)?;
+                continue;
+            };
+            let g = group.get_or_insert_with(|| CharGroup::new(c, self.fields.len()));
+            for (f, read) in &reads {
+                g.occurrences.add(*f, read);
             }
-            let json = serde_json::to_string(&entry).map_err(terr)?;
-            shard.push_str(&json);
-            ends = ends_after(&entry.term, json.len(), shard.len());
+            // The character's own term (where it ends a run) is part of its entry, not one.
+            if term.len() > c.len_utf8() {
+                let entry = self.entry(term, reads)?;
+                let json = serde_json::to_string(&entry).map_err(terr)?;
+                g.held.push((entry.term, json));
+            }
         }
-        if !shard.is_empty() {
+        if let Some(g) = group {
+            self.flush(g, &mut shards, &mut emit)?;
+        }
+        if !shards.shard.is_empty() {
             let hi = hi.map(|h| String::from_utf8_lossy(h).into_owned());
-            self.close(&mut shard, from.as_deref(), hi.as_deref())?;
-            out.push(emit(out.len(), first, &shard)?);
+            self.close(&mut shards.shard, shards.from.as_deref(), hi.as_deref())?;
+            let first = std::mem::take(&mut shards.first);
+            shards
+                .out
+                .push(emit(shards.out.len(), first, &shards.shard)?);
         }
-        Ok(out)
+        Ok(shards.out)
+    }
+
+    /// Adds a term's entry (`json`) to the open shard, first closing the shard when the last
+    /// entry ended it.
+    fn push<T>(
+        &self,
+        s: &mut Shards<T>,
+        term: &str,
+        json: &str,
+        emit: &mut impl FnMut(usize, String, &str) -> Result<T>,
+    ) -> Result<()> {
+        if s.ends {
+            self.close(&mut s.shard, s.from.as_deref(), Some(term))?;
+            let first = std::mem::take(&mut s.first);
+            s.out.push(emit(s.out.len(), first, &s.shard)?);
+            s.shard.clear();
+            s.from = Some(term.to_string());
+        }
+        if s.shard.is_empty() {
+            s.shard.push_str("{\"terms\":[");
+            s.first = term.to_string();
+        } else {
+            s.shard.push(',');
+        }
+        s.shard.push_str(json);
+        s.ends = ends_after(term, json.len(), s.shard.len());
+        Ok(())
+    }
+
+    /// Adds a character's entry, then the entries of the bigrams it starts.
+    fn flush<T>(
+        &mut self,
+        g: CharGroup,
+        s: &mut Shards<T>,
+        emit: &mut impl FnMut(usize, String, &str) -> Result<T>,
+    ) -> Result<()> {
+        let reads = g
+            .occurrences
+            .reads(|f, doc| self.fields[f].1.fieldnorm_id(doc));
+        let entry = self.entry(g.ch.to_string(), reads)?;
+        let json = serde_json::to_string(&entry).map_err(terr)?;
+        self.push(s, &entry.term, &json, emit)?;
+        for (term, json) in &g.held {
+            self.push(s, term, json, emit)?;
+        }
+        Ok(())
     }
 
     /// Ends a shard's JSON with the prefixes in `[from, to)` (`None`: unbounded).
@@ -467,6 +547,9 @@ impl Range<'_> {
         Ok(refs)
     }
 }
+
+#[path = "export_group.rs"]
+mod group;
 
 #[cfg(test)]
 #[path = "export_tests.rs"]

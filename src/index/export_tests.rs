@@ -181,6 +181,55 @@ fn postings_hold_doc_deltas_norms_freqs_and_positions() {
     );
 }
 
+#[test]
+fn a_character_entry_is_every_term_it_starts_and_ends() {
+    // 凳 ends the run of doc 0 (a term of its own), starts 凳子 in doc 1 and both in doc 2; 板
+    // is inside every run it is in, so it has no term of its own, only its entry.
+    let (_index, fields, stats) = index_of(&["小板凳", "凳子", "凳子和板凳", "没有"]);
+    let (entries, _) = shards(&fields, &stats, None, None);
+    let terms: Vec<&str> = entries.iter().map(|e| e["term"].as_str().unwrap()).collect();
+    let mut sorted = terms.clone();
+    sorted.sort_unstable();
+    assert_eq!(terms, sorted, "entries in term order");
+    assert_eq!(terms.iter().filter(|t| **t == "凳").count(), 1, "{terms:?}");
+    let body = |term: &str| {
+        let e = entries.iter().find(|e| e["term"] == term).unwrap();
+        let f = &e["fields"][0];
+        assert_eq!(f["field"], 6);
+        (e["matches"].clone(), numbers(&f["postings"]))
+    };
+    // doc 0: tf 1 at 2; doc 1 (+1): tf 1 at 0; doc 2 (+1): tf 2 at 0 and 4 (+4). Norm ids sit
+    // at [1], [5], [9].
+    let (matches, p) = body("凳");
+    assert_eq!(matches, 3);
+    assert_eq!(
+        (p[0], p[2], p[3], p[4], p[6], p[7], p[8], p[10], p[11], p[12]),
+        (0, 1, 2, 1, 1, 0, 1, 2, 0, 4),
+        "{p:?}"
+    );
+    let (matches, p) = body("板");
+    assert_eq!(matches, 2);
+    assert_eq!((p[0], p[2], p[3], p[4], p[6], p[7]), (0, 1, 1, 2, 1, 3), "{p:?}");
+}
+
+#[test]
+fn a_cut_inside_a_characters_terms_moves_to_the_character() {
+    // Enough distinct bigrams of a few characters that the dictionary is cut into ranges.
+    let text: String = (0..40_000u32)
+        .map(|i| {
+            let a = char::from_u32(0x4E00 + i % 7).unwrap();
+            let b = char::from_u32(0x5000 + (i * 7919) % 20_000).unwrap();
+            format!("{a}{b}。")
+        })
+        .collect();
+    let (_index, fields, _) = index_of(&[&text]);
+    let cuts = cuts(&fields).unwrap();
+    assert!(!cuts.is_empty());
+    for cut in &cuts {
+        assert_eq!(std::str::from_utf8(cut).unwrap().chars().count(), 1, "{cut:?}");
+    }
+}
+
 /// The documents of a large term's blocks, decoded, in order.
 fn block_docs(blocks: &[(String, Value)], refs: &Value) -> Vec<u64> {
     let mut docs = Vec::new();

@@ -5,6 +5,7 @@
 //! index; writing them into the output is the write stage's job. The browser index's files and
 //! their versioned format are described in [`format`].
 
+pub mod chars;
 mod docs;
 mod export;
 pub mod fold;

@@ -4,8 +4,13 @@
 //!
 //! Text is normalised (NFKC, so full-width letters and digits fold, then lower-cased, then
 //! traditional characters folded to simplified ones, see [`super::fold`]). Runs of CJK
-//! characters become overlapping bigrams plus single characters at the same positions, so a
-//! query of n characters is a phrase of n-1 consecutive bigrams and one character still matches.
+//! characters become overlapping bigrams, so a query of n characters is a phrase of n-1
+//! consecutive bigrams, and the run's last character alone at its own position (a run of one is
+//! that character). A character inside a run is not a token of its own: it is the start of
+//! the bigram at its position, so a query of one character stands for the character alone and
+//! every bigram it starts (the browser export writes that list, `export::Chars`; `casebook
+//! search` reads it the same way). A token per character was half the tokens of a Chinese
+//! text, and its positions the largest lists of the index.
 //! White space between two CJK characters does not end a run (a heading's visual space, a line
 //! broken mid-phrase), unless it holds a paragraph break (a blank line): Chinese is written
 //! without spaces, so a space there is layout, not a word boundary. Other letters and digits
@@ -22,7 +27,7 @@ pub const NAME: &str = "casebook";
 /// Kind of a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// One CJK character.
+    /// The last character of a CJK run.
     Uni,
     /// Two consecutive CJK characters.
     Bi,
@@ -30,8 +35,8 @@ pub enum Kind {
     Word,
 }
 
-/// A token: text and position (tokens of one CJK character and the bigram starting there share
-/// a position).
+/// A token: text and position (the last character of a CJK run and the bigram ending there
+/// are one position apart; a bigram's position is its first character's).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tok {
     /// Normalised text.
@@ -165,8 +170,6 @@ struct Tokens {
     i: usize,
     /// End of the CJK run `i` is in (`i` when not in one).
     run_end: usize,
-    /// Whether the unigram at `i` is due (its bigram was just given).
-    uni_due: bool,
     /// Position of the next token.
     pos: usize,
 }
@@ -181,7 +184,6 @@ impl Tokens {
             }),
             i: 0,
             run_end: 0,
-            uni_due: false,
             pos: 0,
         }
     }
@@ -190,18 +192,16 @@ impl Tokens {
     fn next_into(&mut self, buf: &mut String) -> Option<(usize, Kind)> {
         loop {
             if self.i < self.run_end {
+                // Inside the run the bigram stands for its first character; the last is alone.
                 let k = self.i;
                 buf.clear();
-                if !self.uni_due && k + 1 < self.run_end {
-                    buf.push(self.chars[k]);
-                    buf.push(self.chars[k + 1]);
-                    self.uni_due = true;
-                    return Some((self.pos, Kind::Bi));
-                }
                 buf.push(self.chars[k]);
-                self.uni_due = false;
                 self.i += 1;
                 self.pos += 1;
+                if k + 1 < self.run_end {
+                    buf.push(self.chars[k + 1]);
+                    return Some((self.pos - 1, Kind::Bi));
+                }
                 return Some((self.pos - 1, Kind::Uni));
             }
             let c = *self.chars.get(self.i)?;

@@ -71,8 +71,9 @@ function tokenize(text, fold) {
       const start = i;
       while (i < chars.length && isCJK(chars[i].codePointAt(0))) i++;
       for (let k = start; k < i; k++) {
+        // Inside a run the bigram stands for its first character; the last one is a token alone.
         if (k + 1 < i) out.push({ text: chars[k] + chars[k + 1], position: pos, kind: "bi" });
-        out.push({ text: chars[k], position: pos, kind: "uni" });
+        else out.push({ text: chars[k], position: pos, kind: "uni" });
         pos++;
       }
     } else if (WORD.test(c)) {

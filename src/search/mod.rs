@@ -15,7 +15,11 @@ use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use crate::error::{Error, Result};
-use crate::index::{self, tokenizer, FIELDS};
+use crate::index::{self, chars, tokenizer, FIELDS};
+
+mod union;
+
+use self::union::UnionPhrase;
 
 /// One hit.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -77,14 +81,16 @@ fn ierr(e: impl std::fmt::Display) -> Error {
 }
 
 /// One word in every field, as should-clauses in field order: a term query for one term, a
-/// phrase query for more.
+/// phrase query for more, a [`UnionPhrase`] when a term is a lone CJK character.
 fn word_clauses(
     fields: &[Field],
     terms: &[(usize, String)],
     out: &mut Vec<(Occur, Box<dyn Query>)>,
 ) {
     for (fi, field) in fields.iter().enumerate() {
-        let q: Box<dyn Query> = if terms.len() == 1 {
+        let q: Box<dyn Query> = if terms.iter().any(|(_, t)| chars::is_char(t)) {
+            Box::new(UnionPhrase::new(*field, terms.to_vec()))
+        } else if terms.len() == 1 {
             Box::new(TermQuery::new(
                 Term::from_field_text(*field, &terms[0].1),
                 IndexRecordOption::WithFreqs,
