@@ -34,9 +34,10 @@ pub fn terms_of(c: char) -> (Vec<u8>, Vec<u8>) {
 /// Documents in order, each with its positions in order.
 pub type DocPositions = Vec<(u32, Vec<u32>)>;
 
-/// A character's occurrences gathered from its terms, per field: (document, position).
+/// A character's occurrences gathered from its terms, per field: document and position as one
+/// number (document in the high half), so that they sort as pairs.
 #[derive(Debug, Default)]
-pub struct Occurrences(Vec<Vec<(u32, u32)>>);
+pub struct Occurrences(Vec<Vec<u64>>);
 
 impl Occurrences {
     /// Empty, for `fields` fields.
@@ -46,27 +47,41 @@ impl Occurrences {
 
     /// Adds one occurrence.
     pub fn push(&mut self, field: usize, doc: u32, position: u32) {
-        self.0[field].push((doc, position));
+        self.0[field].push(u64::from(doc) << 32 | u64::from(position));
     }
 
-    /// Per field that has any, its documents in order, each with its positions in order.
-    pub fn into_fields(self) -> impl Iterator<Item = (usize, DocPositions)> {
+    /// Per field that has any, its occurrences in order: (document, position), read with
+    /// [`split`]. Each term adds its occurrences in order, so the list is a few sorted runs,
+    /// which the stable sort merges rather than sorts anew.
+    pub fn into_sorted(self) -> impl Iterator<Item = (usize, Vec<u64>)> {
         self.0
             .into_iter()
             .enumerate()
             .filter(|(_, o)| !o.is_empty())
             .map(|(f, mut o)| {
-                o.sort_unstable();
-                let mut docs: DocPositions = Vec::new();
-                for (doc, p) in o {
-                    match docs.last_mut() {
-                        Some((d, ps)) if *d == doc => ps.push(p),
-                        _ => docs.push((doc, vec![p])),
-                    }
-                }
-                (f, docs)
+                o.sort();
+                (f, o)
             })
     }
+
+    /// Per field that has any, its documents in order, each with its positions in order.
+    pub fn into_fields(self) -> impl Iterator<Item = (usize, DocPositions)> {
+        self.into_sorted().map(|(f, o)| {
+            let mut docs: DocPositions = Vec::new();
+            for (doc, p) in o.into_iter().map(split) {
+                match docs.last_mut() {
+                    Some((d, ps)) if *d == doc => ps.push(p),
+                    _ => docs.push((doc, vec![p])),
+                }
+            }
+            (f, docs)
+        })
+    }
+}
+
+/// The document and position of an occurrence of [`Occurrences::into_sorted`].
+pub fn split(o: u64) -> (u32, u32) {
+    ((o >> 32) as u32, o as u32)
 }
 
 #[cfg(test)]

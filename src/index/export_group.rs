@@ -2,7 +2,7 @@
 //! gathered while the export reads them.
 
 use super::Read;
-use crate::index::chars::Occurrences;
+use crate::index::chars::{split, Occurrences};
 
 /// A CJK character's terms being read: its occurrences, for its own entry, and the entries of
 /// the bigrams it starts, which follow that entry.
@@ -37,25 +37,32 @@ impl Occurrences {
 
     /// The union as one term's postings per field, `norm` giving each document's norm id.
     pub(super) fn reads(self, norm: impl Fn(usize, u32) -> u8) -> Vec<(usize, Read)> {
-        self.into_fields()
-            .map(|(f, docs)| {
+        self.into_sorted()
+            .map(|(f, occurrences)| {
                 let mut read = Read {
-                    docs: Vec::with_capacity(docs.len()),
-                    flat: Vec::new(),
-                    starts: Vec::with_capacity(docs.len()),
+                    docs: Vec::new(),
+                    flat: Vec::with_capacity(occurrences.len() * 2),
+                    starts: Vec::new(),
                 };
-                let mut last_doc = 0;
-                for (doc, positions) in docs {
-                    let (n, tf) = (norm(f, doc), positions.len() as u32);
-                    read.starts.push(read.flat.len());
-                    read.docs.push((doc, n, tf));
-                    read.flat.extend([doc - last_doc, u32::from(n), tf]);
-                    let mut last = 0;
-                    for p in positions {
-                        read.flat.push(p - last);
-                        last = p;
+                let (mut last_doc, mut last) = (0, 0);
+                for (doc, p) in occurrences.into_iter().map(split) {
+                    let tf_at = match read.docs.last() {
+                        Some(d) if d.0 == doc => read.starts[read.starts.len() - 1] + 2,
+                        _ => {
+                            let n = norm(f, doc);
+                            read.starts.push(read.flat.len());
+                            read.docs.push((doc, n, 0));
+                            read.flat.extend([doc - last_doc, u32::from(n), 0]);
+                            (last_doc, last) = (doc, 0);
+                            read.flat.len() - 1
+                        }
+                    };
+                    read.flat[tf_at] += 1;
+                    if let Some(d) = read.docs.last_mut() {
+                        d.2 += 1;
                     }
-                    last_doc = doc;
+                    read.flat.push(p - last);
+                    last = p;
                 }
                 (f, read)
             })

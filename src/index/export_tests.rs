@@ -187,7 +187,10 @@ fn a_character_entry_is_every_term_it_starts_and_ends() {
     // is inside every run it is in, so it has no term of its own, only its entry.
     let (_index, fields, stats) = index_of(&["小板凳", "凳子", "凳子和板凳", "没有"]);
     let (entries, _) = shards(&fields, &stats, None, None);
-    let terms: Vec<&str> = entries.iter().map(|e| e["term"].as_str().unwrap()).collect();
+    let terms: Vec<&str> = entries
+        .iter()
+        .map(|e| e["term"].as_str().unwrap())
+        .collect();
     let mut sorted = terms.clone();
     sorted.sort_unstable();
     assert_eq!(terms, sorted, "entries in term order");
@@ -209,7 +212,11 @@ fn a_character_entry_is_every_term_it_starts_and_ends() {
     );
     let (matches, p) = body("板");
     assert_eq!(matches, 2);
-    assert_eq!((p[0], p[2], p[3], p[4], p[6], p[7]), (0, 1, 1, 2, 1, 3), "{p:?}");
+    assert_eq!(
+        (p[0], p[2], p[3], p[4], p[6], p[7]),
+        (0, 1, 1, 2, 1, 3),
+        "{p:?}"
+    );
 }
 
 #[test]
@@ -226,7 +233,11 @@ fn a_cut_inside_a_characters_terms_moves_to_the_character() {
     let cuts = cuts(&fields).unwrap();
     assert!(!cuts.is_empty());
     for cut in &cuts {
-        assert_eq!(std::str::from_utf8(cut).unwrap().chars().count(), 1, "{cut:?}");
+        assert_eq!(
+            std::str::from_utf8(cut).unwrap().chars().count(),
+            1,
+            "{cut:?}"
+        );
     }
 }
 
