@@ -470,9 +470,10 @@ fn search_files_of_another_index_version_are_not_found() {
 #[test]
 fn after_a_good_save_and_a_broken_one_search_serves_the_last_good_build() {
     let site = small_site();
-    // Enough text that the index is still being made when the broken save arrives (at 200
-    // reports it took 0.15 s in a release build).
-    let body = "镇总工会开展职工技能比武，建立服务驿站，推动企业与职工协商。".repeat(60);
+    // Enough text that the index is still being made when the broken save arrives, 300 ms
+    // after it starts (at 60 repeats the index of 1,500 reports took 0.3 s in a release build
+    // once a character inside a run was no token: too short; at 240, about a second).
+    let body = "镇总工会开展职工技能比武，建立服务驿站，推动企业与职工协商。".repeat(240);
     for k in 0..1500 {
         site.write(
             &format!("content/reports/extra-{k}.md"),
