@@ -238,7 +238,15 @@ pub fn packed<S: serde::Serializer>(numbers: &[u32], s: S) -> Result<S::Ok, S::E
         }
         bytes.push(n as u8);
     }
-    s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(&bytes))
+    // Base64 needs no escapes: written as a raw JSON string, not scanned for them (the scan was
+    // 1.4% of a 10x build's instructions).
+    let mut text = String::with_capacity(bytes.len().div_ceil(3) * 4 + 2);
+    text.push('"');
+    base64::engine::general_purpose::STANDARD.encode_string(&bytes, &mut text);
+    text.push('"');
+    serde_json::value::RawValue::from_string(text)
+        .map_err(serde::ser::Error::custom)?
+        .serialize(s)
 }
 
 /// The numbers of a [`packed`] string; `None` if it is not one.
