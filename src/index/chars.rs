@@ -7,7 +7,7 @@
 //! character ranks alike in both, with the document frequency and term frequencies it had
 //! when every character was a token.
 //!
-//! Entry points: [`first_cjk`], [`terms_of`], [`Occurrences`].
+//! Entry points: [`first_cjk`], [`lone`], [`terms_of`], [`Occurrences`].
 
 use super::tokenizer::is_cjk;
 
@@ -16,10 +16,10 @@ pub fn first_cjk(term: &str) -> Option<char> {
     term.chars().next().filter(|&c| is_cjk(c))
 }
 
-/// Whether `term` is a lone CJK character: a query term that stands for the union.
-pub fn is_char(term: &str) -> bool {
+/// The character when `term` is a lone CJK character: a query term that stands for the union.
+pub fn lone(term: &str) -> Option<char> {
     let mut it = term.chars();
-    it.next().is_some_and(is_cjk) && it.next().is_none()
+    it.next().filter(|&c| is_cjk(c) && it.next().is_none())
 }
 
 /// The bounds of the dictionary terms that start with `c`: from `c` (inclusive) to `c`
@@ -92,7 +92,8 @@ mod tests {
     fn a_character_gathers_its_terms_in_order() {
         assert_eq!(first_cjk("工会"), Some('工'));
         assert_eq!(first_cjk("app"), None);
-        assert!(is_char("工") && !is_char("工会") && !is_char("a"));
+        assert_eq!(lone("工"), Some('工'));
+        assert_eq!((lone("工会"), lone("a")), (None, None));
         let (lo, hi) = terms_of('工');
         assert!(lo.as_slice() <= "工".as_bytes() && "工".as_bytes() < hi.as_slice());
         assert!("工龘".as_bytes() < hi.as_slice() && "巧".as_bytes() >= hi.as_slice());

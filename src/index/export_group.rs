@@ -58,11 +58,12 @@ impl Occurrences {
                         }
                     };
                     read.flat[tf_at] += 1;
-                    if let Some(d) = read.docs.last_mut() {
-                        d.2 += 1;
-                    }
                     read.flat.push(p - last);
                     last = p;
+                }
+                // Each document's tf, counted in its place in the flat list.
+                for (d, &start) in read.docs.iter_mut().zip(&read.starts) {
+                    d.2 = read.flat[start + 2];
                 }
                 (f, read)
             })

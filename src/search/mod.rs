@@ -88,7 +88,7 @@ fn word_clauses(
     out: &mut Vec<(Occur, Box<dyn Query>)>,
 ) {
     for (fi, field) in fields.iter().enumerate() {
-        let q: Box<dyn Query> = if terms.iter().any(|(_, t)| chars::is_char(t)) {
+        let q: Box<dyn Query> = if terms.iter().any(|(_, t)| chars::lone(t).is_some()) {
             Box::new(UnionPhrase::new(*field, terms.to_vec()))
         } else if terms.len() == 1 {
             Box::new(TermQuery::new(

@@ -38,15 +38,9 @@ impl UnionPhrase {
         let mut out = Vec::with_capacity(self.terms.len());
         for (_, text) in &self.terms {
             let mut occ = Occurrences::new(1);
-            match text.chars().next().filter(|_| chars::is_char(text)) {
+            match chars::lone(text) {
                 Some(c) => {
-                    let (lo, hi) = chars::terms_of(c);
-                    let mut stream = inv.terms().range().ge(&lo).lt(&hi).into_stream()?;
-                    while stream.advance() {
-                        let postings = inv.read_postings_from_terminfo(
-                            stream.value(),
-                            IndexRecordOption::WithFreqsAndPositions,
-                        )?;
+                    for postings in terms_of(&inv, c, IndexRecordOption::WithFreqsAndPositions)? {
                         gather(postings, &mut occ);
                     }
                 }
@@ -96,6 +90,21 @@ impl UnionPhrase {
     }
 }
 
+/// The postings of every term of character `c` in one field of a segment.
+fn terms_of(
+    inv: &InvertedIndexReader,
+    c: char,
+    option: IndexRecordOption,
+) -> tantivy::Result<Vec<SegmentPostings>> {
+    let (lo, hi) = chars::terms_of(c);
+    let mut stream = inv.terms().range().ge(&lo).lt(&hi).into_stream()?;
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push(inv.read_postings_from_terminfo(stream.value(), option)?);
+    }
+    Ok(out)
+}
+
 fn gather(mut postings: SegmentPostings, occ: &mut Occurrences) {
     let mut positions = Vec::new();
     let mut doc = postings.doc();
@@ -136,13 +145,9 @@ impl Bm25StatisticsProvider for Stats<'_> {
 fn union_docs(searcher: &Searcher, field: Field, c: char) -> tantivy::Result<u64> {
     let mut n = 0;
     for seg in searcher.segment_readers() {
-        let inv: std::sync::Arc<InvertedIndexReader> = seg.inverted_index(field)?;
-        let (lo, hi) = chars::terms_of(c);
-        let mut stream = inv.terms().range().ge(&lo).lt(&hi).into_stream()?;
+        let inv = seg.inverted_index(field)?;
         let mut docs = Vec::new();
-        while stream.advance() {
-            let mut p =
-                inv.read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?;
+        for mut p in terms_of(&inv, c, IndexRecordOption::Basic)? {
             while p.doc() != TERMINATED {
                 docs.push(p.doc());
                 p.advance();
@@ -164,7 +169,7 @@ impl Query for UnionPhrase {
             } => {
                 let mut unions = HashMap::new();
                 for (_, text) in &self.terms {
-                    if let Some(c) = text.chars().next().filter(|_| chars::is_char(text)) {
+                    if let Some(c) = chars::lone(text) {
                         let n = union_docs(searcher, self.field, c)?;
                         unions.insert(Term::from_field_text(self.field, text), n);
                     }
