@@ -167,6 +167,7 @@ fn open_browser(url: &str) {
     } else {
         std::process::Command::new("xdg-open")
     };
+    crate::huge_pages::back_on_in(&mut command);
     if let Err(e) = command.arg(url).spawn() {
         eprintln!("warning: cannot open a browser ({e}); open {url} yourself");
     }
