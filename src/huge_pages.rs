@@ -6,22 +6,38 @@
 //! 0.1-0.2% with them off, and peak RSS fell from 246-255 to 197-215 MiB. The flag is the
 //! process's (`PR_SET_THP_DISABLE`), so setting it in `main` covers the arenas mimalloc mapped
 //! before; but a child inherits it across fork and exec, so a program casebook starts (the
-//! browser of `serve --open`) gets the system's setting back.
+//! browser of `serve --open`) gets back the flag casebook was started with.
+
+/// The process's flag as [`off`] found it (0 or 1), -1 before: what [`back_on_in`] restores, so
+/// a child gets what casebook's own parent gave, not huge pages where they were refused.
+#[cfg(target_os = "linux")]
+static FOUND: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
 
 /// Turns huge pages off for this process; a failure (an old kernel) leaves them as they were.
 #[cfg(target_os = "linux")]
 pub(crate) fn off() {
-    // SAFETY: prctl(PR_SET_THP_DISABLE) takes integer arguments and changes a flag of this
-    // process only.
+    use std::sync::atomic::Ordering;
+    // SAFETY: prctl(PR_GET_/PR_SET_THP_DISABLE) takes integer arguments and reads or changes a
+    // flag of this process only.
     unsafe {
+        let found = libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0);
+        if found >= 0 {
+            // The first call's finding only: a second would find the flag this one set.
+            let _ = FOUND.compare_exchange(-1, found.min(1), Ordering::Relaxed, Ordering::Relaxed);
+        }
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
 }
 
-/// Lets the program `command` starts use huge pages as the system allows.
+/// Gives the program `command` starts the huge-page flag this process had before [`off`].
 #[cfg(target_os = "linux")]
 pub(crate) fn back_on_in(command: &mut std::process::Command) {
     use std::os::unix::process::CommandExt;
+    let found = FOUND.load(std::sync::atomic::Ordering::Relaxed);
+    if found != 0 {
+        // Never turned off here (-1), or off already before (1): the child inherits it rightly.
+        return;
+    }
     // SAFETY: the closure runs in the child between fork and exec, where only async-signal-safe
     // calls are allowed: prctl is a plain system call, and nothing is allocated.
     unsafe {
@@ -56,7 +72,8 @@ mod tests {
 
     #[test]
     fn off_here_and_back_on_in_a_child() {
-        // What the system gives a process (1 wherever the kernel has huge pages, as CI's has).
+        // What this process was started with (1 wherever the kernel has huge pages and no
+        // parent turned them off, as on CI).
         let before = child_says(Command::new("sh"));
         assert!(before.starts_with("THP_enabled:"), "{before}");
         super::off();
