@@ -320,9 +320,8 @@ impl Range<'_> {
                 self.flush(g, &mut shards, &mut emit)?;
             }
             let Some(c) = ch else {
-                let entry = self.entry(term, reads)?;
-                let json = serde_json::to_string(&entry).map_err(terr)?;
-                self.push(&mut shards, &entry.term, &json, &mut emit)?;
+                let (term, json) = self.entry(term, reads)?;
+                self.push(&mut shards, &term, &json, &mut emit)?;
                 continue;
             };
             let g = group.get_or_insert_with(|| CharGroup::new(c, self.fields.len()));
@@ -331,9 +330,7 @@ impl Range<'_> {
             }
             // The character's own term (where it ends a run) is part of its entry, not one.
             if term.len() > c.len_utf8() {
-                let entry = self.entry(term, reads)?;
-                let json = serde_json::to_string(&entry).map_err(terr)?;
-                g.held.push((entry.term, json));
+                g.held.push(self.entry(term, reads)?);
             }
         }
         if let Some(g) = group {
@@ -387,9 +384,8 @@ impl Range<'_> {
         let reads = g
             .occurrences
             .reads(|f, doc| self.fields[f].1.fieldnorm_id(doc));
-        let entry = self.entry(g.ch.to_string(), reads)?;
-        let json = serde_json::to_string(&entry).map_err(terr)?;
-        self.push(s, &entry.term, &json, emit)?;
+        let (term, json) = self.entry(g.ch.to_string(), reads)?;
+        self.push(s, &term, &json, emit)?;
         for (term, json) in &g.held {
             self.push(s, term, json, emit)?;
         }
@@ -450,9 +446,9 @@ impl Range<'_> {
         Ok(read)
     }
 
-    /// A term's entry; large posting lists go to blocks, and then the term carries its best
-    /// documents.
-    fn entry(&mut self, term: String, reads: Vec<(usize, Read)>) -> Result<TermEntry> {
+    /// A term's entry, as the term and its JSON; large posting lists go to blocks, and then the
+    /// term carries its best documents.
+    fn entry(&mut self, term: String, reads: Vec<(usize, Read)>) -> Result<(String, String)> {
         let mut all: Vec<u32> = reads
             .iter()
             .flat_map(|(_, r)| r.docs.iter().map(|d| d.0))
@@ -476,12 +472,14 @@ impl Range<'_> {
                 blocks,
             });
         }
-        Ok(TermEntry {
+        let entry = TermEntry {
             term,
             fields,
             matches: all.len() as u32,
             top,
-        })
+        };
+        let json = serde_json::to_string(&entry).map_err(terr)?;
+        Ok((entry.term, json))
     }
 
     /// The [`TOP`] best documents of a one-word query of this term: per document, the sum in

@@ -9,8 +9,8 @@
 //! that character). A character inside a run is not a token of its own: it is the start of
 //! the bigram at its position, so a query of one character stands for the character alone and
 //! every bigram it starts (see [`super::chars`]: the browser export writes that list as the
-//! character's entry, `casebook search` reads it the same way). A token per character was half the tokens of a Chinese
-//! text, and its positions the largest lists of the index.
+//! character's entry, `casebook search` reads it the same way). A token per character was half
+//! the tokens of a Chinese text, and its positions the largest lists of the index.
 //! White space between two CJK characters does not end a run (a heading's visual space, a line
 //! broken mid-phrase), unless it holds a paragraph break (a blank line): Chinese is written
 //! without spaces, so a space there is layout, not a word boundary. Other letters and digits
