@@ -10,7 +10,7 @@
 //! model::build(&Sources)       -> Site      (slugs, groups, order; Markdown parsed once,
 //!                                           bodies kept lean in a large build)
 //! render::render_into(&Site..) -> OutputFiles, to a Sink (pages, feeds, exports, statics)
-//! index::index_into(&Site..)   -> OutputFiles, to a Sink (tantivy + the browser's index)
+//! index::index_into(&Site..)   -> OutputFiles, to a Sink (the browser's index)
 //! write::Staging               (the only stage that writes the output)
 //! ```
 //! `urls` owns every page's address, `output` the files that flow from render and index to

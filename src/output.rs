@@ -29,16 +29,6 @@ pub trait Reuse: Sync {
     fn put_keyed(&self, file: OutputFile, key: u64) -> Result<()>;
 }
 
-/// A folder on disk where a stage may make large files and hand them over whole, moved rather
-/// than read into memory and written again (the build's staging folder; at 1000x the digest the
-/// search index's tantivy files are 147 MB).
-pub trait Scratch: Sync {
-    /// A folder the stage may write into; files in it can be moved to the site.
-    fn dir(&self) -> &std::path::Path;
-    /// Takes the file at `from` (made under [`Scratch::dir`]) as the site's file `path`.
-    fn put_moved(&self, path: String, from: &std::path::Path) -> Result<()>;
-}
-
 /// Keeps what is costly to make between runs, by a key that names its inputs (the image stage's
 /// encoded files): the build's is a folder in the output that the write stage owns, serve's is
 /// in memory.

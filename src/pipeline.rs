@@ -337,7 +337,7 @@ impl Out<'_> {
             out: self,
             paths: Mutex::new(Vec::new()),
         };
-        index::index_into(site, &|f| made.put(f), Some(&made))?;
+        index::index_into(site, &|f| made.put(f))?;
         let paths = made
             .paths
             .into_inner()
@@ -401,17 +401,5 @@ impl IndexOut<'_> {
     fn put(&self, f: OutputFile) -> Result<()> {
         self.mine(&f.path)?;
         self.out.put(f)
-    }
-}
-
-impl crate::output::Scratch for IndexOut<'_> {
-    fn dir(&self) -> &std::path::Path {
-        self.out.staging.path()
-    }
-
-    fn put_moved(&self, path: String, from: &std::path::Path) -> Result<()> {
-        self.mine(&path)?;
-        self.out.staging.put_moved(&path, from)?;
-        self.out.note(path)
     }
 }

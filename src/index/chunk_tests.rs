@@ -1,20 +1,21 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+use tantivy::postings::Postings;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocSet, TERMINATED};
+
 use super::*;
 
-/// Every file of the index, by path; tantivy's own files by name pattern only (segment
-/// names are random), with `casebook search`'s answer from them.
-fn files(site: &Site, scratch: Option<&Path>, chunk: usize) -> BTreeMap<String, Vec<u8>> {
+/// Every file of the index, by path, made `chunk` reports at a time.
+fn files(site: &Site, chunk: usize) -> BTreeMap<String, Vec<u8>> {
     let out = Mutex::new(BTreeMap::new());
-    let scratch = scratch.map(|dir| Moved { dir, out: &out });
     index_in_chunks(
         site,
         &|f| {
             out.lock().unwrap().insert(f.path, f.bytes);
             Ok(())
         },
-        scratch.as_ref().map(|s| s as &dyn Scratch),
         chunk,
         &|| true,
     )
@@ -22,86 +23,129 @@ fn files(site: &Site, scratch: Option<&Path>, chunk: usize) -> BTreeMap<String, 
     out.into_inner().unwrap()
 }
 
-/// A scratch folder whose moved files are read into `out`, and removed as a move would.
-struct Moved<'a> {
-    dir: &'a Path,
-    out: &'a Mutex<BTreeMap<String, Vec<u8>>>,
-}
-
-impl Scratch for Moved<'_> {
-    fn dir(&self) -> &Path {
-        self.dir
-    }
-
-    fn put_moved(&self, path: String, from: &Path) -> Result<()> {
-        assert!(
-            from.starts_with(self.dir),
-            "{from:?} is in the scratch folder"
-        );
-        let bytes = std::fs::read(from).unwrap();
-        std::fs::remove_file(from).unwrap();
-        self.out.lock().unwrap().insert(path, bytes);
-        Ok(())
-    }
-}
-
-#[test]
-fn an_index_written_in_merged_chunks_equals_one_written_whole() {
+fn digest() -> Site {
     let project = crate::load::Project::new(env!("CARGO_MANIFEST_DIR"));
     let site = crate::model::build(&crate::load::load(&project).unwrap()).unwrap();
     assert!(site.reports.len() > 100, "the digest");
-    let browser = |files: BTreeMap<String, Vec<u8>>| -> BTreeMap<String, Vec<u8>> {
-        files
-            .into_iter()
-            .filter(|(p, _)| !p.starts_with(TANTIVY_DIR))
-            .collect()
-    };
-    let whole = files(&site, None, CHUNK);
-    let tmp = tempfile::tempdir().unwrap();
-    let chunked = files(&site, Some(tmp.path()), 40);
-    // The browser's index (term shards, postings with doc ids, manifest) is the same, so
-    // doc ids kept the report order through the merge.
-    assert_eq!(browser(whole.clone()), browser(chunked.clone()));
-    for name in ["meta.json", ".managed.json"] {
-        assert!(
-            chunked.contains_key(&format!("{TANTIVY_DIR}/{name}")),
-            "{name}"
-        );
-    }
-    assert!(
-        chunked.keys().any(|p| p.ends_with(".pos")),
-        "tantivy's files are moved in"
-    );
-    // The temporary folders are gone.
-    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
-    // And tantivy's own index answers as before.
-    let search = |files: &BTreeMap<String, Vec<u8>>| {
-        let d = tempfile::tempdir().unwrap();
-        for (p, b) in files.iter().filter(|(p, _)| p.starts_with(TANTIVY_DIR)) {
-            let path = d.path().join(p);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, b).unwrap();
-        }
-        crate::search::search(&d.path().join(TANTIVY_DIR), "工会 服务", 20)
+    site
+}
+
+#[test]
+fn an_index_made_in_chunks_equals_one_made_whole() {
+    let site = digest();
+    // The browser's index (term shards, postings with doc ids, manifest) is the same, so the
+    // chunks' postings joined in report order.
+    assert_eq!(files(&site, CHUNK), files(&site, 40));
+    // And tantivy's index for `casebook search`, merged from segments, answers as one segment.
+    let search = |chunk| {
+        let index = tantivy_in_chunks(&site, chunk).unwrap();
+        crate::search::search(&index, "工会 服务", 20)
             .unwrap()
             .hits
             .into_iter()
             .map(|h| (h.slug, h.score))
             .collect::<Vec<_>>()
     };
-    let hits = search(&whole);
+    let hits = search(CHUNK);
     assert!(hits.len() >= 10);
-    assert_eq!(hits, search(&chunked));
+    assert_eq!(hits, search(40));
+}
+
+/// casebook's inverted index holds, for every field and term, what tantivy's segment of the
+/// same reports holds: the same terms, documents, term frequencies, positions and norm ids, and
+/// the same token totals. The browser ranks with these and `casebook search` with tantivy's.
+#[test]
+fn the_inverted_index_holds_what_tantivy_holds() {
+    let site = digest();
+    let mut inv = Inverted::new();
+    for (k, reports) in site.reports.chunks(50).enumerate() {
+        let bodies = texts(reports).unwrap();
+        let mut inverter = Inverter::default();
+        for (j, (r, b)) in reports.iter().zip(&bodies).enumerate() {
+            inverter.add((k * 50 + j) as u32, &invert::values(r, b));
+        }
+        inv.push(inverter.finish());
+    }
+    let index = tantivy_index(&site).unwrap();
+    let reader = open_reader(&index).unwrap();
+    let searcher = reader.searcher();
+    let seg = searcher.segment_reader(0);
+    assert_eq!(seg.max_doc(), inv.docs());
+    let mut compared = 0;
+    for (f, field) in schema().text.iter().enumerate() {
+        let tv = seg.inverted_index(*field).unwrap();
+        let norms = seg.get_fieldnorms_reader(*field).unwrap();
+        assert_eq!(tv.total_num_tokens(), inv.tokens[f], "field {f}");
+        for doc in 0..seg.max_doc() {
+            assert_eq!(
+                norms.fieldnorm_id(doc),
+                inv.norm(f, doc),
+                "field {f} doc {doc}"
+            );
+        }
+        // Every term of ours, with its lists in each part, in order.
+        let mut ours: BTreeMap<&str, Vec<&[u8]>> = BTreeMap::new();
+        for part in &inv.parts {
+            let pf = &part.fields[f];
+            for (t, p) in pf.terms.iter().zip(&pf.postings) {
+                ours.entry(&**t).or_default().push(&**p);
+            }
+        }
+        let mut stream = tv.terms().stream().unwrap();
+        let mut theirs = Vec::new();
+        while stream.advance() {
+            let term = std::str::from_utf8(stream.key()).unwrap().to_string();
+            let mut postings = tv
+                .read_postings_from_terminfo(
+                    stream.value(),
+                    IndexRecordOption::WithFreqsAndPositions,
+                )
+                .unwrap();
+            let mut got = Vec::new();
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                let mut positions = Vec::new();
+                postings.positions(&mut positions);
+                got.push((doc, norms.fieldnorm_id(doc), positions));
+                doc = postings.advance();
+            }
+            let read = inv.read(f, &ours[term.as_str()]);
+            let want: Vec<(u32, u8, Vec<u32>)> = read
+                .docs
+                .iter()
+                .zip(&read.starts)
+                .map(|(&(d, n, tf), &s)| {
+                    let mut p = 0;
+                    let positions = read.flat[s + 3..][..tf as usize]
+                        .iter()
+                        .map(|delta| {
+                            p += delta;
+                            p
+                        })
+                        .collect();
+                    (d, n, positions)
+                })
+                .collect();
+            assert_eq!(got, want, "field {f} term {term}");
+            theirs.push(term);
+            compared += 1;
+        }
+        assert_eq!(
+            ours.keys().collect::<Vec<_>>(),
+            theirs.iter().collect::<Vec<_>>(),
+            "field {f}: the same terms"
+        );
+    }
+    assert!(compared > 10_000, "{compared}");
 }
 
 /// serve's index stops when a save arrives: whatever stage it is in when `go_on` turns false
-/// (the tantivy segment, the result documents, the export), it gives up with `Superseded` soon
-/// after, and nothing of it is handed on; with `go_on` true throughout it equals `index`.
+/// (the inversion, the result documents, the export), it gives up with `Superseded` soon after,
+/// and nothing of it is handed on; with `go_on` true throughout it equals `index`.
 #[test]
 fn an_index_gives_up_soon_after_go_on_says_no() {
     use std::sync::atomic::{AtomicUsize, Ordering};
-    let project = crate::load::Project::new(env!("CARGO_MANIFEST_DIR"));
-    let site = crate::model::build(&crate::load::load(&project).unwrap()).unwrap();
+    let site = digest();
     let paths = |i: SearchIndex| i.files.into_iter().map(|f| (f.path, f.bytes.len()));
     let whole: Vec<_> = paths(index(&site).unwrap()).collect();
     let asked = AtomicUsize::new(0);
@@ -111,19 +155,9 @@ fn an_index_gives_up_soon_after_go_on_says_no() {
     })
     .unwrap();
     let asked = asked.into_inner();
-    // Asked for each report in the segment and for each file made.
+    // Asked for each report inverted and for each file made.
     assert!(asked >= site.reports.len() + whole.len(), "{asked}");
-    let tantivy = |p: &String| p.starts_with(TANTIVY_DIR);
-    assert_eq!(
-        paths(again)
-            .filter(|(p, _)| !tantivy(p))
-            .collect::<Vec<_>>(),
-        whole
-            .iter()
-            .filter(|(p, _)| !tantivy(p))
-            .cloned()
-            .collect::<Vec<_>>()
-    );
+    assert_eq!(paths(again).collect::<Vec<_>>(), whole);
     // Stopped at the first question, a tenth of the way, and just before the end.
     for stop in [0, asked / 10, asked - 2] {
         let n = AtomicUsize::new(0);

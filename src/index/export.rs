@@ -1,14 +1,11 @@
-//! The browser's term shards, posting blocks and manifest, exported from the one segment of the
-//! tantivy index (formats in [`super::format`]).
+//! The browser's term shards, posting blocks and manifest, exported from casebook's inverted
+//! index of the site ([`super::invert`]; formats in [`super::format`]).
 //!
 //! Entry point: [`export`]. The term space is cut into ranges that export in parallel; each
 //! range's files stream to the sink as they fill.
 
 use rayon::prelude::*;
-use tantivy::postings::Postings;
 use tantivy::query::Bm25Weight;
-use tantivy::schema::IndexRecordOption;
-use tantivy::{DocSet, IndexReader, TERMINATED};
 
 use self::group::CharGroup;
 use super::chars;
@@ -16,7 +13,8 @@ use super::format::{
     script, shard_file, BlockRef, FieldPostings, FieldStat, PostingBlock, PrefixList, TermEntry,
     TopDoc,
 };
-use super::{prefix, terr, IndexSchema, FIELDS};
+use super::invert::{Inverted, PartField};
+use super::{prefix, terr, FIELDS};
 use crate::error::{Error, Result};
 use crate::output::{OutputFile, Sink};
 
@@ -59,13 +57,8 @@ pub(super) struct Stats {
     pub avg: Vec<f32>,
 }
 
-type FieldReaders = (
-    std::sync::Arc<tantivy::InvertedIndexReader>,
-    tantivy::fieldnorm::FieldNormReader,
-);
-
 /// A term range: from (inclusive), to (exclusive); `None` is open.
-type Bounds<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
+type Bounds<'a> = (Option<&'a str>, Option<&'a str>);
 
 /// What [`export`] found: the shard table and field statistics for the manifest.
 pub(super) struct Exported {
@@ -79,58 +72,37 @@ pub(super) struct Exported {
 
 /// Exports the term shards and blocks of the index into `search/<dir>/`; `None` when the index
 /// has no documents.
-pub(super) fn export(
-    s: &IndexSchema,
-    reader: &IndexReader,
-    dir: &str,
-    sink: &Sink<'_>,
-) -> Result<Option<Exported>> {
-    let searcher = reader.searcher();
-    let seg = match searcher.segment_readers() {
-        [one] if one.max_doc() > 0 => one,
-        [] | [_] => return Ok(None),
-        more => {
-            return Err(Error::Index(format!(
-                "expected one segment, found {}",
-                more.len()
-            )))
-        }
-    };
-    let fields = s
-        .text
-        .iter()
-        .map(|f| {
-            Ok((
-                seg.inverted_index(*f).map_err(terr)?,
-                seg.get_fieldnorms_reader(*f).map_err(terr)?,
-            ))
-        })
-        .collect::<Result<Vec<FieldReaders>>>()?;
-    let docs = seg.max_doc();
+pub(super) fn export(inv: &Inverted, dir: &str, sink: &Sink<'_>) -> Result<Option<Exported>> {
+    let docs = inv.docs();
+    if docs == 0 {
+        return Ok(None);
+    }
     let stats = Stats {
         docs,
-        avg: fields
-            .iter()
-            .map(|(inv, _)| inv.total_num_tokens() as f32 / docs as f32)
-            .collect(),
+        avg: inv.tokens.iter().map(|&n| n as f32 / docs as f32).collect(),
     };
-    let field_stats = fields
+    let field_stats = inv
+        .tokens
         .iter()
         .zip(FIELDS)
-        .map(|((inv, _), (name, boost))| FieldStat {
+        .map(|(&tokens, (name, boost))| FieldStat {
             name,
             boost: *boost,
-            tokens: inv.total_num_tokens(),
+            tokens,
         })
         .collect();
-    let inverted: Vec<_> = fields.iter().map(|(inv, _)| inv.clone()).collect();
-    let prefixes = prefix::lists(&prefix::expandable_terms(&inverted)?);
-    let bounds = cuts(&fields)?;
+    let prefixes = prefix::lists(&prefix::expandable_terms(
+        inv.parts
+            .iter()
+            .flat_map(|p| &p.fields)
+            .flat_map(|f| f.terms.iter().map(|t| &**t).zip(f.docs.iter().copied())),
+    ));
+    let bounds = cuts(inv)?;
     let bounds: Vec<Bounds> = (0..=bounds.len())
         .map(|r| {
             (
-                r.checked_sub(1).map(|p| bounds[p].as_slice()),
-                bounds.get(r).map(Vec::as_slice),
+                r.checked_sub(1).map(|p| bounds[p].as_str()),
+                bounds.get(r).map(String::as_str),
             )
         })
         .collect();
@@ -138,7 +110,7 @@ pub(super) fn export(
         .par_iter()
         .map(|&(lo, hi)| {
             let mut range = Range {
-                fields: &fields,
+                inv,
                 stats: &stats,
                 dir,
                 sink,
@@ -171,23 +143,30 @@ pub(super) fn export(
 /// Terms of the largest dictionary that cut the term space into ranges: enough to keep both
 /// cores busy on a large site, few on a small one (each range closes a shard of its own). A cut
 /// inside a CJK character's terms moves to the character.
-fn cuts(fields: &[FieldReaders]) -> Result<Vec<Vec<u8>>> {
-    let largest = fields
-        .iter()
-        .map(|(inv, _)| inv.terms())
-        .max_by_key(|d| d.num_terms())
-        .ok_or_else(|| Error::Index("no fields".into()))?;
-    let ranges = (largest.num_terms() / 8192).clamp(1, 16);
-    let mut cuts: Vec<Vec<u8>> = Vec::new();
-    for r in 1..ranges {
-        let mut key = Vec::new();
-        let ord = (largest.num_terms() * r / ranges) as u64;
-        if !largest.ord_to_term(ord, &mut key).map_err(terr)? {
-            continue;
+fn cuts(inv: &Inverted) -> Result<Vec<String>> {
+    // Each field's dictionary: its terms in every part, once each, in order.
+    let dictionaries = (0..FIELDS.len()).map(|f| {
+        let mut terms: Vec<&str> = inv
+            .parts
+            .iter()
+            .flat_map(|p| p.fields[f].terms.iter().map(|t| &**t))
+            .collect();
+        if inv.parts.len() > 1 {
+            terms.sort_unstable();
+            terms.dedup();
         }
+        terms
+    });
+    let largest = dictionaries
+        .max_by_key(Vec::len)
+        .ok_or_else(|| Error::Index("no fields".into()))?;
+    let ranges = (largest.len() / 8192).clamp(1, 16);
+    let mut cuts: Vec<String> = Vec::new();
+    for r in 1..ranges {
+        let mut key = largest[largest.len() * r / ranges].to_string();
         // A character's terms stay in one range: its entry is made from all of them.
-        if let Some(c) = std::str::from_utf8(&key).ok().and_then(chars::first_cjk) {
-            key = chars::terms_of(c).0;
+        if let Some(c) = chars::first_cjk(&key) {
+            key = c.to_string();
         }
         if cuts.last() != Some(&key) {
             cuts.push(key);
@@ -235,7 +214,7 @@ pub(super) fn once<'a>(sink: &'a Sink<'a>) -> impl Fn(OutputFile) -> Result<()> 
 
 /// One term range being exported.
 pub(super) struct Range<'a> {
-    pub(super) fields: &'a [FieldReaders],
+    pub(super) inv: &'a Inverted,
     pub(super) stats: &'a Stats,
     pub(super) dir: &'a str,
     pub(super) sink: &'a Sink<'a>,
@@ -255,11 +234,11 @@ struct Shards<T> {
 }
 
 /// One field's postings of a term, read: (doc, norm id, tf) per document, and the flat list.
-struct Read {
-    docs: Vec<(u32, u8, u32)>,
-    flat: Vec<u32>,
+pub(super) struct Read {
+    pub(super) docs: Vec<(u32, u8, u32)>,
+    pub(super) flat: Vec<u32>,
     /// Index in `flat` where each document starts.
-    starts: Vec<usize>,
+    pub(super) starts: Vec<usize>,
 }
 
 impl Range<'_> {
@@ -271,48 +250,56 @@ impl Range<'_> {
     /// term, json)`; returns what `emit` returned.
     pub(super) fn export<T>(
         &mut self,
-        lo: Option<&[u8]>,
-        hi: Option<&[u8]>,
+        lo: Option<&str>,
+        hi: Option<&str>,
         mut emit: impl FnMut(usize, String, &str) -> Result<T>,
     ) -> Result<Vec<T>> {
-        let mut streams = self
-            .fields
-            .iter()
-            .map(|(inv, _)| {
-                let mut b = inv.terms().range();
-                if let Some(lo) = lo {
-                    b = b.ge(lo);
-                }
-                if let Some(hi) = hi {
-                    b = b.lt(hi);
-                }
-                b.into_stream().map_err(terr)
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let mut live: Vec<bool> = streams.iter_mut().map(|s| s.advance()).collect();
+        // A cursor per field and part, in that order: its next term and where its range ends.
+        let mut cursors: Vec<(usize, &PartField, usize, usize)> = Vec::new();
+        for f in 0..FIELDS.len() {
+            for part in &self.inv.parts {
+                let field = &part.fields[f];
+                let at = |b: Option<&str>, open: usize| {
+                    b.map_or(open, |b| field.terms.partition_point(|t| &**t < b))
+                };
+                cursors.push((f, field, at(lo, 0), at(hi, field.terms.len())));
+            }
+        }
         let mut shards = Shards {
             out: Vec::new(),
             shard: String::with_capacity(SHARD_BYTES * 2),
             first: String::new(),
             // Where the open shard's prefixes start: the range's start for its first shard
             // (none for the first range: a prefix before every term goes to the first shard).
-            from: lo.map(|l| String::from_utf8_lossy(l).into_owned()),
+            from: lo.map(str::to_string),
             ends: false,
         };
         // The CJK character whose terms are being read: its own entry sorts before them and is
         // made from all of them, so their entries wait until the next character begins.
         let mut group: Option<CharGroup> = None;
-        while let Some(min) = (0..streams.len())
-            .filter(|&f| live[f])
-            .min_by(|&a, &b| streams[a].key().cmp(streams[b].key()))
+        let mut lists: Vec<&[u8]> = Vec::new();
+        while let Some(term) = cursors
+            .iter()
+            .filter(|c| c.2 < c.3)
+            .map(|c| &*c.1.terms[c.2])
+            .min()
         {
-            let key = streams[min].key().to_vec();
-            let term = String::from_utf8_lossy(&key).into_owned();
+            let term = term.to_string();
             let mut reads = Vec::new();
-            for (f, stream) in streams.iter_mut().enumerate() {
-                if live[f] && stream.key() == key.as_slice() {
-                    reads.push((f, self.read(f, stream.value())?));
-                    live[f] = stream.advance();
+            let mut k = 0;
+            while k < cursors.len() {
+                let f = cursors[k].0;
+                lists.clear();
+                while k < cursors.len() && cursors[k].0 == f {
+                    let (_, field, at, end) = &mut cursors[k];
+                    if *at < *end && *field.terms[*at] == *term {
+                        lists.push(&field.postings[*at]);
+                        *at += 1;
+                    }
+                    k += 1;
+                }
+                if !lists.is_empty() {
+                    reads.push((f, self.inv.read(f, &lists)));
                 }
             }
             let ch = chars::first_cjk(&term);
@@ -324,7 +311,7 @@ impl Range<'_> {
                 self.push(&mut shards, &term, &json, &mut emit)?;
                 continue;
             };
-            let g = group.get_or_insert_with(|| CharGroup::new(c, self.fields.len()));
+            let g = group.get_or_insert_with(|| CharGroup::new(c, FIELDS.len()));
             for (f, read) in &reads {
                 g.occurrences.add(*f, read);
             }
@@ -337,8 +324,7 @@ impl Range<'_> {
             self.flush(g, &mut shards, &mut emit)?;
         }
         if !shards.shard.is_empty() {
-            let hi = hi.map(|h| String::from_utf8_lossy(h).into_owned());
-            self.close(&mut shards.shard, shards.from.as_deref(), hi.as_deref())?;
+            self.close(&mut shards.shard, shards.from.as_deref(), hi)?;
             let first = std::mem::take(&mut shards.first);
             shards
                 .out
@@ -381,9 +367,7 @@ impl Range<'_> {
         s: &mut Shards<T>,
         emit: &mut impl FnMut(usize, String, &str) -> Result<T>,
     ) -> Result<()> {
-        let reads = g
-            .occurrences
-            .reads(|f, doc| self.fields[f].1.fieldnorm_id(doc));
+        let reads = g.occurrences.reads(|f, doc| self.inv.norm(f, doc));
         let (term, json) = self.entry(g.ch.to_string(), reads)?;
         self.push(s, &term, &json, emit)?;
         for (term, json) in &g.held {
@@ -411,39 +395,6 @@ impl Range<'_> {
         }
         shard.push('}');
         Ok(())
-    }
-
-    /// Reads one field's postings of a term.
-    fn read(&self, f: usize, info: &tantivy::postings::TermInfo) -> Result<Read> {
-        let (inv, norms) = &self.fields[f];
-        let mut postings = inv
-            .read_postings_from_terminfo(info, IndexRecordOption::WithFreqsAndPositions)
-            .map_err(terr)?;
-        let mut read = Read {
-            docs: Vec::new(),
-            flat: Vec::new(),
-            starts: Vec::new(),
-        };
-        let mut positions = Vec::new();
-        let mut last_doc = 0;
-        let mut doc = postings.doc();
-        while doc != TERMINATED {
-            positions.clear();
-            postings.positions(&mut positions);
-            let norm = norms.fieldnorm_id(doc);
-            let tf = postings.term_freq();
-            read.starts.push(read.flat.len());
-            read.docs.push((doc, norm, tf));
-            read.flat.extend([doc - last_doc, u32::from(norm), tf]);
-            let mut last = 0;
-            for &p in &positions {
-                read.flat.push(p - last);
-                last = p;
-            }
-            last_doc = doc;
-            doc = postings.advance();
-        }
-        Ok(read)
     }
 
     /// A term's entry, as the term and its JSON; large posting lists go to blocks, and then the

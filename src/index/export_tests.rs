@@ -3,55 +3,54 @@ use std::sync::Mutex;
 use serde_json::Value;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::IndexRecordOption;
 use tantivy::{doc, Index, TantivyDocument, Term};
 
 use super::*;
 use crate::index::{register, schema};
 
-/// A one-segment index of `bodies` (one report each) and its text fields' readers.
-fn index_of(bodies: &[&str]) -> (Index, Vec<FieldReaders>, Stats) {
+/// A one-segment tantivy index of `bodies` (one report each, with a title), casebook's
+/// inverted index of the same documents, and its statistics.
+fn index_of(bodies: &[&str]) -> (Index, Inverted, Stats) {
     let s = schema();
     let index = Index::create_in_ram(s.schema.clone());
     register(&index);
     let mut writer = index
         .writer_with_num_threads::<TantivyDocument>(1, 15_000_000)
         .unwrap();
+    let mut inverter = crate::index::invert::Inverter::default();
     for (i, b) in bodies.iter().enumerate() {
+        let title = format!("标题{i}");
         writer
-            .add_document(doc!(s.text[0] => format!("标题{i}"), s.text[6] => *b))
+            .add_document(doc!(s.text[0] => title.as_str(), s.text[6] => *b))
             .unwrap();
+        let mut values = vec![Vec::new(); FIELDS.len()];
+        values[0].push(title.as_str());
+        values[6].push(*b);
+        inverter.add(i as u32, &values);
     }
     writer.commit().unwrap();
-    let reader = index.reader().unwrap();
-    let seg = reader.searcher().segment_reader(0).clone();
-    let fields: Vec<FieldReaders> = s
-        .text
-        .iter()
-        .map(|f| {
-            (
-                seg.inverted_index(*f).unwrap(),
-                seg.get_fieldnorms_reader(*f).unwrap(),
-            )
-        })
-        .collect();
+    let mut inv = Inverted::new();
+    inv.push(inverter.finish());
     let stats = Stats {
-        docs: seg.max_doc(),
-        avg: fields
+        docs: inv.docs(),
+        avg: inv
+            .tokens
             .iter()
-            .map(|(inv, _)| inv.total_num_tokens() as f32 / seg.max_doc() as f32)
+            .map(|&n| n as f32 / inv.docs() as f32)
             .collect(),
     };
-    (index, fields, stats)
+    (index, inv, stats)
 }
 
 /// Every entry exported for `[lo, hi)`, and the block files written, by name.
 fn shards(
-    fields: &[FieldReaders],
+    inv: &Inverted,
     stats: &Stats,
-    lo: Option<&[u8]>,
-    hi: Option<&[u8]>,
+    lo: Option<&str>,
+    hi: Option<&str>,
 ) -> (Vec<Value>, Vec<(String, Value)>) {
-    let (shards, blocks) = shard_files(fields, stats, lo, hi, &Default::default());
+    let (shards, blocks) = shard_files(inv, stats, lo, hi, &Default::default());
     let entries = shards
         .iter()
         .flat_map(|s| s["terms"].as_array().unwrap().clone())
@@ -61,10 +60,10 @@ fn shards(
 
 /// The shards exported for `[lo, hi)` with these prefix lists, and the block files written.
 fn shard_files(
-    fields: &[FieldReaders],
+    inv: &Inverted,
     stats: &Stats,
-    lo: Option<&[u8]>,
-    hi: Option<&[u8]>,
+    lo: Option<&str>,
+    hi: Option<&str>,
     prefixes: &std::collections::BTreeMap<String, Vec<String>>,
 ) -> (Vec<Value>, Vec<(String, Value)>) {
     let blocks = Mutex::new(Vec::new());
@@ -83,7 +82,7 @@ fn shard_files(
         Ok(())
     };
     let mut range = Range {
-        fields,
+        inv,
         stats,
         dir: "idx",
         sink: &sink,
@@ -109,20 +108,20 @@ fn ranges_partition_the_terms_exactly() {
         .map(|i| format!("职工议事会第{i}次会议，工会主席和 worker{i} 讨论小板凳。"))
         .collect();
     let refs: Vec<&str> = bodies.iter().map(String::as_str).collect();
-    let (_index, fields, stats) = index_of(&refs);
-    let (whole, _) = shards(&fields, &stats, None, None);
+    let (_index, inv, stats) = index_of(&refs);
+    let (whole, _) = shards(&inv, &stats, None, None);
     let terms: Vec<&str> = whole.iter().map(|e| e["term"].as_str().unwrap()).collect();
     assert!(terms.len() > 100, "{}", terms.len());
     assert!(terms.windows(2).all(|w| w[0] < w[1]), "sorted, each once");
     let gong = whole.iter().find(|e| e["term"] == "工会").unwrap();
     assert_eq!(gong["fields"][0]["field"], 6, "工会 only in bodies: {gong}");
     assert_eq!(gong["matches"], 60);
-    let a = terms[terms.len() / 3].as_bytes();
-    let b = terms[2 * terms.len() / 3].as_bytes();
-    let (mut parts, _) = shards(&fields, &stats, None, Some(a));
+    let a = terms[terms.len() / 3];
+    let b = terms[2 * terms.len() / 3];
+    let (mut parts, _) = shards(&inv, &stats, None, Some(a));
     assert_eq!(parts.last().unwrap()["term"], terms[terms.len() / 3 - 1]);
-    parts.extend(shards(&fields, &stats, Some(a), Some(b)).0);
-    parts.extend(shards(&fields, &stats, Some(b), None).0);
+    parts.extend(shards(&inv, &stats, Some(a), Some(b)).0);
+    parts.extend(shards(&inv, &stats, Some(b), None).0);
     assert_eq!(parts, whole);
 }
 
@@ -164,8 +163,8 @@ fn packed_numbers_read_back_whole() {
 
 #[test]
 fn postings_hold_doc_deltas_norms_freqs_and_positions() {
-    let (_index, fields, stats) = index_of(&["板凳 板凳", "没有", "板凳"]);
-    let (entries, _) = shards(&fields, &stats, None, None);
+    let (_index, inv, stats) = index_of(&["板凳 板凳", "没有", "板凳"]);
+    let (entries, _) = shards(&inv, &stats, None, None);
     let e = entries.iter().find(|e| e["term"] == "板凳").unwrap();
     // body (6); doc 0: delta 0, norm id, tf 2, positions 0 and +1 (the space between the two
     // joins them: 凳板 is a bigram at 1); doc 2: delta 2, norm, tf 1, position 0.
@@ -185,8 +184,8 @@ fn postings_hold_doc_deltas_norms_freqs_and_positions() {
 fn a_character_entry_is_every_term_it_starts_and_ends() {
     // 凳 ends the run of doc 0 (a term of its own), starts 凳子 in doc 1 and both in doc 2; 板
     // is inside every run it is in, so it has no term of its own, only its entry.
-    let (_index, fields, stats) = index_of(&["小板凳", "凳子", "凳子和板凳", "没有"]);
-    let (entries, _) = shards(&fields, &stats, None, None);
+    let (_index, inv, stats) = index_of(&["小板凳", "凳子", "凳子和板凳", "没有"]);
+    let (entries, _) = shards(&inv, &stats, None, None);
     let terms: Vec<&str> = entries
         .iter()
         .map(|e| e["term"].as_str().unwrap())
@@ -229,15 +228,11 @@ fn a_cut_inside_a_characters_terms_moves_to_the_character() {
             format!("{a}{b}。")
         })
         .collect();
-    let (_index, fields, _) = index_of(&[&text]);
-    let cuts = cuts(&fields).unwrap();
+    let (_index, inv, _) = index_of(&[&text]);
+    let cuts = cuts(&inv).unwrap();
     assert!(!cuts.is_empty());
     for cut in &cuts {
-        assert_eq!(
-            std::str::from_utf8(cut).unwrap().chars().count(),
-            1,
-            "{cut:?}"
-        );
+        assert_eq!(cut.chars().count(), 1, "{cut:?}");
     }
 }
 
@@ -268,8 +263,8 @@ fn large_postings_go_to_blocks_and_carry_tantivys_best_documents() {
         .map(|i| "工会".repeat(1 + i % 7) + &"的".repeat(i % 13))
         .collect();
     let refs: Vec<&str> = bodies.iter().map(String::as_str).collect();
-    let (index, fields, stats) = index_of(&refs);
-    let (entries, blocks) = shards(&fields, &stats, None, None);
+    let (index, inv, stats) = index_of(&refs);
+    let (entries, blocks) = shards(&inv, &stats, None, None);
     let e = entries.iter().find(|e| e["term"] == "工会").unwrap();
     let f = &e["fields"][0];
     assert!(f.get("postings").is_none());
@@ -330,18 +325,22 @@ fn prefix_lists_go_into_the_shard_where_the_prefix_sorts() {
         .map(|i| format!("{} 编号{} worker{} 职工议事会", 1000 + i * 7, i, i % 80).repeat(4))
         .collect();
     let refs: Vec<&str> = bodies.iter().map(String::as_str).collect();
-    let (_index, fields, stats) = index_of(&refs);
-    let inverted: Vec<_> = fields.iter().map(|(inv, _)| inv.clone()).collect();
-    let prefixes = prefix::lists(&prefix::expandable_terms(&inverted).unwrap());
+    let (_index, inv, stats) = index_of(&refs);
+    let prefixes = prefix::lists(&prefix::expandable_terms(
+        inv.parts[0]
+            .fields
+            .iter()
+            .flat_map(|f| f.terms.iter().map(|t| &**t).zip(f.docs.iter().copied())),
+    ));
     for p in ["1", "2", "w", "worker"] {
         assert!(prefixes.contains_key(p), "{p}: {:?}", prefixes.keys());
     }
-    let (whole, _) = shards(&fields, &stats, None, None);
+    let (whole, _) = shards(&inv, &stats, None, None);
     let terms: Vec<&str> = whole.iter().map(|e| e["term"].as_str().unwrap()).collect();
     let cut = terms.iter().position(|t| *t == "1504").unwrap();
-    let a = terms[cut].as_bytes();
-    let mut files = shard_files(&fields, &stats, None, Some(a), &prefixes).0;
-    files.extend(shard_files(&fields, &stats, Some(a), None, &prefixes).0);
+    let a = terms[cut];
+    let mut files = shard_files(&inv, &stats, None, Some(a), &prefixes).0;
+    files.extend(shard_files(&inv, &stats, Some(a), None, &prefixes).0);
     assert!(files.len() > 10, "{} shards", files.len());
     let firsts: Vec<&str> = files
         .iter()

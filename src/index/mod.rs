@@ -1,19 +1,20 @@
-//! Index stage: the site's reports become a tantivy index (for `casebook search`) and a static
-//! browser index exported from it (for `search/search.js`), so both rank with the same BM25.
+//! Index stage: the site's reports become a static browser index (for `search/search.js`),
+//! exported from casebook's own inverted index of them ([`invert`]); `casebook search` makes a
+//! tantivy index of the same field values in memory ([`tantivy_index`]), and both rank with the
+//! same BM25 (tantivy's, field norms and all).
 //!
-//! Entry point: [`index`]. It returns bytes (the browser files) and a folder holding the tantivy
-//! index; writing them into the output is the write stage's job. The browser index's files and
-//! their versioned format are described in [`format`].
+//! Entry points: [`index`], [`index_into`], [`tantivy_index`]. The build's files are bytes;
+//! writing them into the output is the write stage's job. The browser index's files and their
+//! versioned format are described in [`format`].
 
 pub mod chars;
 mod docs;
 mod export;
 pub mod fold;
 pub mod format;
+mod invert;
 pub mod prefix;
 pub mod tokenizer;
-
-use std::path::Path;
 
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -28,9 +29,10 @@ use self::format::{
     script, Manifest, ShardRef, ShardTable, TermShardRef, FORMAT, SHARDS_PER_TABLE,
 };
 
+use self::invert::{Inverted, Inverter};
 use crate::error::{Error, Result};
 use crate::model::{Report, Site};
-use crate::output::{OutputFile, Scratch, Sink};
+use crate::output::{OutputFile, Sink};
 
 /// Text fields in index order, with their boosts: a title or a place name says more than a body.
 pub const FIELDS: &[(&str, f32)] = &[
@@ -43,11 +45,8 @@ pub const FIELDS: &[(&str, f32)] = &[
     ("body", 1.0),
 ];
 
-/// Folder of the tantivy index inside the output.
-pub const TANTIVY_DIR: &str = "search/tantivy";
-
-/// What indexing produced: the tantivy index's files (under [`TANTIVY_DIR`]) and the browser
-/// index, as bytes; the write stage puts them on disk.
+/// What indexing produced: the browser index's files, as bytes; the write stage puts them on
+/// disk.
 #[derive(Debug)]
 pub struct SearchIndex {
     /// Every file, paths relative to the output folder.
@@ -106,8 +105,7 @@ fn terr(e: impl std::fmt::Display) -> Error {
     Error::Index(e.to_string())
 }
 
-/// Indexes every report: tantivy first (in memory: no fsync per commit), then the browser index
-/// exported from it.
+/// Indexes every report into the browser's static index.
 pub fn index(site: &Site) -> Result<SearchIndex> {
     index_while(site, &|| true)
 }
@@ -133,7 +131,6 @@ pub fn index_while(site: &Site, go_on: GoOn<'_>) -> Result<SearchIndex> {
                 .push(f);
             Ok(())
         },
-        None,
         CHUNK,
         go_on,
     )?;
@@ -145,56 +142,42 @@ pub fn index_while(site: &Site, go_on: GoOn<'_>) -> Result<SearchIndex> {
 }
 
 /// Like [`index`], handing each file to `sink` as soon as it is ready, so a large site's index
-/// is never held twice in memory. With `scratch` (a folder inside the output), tantivy writes
-/// its segment to a temporary folder there instead of memory: at 100x the digest the
-/// serialized segment is some 35 MB, held beside the writer's 70 MB of postings at the build's
-/// peak; on disk it costs page cache, which the system can take back.
-pub fn index_into(site: &Site, sink: &Sink<'_>, scratch: Option<&dyn Scratch>) -> Result<()> {
-    index_in_chunks(site, sink, scratch, CHUNK, &|| true)
+/// is never held twice in memory.
+pub fn index_into(site: &Site, sink: &Sink<'_>) -> Result<()> {
+    index_in_chunks(site, sink, CHUNK, &|| true)
 }
 
-/// Reports per tantivy segment while indexing. The writer's postings for 11,900 reports (100x
-/// the digest) take some 70 MB, so a site up to this size is one segment, as before, and a
-/// larger one is written in segments of this size and merged on disk: at 1000x the digest one
-/// segment held ~700 MB in the writer.
+/// Reports whose bodies are held at once while indexing (a lean body is parsed again for the
+/// index, [`crate::model::Body::whole_text`]), and per tantivy segment of `casebook search`: its
+/// writer's postings for 11,900 reports (100x the digest) take some 70 MB, so a site up to this
+/// size is one segment, and a larger one is written in segments of this size and merged.
 const CHUNK: usize = 16_384;
 
+/// The bodies' text of `reports`, parsed again where lean.
+fn texts(reports: &[Report]) -> Result<Vec<std::borrow::Cow<'_, str>>> {
+    reports.par_iter().map(|r| r.body.whole_text()).collect()
+}
+
 /// [`index_into`], `chunk` reports at a time: their bodies' text (a lean body parsed again,
-/// once for everything the index makes of it), their tantivy segment beside their result
-/// documents and digests, then the next chunk.
-fn index_in_chunks(
-    site: &Site,
-    sink: &Sink<'_>,
-    scratch: Option<&dyn Scratch>,
-    chunk: usize,
-    go_on: GoOn<'_>,
-) -> Result<()> {
-    let s = schema();
-    // Removed when this function returns, whatever happens; a killed build leaves it inside the
-    // staging folder, which the next build discards.
-    let work = scratch
-        .map(|s| s.dir())
-        .map(|p| {
-            tempfile::Builder::new()
-                .prefix(".tantivy-")
-                .tempdir_in(p)
-                .map_err(|e| Error::io(p, e))
-        })
-        .transpose()?;
-    let work = work.as_ref().map(|t| t.path());
+/// once for everything the index makes of it), inverted ([`invert`]) beside their result
+/// documents and digests, then the next chunk; then the export of the whole.
+fn index_in_chunks(site: &Site, sink: &Sink<'_>, chunk: usize, go_on: GoOn<'_>) -> Result<()> {
     let chunk = chunk.max(1);
-    let mut parts = Vec::new();
+    let mut inverted = Inverted::new();
     let mut digests = Vec::with_capacity(site.reports.len());
     for (k, reports) in site.reports.chunks(chunk).enumerate() {
-        let bodies = reports
-            .par_iter()
-            .map(|r| r.body.whole_text())
-            .collect::<Result<Vec<_>>>()?;
+        let bodies = texts(reports)?;
         let texts: Vec<&str> = bodies.iter().map(|b| b.as_ref()).collect();
         let (part, made) = rayon::join(
             || {
-                let directory = directory(work, &format!("part-{k}"))?;
-                segment(&s, reports, &texts, directory, go_on)
+                let mut inverter = Inverter::default();
+                for (j, (r, text)) in reports.iter().zip(&texts).enumerate() {
+                    if !go_on() {
+                        return Err(Error::Superseded);
+                    }
+                    inverter.add((k * chunk + j) as u32, &invert::values(r, text));
+                }
+                Ok(inverter.finish())
             },
             || {
                 reports
@@ -208,7 +191,7 @@ fn index_in_chunks(
                     .collect::<Result<Vec<_>>>()
             },
         );
-        parts.push(part?);
+        inverted.push(part?);
         digests.extend(made?);
     }
     let version = &version(site, &digests);
@@ -216,21 +199,9 @@ fn index_in_chunks(
     if !site.reports.is_empty() {
         docs::facets(site, dir, sink)?;
     }
-    let (index, name) = match parts.len() {
-        0 => (
-            segment(&s, &[], &[], directory(work, "part-0")?, go_on)?,
-            "part-0",
-        ),
-        1 => (parts.into_iter().next().expect("one part"), "part-0"),
-        // Merged in order, so doc ids stay the site's report order.
-        _ => (
-            tantivy::indexer::merge_indices(&parts, directory(work, "merged")?).map_err(terr)?,
-            "merged",
-        ),
-    };
-    let reader = open_reader(&index)?;
     let named = export::once(sink);
-    let exported = export::export(&s, &reader, dir, &named)?;
+    let exported = export::export(&inverted, dir, &named)?;
+    drop(inverted);
     let fold = fold::file(sink)?;
     let (docs, fields, shards) = match exported {
         Some(e) => (e.docs, e.fields, e.shards),
@@ -254,107 +225,61 @@ fn index_in_chunks(
             &serde_json::to_string(&manifest).map_err(terr)?,
         ),
         path: "search/manifest.js".into(),
-    })?;
-    drop(reader);
-    match (scratch, work) {
-        (Some(scratch), Some(work)) => move_tantivy_files(index, &work.join(name), scratch, sink),
-        _ => put_tantivy_files(&index, sink),
-    }
-}
-
-/// The tantivy index's files, made on disk in `folder`, moved into the site. The index is
-/// closed first, so none of its files is mapped while the next is moved. Its two bookkeeping
-/// files are written anew instead: tantivy writes them through a temporary file, private to
-/// its owner (mode 0600), and a published site's files are readable by all (a few hundred
-/// bytes each).
-fn move_tantivy_files(
-    index: Index,
-    folder: &Path,
-    scratch: &dyn Scratch,
-    sink: &Sink<'_>,
-) -> Result<()> {
-    let names = tantivy_file_names(&index);
-    drop(index);
-    for name in names {
-        let from = folder.join(&name);
-        // A file listed but already garbage-collected is not part of the index.
-        if !from.is_file() {
-            continue;
-        }
-        let path = format!("{TANTIVY_DIR}/{}", name.to_string_lossy());
-        if BOOKKEEPING.iter().any(|b| name.as_os_str() == *b) {
-            let bytes = std::fs::read(&from).map_err(|e| Error::io(&from, e))?;
-            sink(OutputFile { path, bytes })?;
-        } else {
-            scratch.put_moved(path, &from)?;
-        }
-    }
-    Ok(())
-}
-
-/// tantivy's own files beside a segment's: the index's meta data and the files it manages.
-const BOOKKEEPING: [&str; 2] = ["meta.json", ".managed.json"];
-
-/// The files of `index`, with tantivy's own bookkeeping files, in order.
-fn tantivy_file_names(index: &Index) -> Vec<std::path::PathBuf> {
-    let mut paths: Vec<std::path::PathBuf> =
-        index.directory().list_managed_files().into_iter().collect();
-    for special in BOOKKEEPING {
-        let p = std::path::PathBuf::from(special);
-        if !paths.contains(&p) {
-            paths.push(p);
-        }
-    }
-    paths.sort();
-    paths
-}
-
-/// A folder for one tantivy index: under `work` on disk, or in memory without it.
-fn directory(work: Option<&Path>, name: &str) -> Result<Box<dyn tantivy::Directory>> {
-    Ok(match work {
-        Some(w) => {
-            let p = w.join(name);
-            std::fs::create_dir(&p).map_err(|e| Error::io(&p, e))?;
-            Box::new(tantivy::directory::MmapDirectory::open(&p).map_err(terr)?)
-        }
-        None => Box::new(tantivy::directory::RamDirectory::create()),
     })
 }
 
-/// `reports` as one tantivy segment in `directory`, doc ids in their order. Written on this
-/// thread: the threaded writer queued up to 10,000 documents (copies of every body) in its
-/// channel, some 60 MB at 100x the digest, and then had to merge.
-fn segment(
-    s: &IndexSchema,
-    reports: &[Report],
-    texts: &[&str],
-    directory: Box<dyn tantivy::Directory>,
-    go_on: GoOn<'_>,
-) -> Result<Index> {
+/// The tantivy index of `site`'s reports, in memory, for `casebook search`: one segment per
+/// [`CHUNK`] reports, merged in order so that doc ids stay the site's report order. Made of the
+/// same field values as the browser's index ([`invert::values`]), so both rank alike.
+pub fn tantivy_index(site: &Site) -> Result<Index> {
+    tantivy_in_chunks(site, CHUNK)
+}
+
+/// [`tantivy_index`], a segment per `chunk` reports.
+fn tantivy_in_chunks(site: &Site, chunk: usize) -> Result<Index> {
+    let s = schema();
+    let mut parts = Vec::new();
+    for reports in site.reports.chunks(chunk.max(1)) {
+        let bodies = texts(reports)?;
+        let texts: Vec<&str> = bodies.iter().map(|b| b.as_ref()).collect();
+        parts.push(segment(&s, reports, &texts)?);
+    }
+    let index = match parts.len() {
+        0 => segment(&s, &[], &[])?,
+        1 => parts.into_iter().next().expect("one part"),
+        _ => tantivy::indexer::merge_indices(&parts, tantivy::directory::RamDirectory::create())
+            .map_err(terr)?,
+    };
+    register(&index);
+    Ok(index)
+}
+
+/// `reports` as one tantivy segment in memory, doc ids in their order. Written on this thread:
+/// the threaded writer queued up to 10,000 documents (copies of every body) in its channel,
+/// some 60 MB at 100x the digest, and then had to merge.
+fn segment(s: &IndexSchema, reports: &[Report], texts: &[&str]) -> Result<Index> {
     let tokenizers = tantivy::tokenizer::TokenizerManager::default();
     tokenizers.register(tokenizer::NAME, tokenizer::CasebookTokenizer);
     let mut writer = Index::builder()
         .schema(s.schema.clone())
         .tokenizers(tokenizers)
-        .single_segment_index_writer::<TantivyDocument>(directory, 200_000_000)
+        .single_segment_index_writer::<TantivyDocument>(
+            tantivy::directory::RamDirectory::create(),
+            200_000_000,
+        )
         .map_err(terr)?;
     for (r, text) in reports.iter().zip(texts) {
-        if !go_on() {
-            return Err(Error::Superseded);
-        }
         let mut d = doc!(
             s.slug => r.slug.as_str(),
             s.title_stored => r.meta.title.as_str(),
-            s.text[0] => r.meta.title.as_str(),
-            s.text[1] => r.meta.town.as_str(),
-            s.text[2] => r.meta.county.as_deref().unwrap_or_default(),
-            s.text[3] => r.meta.city.as_str(),
-            s.text[5] => r.meta.summary.as_deref().unwrap_or_default(),
-            s.text[6] => *text,
             s.tags => Facet::from_path(["city", r.meta.city.as_str()]),
         );
+        for (field, values) in s.text.iter().zip(invert::values(r, text)) {
+            for v in values {
+                d.add_text(*field, v);
+            }
+        }
         for t in &r.meta.tactics {
-            d.add_text(s.text[4], t);
             d.add_facet(s.tags, Facet::from_path(["tactic", t.as_str()]));
         }
         if let Some(sec) = &r.meta.section {
@@ -383,36 +308,8 @@ fn shard_tables(firsts: &[String], dir: &str, sink: &Sink<'_>) -> Result<Vec<Sha
         .collect()
 }
 
-/// The tantivy index's files, for `casebook search` to open from the output, handed to `sink`
-/// one at a time.
-fn put_tantivy_files(index: &Index, sink: &Sink<'_>) -> Result<()> {
-    let dir = index.directory();
-    for p in tantivy_file_names(index) {
-        let Ok(bytes) = tantivy::Directory::atomic_read(dir, &p) else {
-            continue; // a file listed but already garbage-collected
-        };
-        sink(OutputFile {
-            path: format!("{TANTIVY_DIR}/{}", p.to_string_lossy()),
-            bytes,
-        })?;
-    }
-    Ok(())
-}
-
-/// Opens the index in `dir` (as written by a build) with the tokenizer registered.
-pub fn open(dir: &Path) -> Result<(Index, IndexReader)> {
-    let index = Index::open_in_dir(dir).map_err(|e| {
-        Error::Index(format!(
-            "cannot open {}: {e} (run `casebook build` first)",
-            dir.display()
-        ))
-    })?;
-    register(&index);
-    let reader = open_reader(&index)?;
-    Ok((index, reader))
-}
-
-fn open_reader(index: &Index) -> Result<IndexReader> {
+/// A reader of `index` that never reloads (the index does not change).
+pub fn open_reader(index: &Index) -> Result<IndexReader> {
     index
         .reader_builder()
         .reload_policy(ReloadPolicy::Manual)
@@ -457,7 +354,7 @@ fn fields(r: &Report) -> [&str; 7] {
     ]
 }
 
-/// The key of the whole index of `site` (tantivy's files and the browser's): everything
+/// The key of the whole browser index of `site`: everything
 /// [`version`] hashes, with each body by its digest instead of its text (a lean body is
 /// not parsed to find that nothing changed) and each result's thumbnail. A build keeps the
 /// previous build's index when this is unchanged (see `write::Staging::keep_index`).

@@ -72,47 +72,20 @@ pub fn expansions(fields: &[Arc<InvertedIndexReader>], prefix: &str) -> Result<V
     Ok(choose(&counted.into_iter().collect::<Vec<_>>()))
 }
 
-/// Stretches of the term space that start with a character that is all CJK
-/// ([`tokenizer::is_cjk`]): most of a Chinese site's terms, and none that can extend a prefix,
-/// so [`expandable_terms`] skips them.
-const CJK_STRETCHES: [(char, char); 3] = [
-    ('\u{3040}', '\u{3100}'),
-    ('\u{3400}', '\u{4DC0}'),
-    ('\u{4E00}', '\u{A000}'),
-];
-
-/// Every term of the index that can extend a prefix ([`expandable`]), with its count, in term
-/// order.
-pub fn expandable_terms(fields: &[Arc<InvertedIndexReader>]) -> Result<Vec<Counted>> {
-    let mut counted: BTreeMap<String, u64> = BTreeMap::new();
-    // The gaps between the CJK stretches: [start, first stretch), [its end, next), ...
-    let mut gaps: Vec<(Option<String>, Option<String>)> = Vec::new();
-    let mut from = None;
-    for (lo, hi) in CJK_STRETCHES {
-        gaps.push((from, Some(lo.to_string())));
-        from = Some(hi.to_string());
-    }
-    gaps.push((from, None));
-    for inv in fields {
-        for (lo, hi) in &gaps {
-            let mut range = inv.terms().range();
-            if let Some(lo) = lo {
-                range = range.ge(lo.as_bytes());
-            }
-            if let Some(hi) = hi {
-                range = range.lt(hi.as_bytes());
-            }
-            let mut stream = range.into_stream().map_err(terr)?;
-            while stream.advance() {
-                let term = String::from_utf8_lossy(stream.key());
-                if expandable(&term) {
-                    *counted.entry(term.into_owned()).or_default() +=
-                        u64::from(stream.value().doc_freq);
-                }
-            }
+/// Every term of `terms` (each with its document frequency in one field of one part of the
+/// index, in any order) that can extend a prefix ([`expandable`]), with its frequencies summed,
+/// in term order.
+pub fn expandable_terms<'a>(terms: impl Iterator<Item = (&'a str, u32)>) -> Vec<Counted> {
+    let mut counted: BTreeMap<&str, u64> = BTreeMap::new();
+    for (term, docs) in terms {
+        if expandable(term) {
+            *counted.entry(term).or_default() += u64::from(docs);
         }
     }
-    Ok(counted.into_iter().collect())
+    counted
+        .into_iter()
+        .map(|(t, n)| (t.to_string(), n))
+        .collect()
 }
 
 /// For every prefix of a term in `terms` (sorted, as [`expandable_terms`] gives them) that
@@ -192,12 +165,12 @@ mod tests {
         assert!(expandable("é"));
         assert!(!expandable("工会"));
         assert!(!expandable("%"));
-        // the stretches skipped hold nothing that could
-        for (lo, hi) in CJK_STRETCHES {
-            assert!(
-                (lo..hi).all(|c| !expandable(&c.to_string())),
-                "{lo:?}..{hi:?}"
-            );
-        }
+    }
+
+    #[test]
+    fn expandable_terms_sum_their_fields_in_term_order() {
+        let terms = [("b2", 1), ("工会", 9), ("a1", 2), ("b2", 3)];
+        let got = expandable_terms(terms.into_iter());
+        assert_eq!(got, [("a1".to_string(), 2), ("b2".to_string(), 4)]);
     }
 }

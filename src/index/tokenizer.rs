@@ -164,7 +164,7 @@ fn normalize_piece(piece: &str, out: &mut Vec<char>) {
 /// The tokens of a text, one after another, written into a caller's buffer: the build indexes
 /// some fifty million tokens at 100x the digest, and a `String` each was a tenth of its time
 /// in the allocator.
-struct Tokens {
+pub(super) struct Tokens {
     chars: Vec<char>,
     /// Next character to look at.
     i: usize,
@@ -175,7 +175,7 @@ struct Tokens {
 }
 
 impl Tokens {
-    fn new(text: &str) -> Self {
+    pub(super) fn new(text: &str) -> Self {
         Tokens {
             chars: bridge({
                 let mut chars = Vec::new();
@@ -189,7 +189,7 @@ impl Tokens {
     }
 
     /// Writes the next token's text into `buf` and returns its position and kind.
-    fn next_into(&mut self, buf: &mut String) -> Option<(usize, Kind)> {
+    pub(super) fn next_into(&mut self, buf: &mut String) -> Option<(usize, Kind)> {
         loop {
             if self.i < self.run_end {
                 // Inside the run the bigram stands for its first character; the last is alone.

@@ -1,4 +1,5 @@
-//! `casebook search`: answers a query from the tantivy index of a build, ranked exactly as the
+//! `casebook search`: answers a query from a tantivy index of the site's reports
+//! ([`index::tantivy_index`], made in memory from the sources), ranked exactly as the
 //! browser client ranks it (the same query structure: every word must match in some field;
 //! inside a word, CJK text is a phrase of consecutive bigrams; fields weigh by their boost; the
 //! last word's last Latin or digit term is also a prefix, exact matches first).
@@ -6,7 +7,6 @@
 //! Entry point: [`search`].
 
 use std::collections::HashSet;
-use std::path::Path;
 
 use serde::Serialize;
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
@@ -134,10 +134,11 @@ fn build_query(
     BooleanQuery::new(musts)
 }
 
-/// Runs `query` against the tantivy index in `dir`. Documents that match every word exactly
-/// come first, then those that match the last word only as a prefix, each best first.
-pub fn search(dir: &Path, query: &str, limit: usize) -> Result<Hits> {
-    let (_index, reader) = index::open(dir)?;
+/// Runs `query` against `index` (as [`index::tantivy_index`] makes it). Documents that match
+/// every word exactly come first, then those that match the last word only as a prefix, each
+/// best first.
+pub fn search(index: &tantivy::Index, query: &str, limit: usize) -> Result<Hits> {
+    let reader = index::open_reader(index)?;
     let s = index::schema();
     let words = query_words(query);
     if words.is_empty() {

@@ -140,38 +140,6 @@ impl Staging {
         )
     }
 
-    /// Takes the file at `from` (a file a stage made inside [`Staging::path`], so on the same
-    /// file system) as the new site's file `path`, by moving it: the search index's tantivy
-    /// files (at 1000x the digest 147 MB) are never read into memory to be written again.
-    ///
-    /// Only files inside the staging folder are taken: moving any other would remove it from
-    /// where it was, outside the output.
-    pub fn put_moved(&self, path: &str, from: &Path) -> Result<()> {
-        let inside = self.dir.as_deref().is_some_and(|d| from.starts_with(d))
-            && from
-                .components()
-                .all(|c| !matches!(c, Component::ParentDir));
-        if !inside {
-            return Err(Error::OutsideOutput(from.display().to_string()));
-        }
-        let len = match fs::symlink_metadata(from) {
-            Ok(m) if m.is_file() => m.len(),
-            Ok(_) => return Err(Error::io(from, io::Error::other("not a file"))),
-            Err(e) => return Err(Error::io(from, e)),
-        };
-        let unchanged = |old: &Path, meta: &fs::Metadata| {
-            fs::File::open(from).is_ok_and(|f| same_content(old, meta, f, len))
-        };
-        // No key: the search index's files are kept or made as a whole (`keep_index`).
-        self.place(path, 0, unchanged, |to| {
-            match fs::remove_file(to) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-                _ => {}
-            }
-            fs::rename(from, to)
-        })
-    }
-
     /// Notes the new site's file `path`, made from `key`: nothing more when the previous
     /// output has it, as the previous build's table (same key, same stamp) or `unchanged` (given
     /// the old file's metadata) says, else made in the staging folder by `make`. A made file's

@@ -103,8 +103,7 @@ fn bundle_site() -> Site {
     site
 }
 
-/// Every file under the output (cache and marker left out), by path relative to it; the
-/// tantivy index is left out too (its segments are named afresh by every build).
+/// Every file under the output (cache and marker left out), by path relative to it.
 pub(crate) fn output_files(root: &Path) -> Vec<(String, Vec<u8>)> {
     let out = root.join("output");
     walkdir::WalkDir::new(&out)
@@ -122,7 +121,6 @@ pub(crate) fn output_files(root: &Path) -> Vec<(String, Vec<u8>)> {
                 .replace('\\', "/");
             (rel, fs::read(e.path()).unwrap())
         })
-        .filter(|(rel, _)| !rel.starts_with("search/tantivy/"))
         .collect()
 }
 
