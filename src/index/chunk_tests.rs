@@ -87,8 +87,8 @@ fn the_inverted_index_holds_what_tantivy_holds() {
         let mut ours: BTreeMap<&str, Vec<&[u8]>> = BTreeMap::new();
         for part in &inv.parts {
             let pf = &part.fields[f];
-            for (t, p) in pf.terms.iter().zip(&pf.postings) {
-                ours.entry(&**t).or_default().push(&**p);
+            for (i, (t, _)) in pf.terms().enumerate() {
+                ours.entry(t).or_default().push(pf.postings(i));
             }
         }
         let mut stream = tv.terms().stream().unwrap();

@@ -95,7 +95,7 @@ pub(super) fn export(inv: &Inverted, dir: &str, sink: &Sink<'_>) -> Result<Optio
         inv.parts
             .iter()
             .flat_map(|p| &p.fields)
-            .flat_map(|f| f.terms.iter().map(|t| &**t).zip(f.docs.iter().copied())),
+            .flat_map(PartField::terms),
     ));
     let bounds = cuts(inv)?;
     let bounds: Vec<Bounds> = (0..=bounds.len())
@@ -149,7 +149,7 @@ fn cuts(inv: &Inverted) -> Result<Vec<String>> {
         let mut terms: Vec<&str> = inv
             .parts
             .iter()
-            .flat_map(|p| p.fields[f].terms.iter().map(|t| &**t))
+            .flat_map(|p| p.fields[f].terms().map(|(t, _)| t))
             .collect();
         if inv.parts.len() > 1 {
             terms.sort_unstable();
@@ -259,10 +259,8 @@ impl Range<'_> {
         for f in 0..FIELDS.len() {
             for part in &self.inv.parts {
                 let field = &part.fields[f];
-                let at = |b: Option<&str>, open: usize| {
-                    b.map_or(open, |b| field.terms.partition_point(|t| &**t < b))
-                };
-                cursors.push((f, field, at(lo, 0), at(hi, field.terms.len())));
+                let at = |b: Option<&str>, open: usize| b.map_or(open, |b| field.before(b));
+                cursors.push((f, field, at(lo, 0), at(hi, field.len())));
             }
         }
         let mut shards = Shards {
@@ -281,7 +279,7 @@ impl Range<'_> {
         while let Some(term) = cursors
             .iter()
             .filter(|c| c.2 < c.3)
-            .map(|c| &*c.1.terms[c.2])
+            .map(|c| c.1.term(c.2))
             .min()
         {
             let term = term.to_string();
@@ -292,8 +290,8 @@ impl Range<'_> {
                 lists.clear();
                 while k < cursors.len() && cursors[k].0 == f {
                     let (_, field, at, end) = &mut cursors[k];
-                    if *at < *end && *field.terms[*at] == *term {
-                        lists.push(&field.postings[*at]);
+                    if *at < *end && field.term(*at) == term {
+                        lists.push(field.postings(*at));
                         *at += 1;
                     }
                     k += 1;

@@ -327,10 +327,7 @@ fn prefix_lists_go_into_the_shard_where_the_prefix_sorts() {
     let refs: Vec<&str> = bodies.iter().map(String::as_str).collect();
     let (_index, inv, stats) = index_of(&refs);
     let prefixes = prefix::lists(&prefix::expandable_terms(
-        inv.parts[0]
-            .fields
-            .iter()
-            .flat_map(|f| f.terms.iter().map(|t| &**t).zip(f.docs.iter().copied())),
+        inv.parts[0].fields.iter().flat_map(PartField::terms),
     ));
     for p in ["1", "2", "w", "worker"] {
         assert!(prefixes.contains_key(p), "{p}: {:?}", prefixes.keys());

@@ -52,11 +52,10 @@ struct List {
     docs: u32,
 }
 
-/// A field of a chunk being inverted.
+/// A field of a chunk being inverted: each term's id, and the lists by id.
 #[derive(Default)]
 struct FieldWriter {
     ids: Map<Box<str>>,
-    terms: Vec<Box<str>>,
     lists: Vec<List>,
 }
 
@@ -136,9 +135,8 @@ impl FieldWriter {
         let id = match self.ids.get(term) {
             Some(&id) => id,
             None => {
-                let id = self.terms.len() as u32;
+                let id = self.lists.len() as u32;
                 self.ids.insert(term.into(), id);
-                self.terms.push(term.into());
                 self.lists.push(List {
                     bytes: Vec::new(),
                     doc: u32::MAX,
@@ -161,23 +159,30 @@ impl FieldWriter {
         l.last_pos = pos;
     }
 
+    /// The field's terms in order, each list closed, packed into a few buffers: at 1000x the
+    /// digest a chunk has some 300,000 terms, and an allocation per term and list held tens of
+    /// megabytes in headers and size classes.
     fn finish(self) -> PartField {
-        let mut order: Vec<u32> = (0..self.terms.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| self.terms[a as usize].cmp(&self.terms[b as usize]));
-        let mut terms: Vec<Option<Box<str>>> = self.terms.into_iter().map(Some).collect();
+        let mut terms: Vec<(Box<str>, u32)> = self.ids.into_iter().collect();
+        terms.sort_unstable();
         let mut lists: Vec<Option<List>> = self.lists.into_iter().map(Some).collect();
+        let bytes = lists.iter().flatten().map(|l| l.bytes.len() + 1).sum();
+        let text = terms.iter().map(|(t, _)| t.len()).sum();
         let mut out = PartField {
-            terms: Vec::with_capacity(order.len()),
-            docs: Vec::with_capacity(order.len()),
-            postings: Vec::with_capacity(order.len()),
+            text: String::with_capacity(text),
+            text_ends: Vec::with_capacity(terms.len()),
+            docs: Vec::with_capacity(terms.len()),
+            postings: Vec::with_capacity(bytes),
+            postings_ends: Vec::with_capacity(terms.len()),
         };
-        for id in order {
-            let id = id as usize;
-            let mut l = lists[id].take().expect("each id once");
-            l.bytes.push(END as u8);
-            out.terms.push(terms[id].take().expect("each id once"));
+        for (term, id) in terms {
+            let l = lists[id as usize].take().expect("each id once");
+            out.text.push_str(&term);
+            out.text_ends.push(out.text.len());
             out.docs.push(l.docs);
-            out.postings.push(l.bytes.into_boxed_slice());
+            out.postings.extend_from_slice(&l.bytes);
+            out.postings.push(END as u8);
+            out.postings_ends.push(out.postings.len());
         }
         out
     }
@@ -190,11 +195,52 @@ pub(super) struct Part {
 }
 
 /// One field of a [`Part`]: its terms in byte order, each with its document frequency and
-/// postings.
+/// postings (term `i` is `text[text_ends[i - 1]..text_ends[i]]`, its postings likewise).
 pub(super) struct PartField {
-    pub(super) terms: Vec<Box<str>>,
+    text: String,
+    text_ends: Vec<usize>,
+    /// Per term: documents that have it.
     pub(super) docs: Vec<u32>,
-    pub(super) postings: Vec<Box<[u8]>>,
+    postings: Vec<u8>,
+    postings_ends: Vec<usize>,
+}
+
+impl PartField {
+    /// Terms.
+    pub(super) fn len(&self) -> usize {
+        self.text_ends.len()
+    }
+
+    /// Term `i`.
+    pub(super) fn term(&self, i: usize) -> &str {
+        let start = i.checked_sub(1).map_or(0, |p| self.text_ends[p]);
+        &self.text[start..self.text_ends[i]]
+    }
+
+    /// The postings of term `i`.
+    pub(super) fn postings(&self, i: usize) -> &[u8] {
+        let start = i.checked_sub(1).map_or(0, |p| self.postings_ends[p]);
+        &self.postings[start..self.postings_ends[i]]
+    }
+
+    /// Every term with its document frequency, in order.
+    pub(super) fn terms(&self) -> impl Iterator<Item = (&str, u32)> {
+        (0..self.len()).map(|i| (self.term(i), self.docs[i]))
+    }
+
+    /// How many terms sort before `bound`.
+    pub(super) fn before(&self, bound: &str) -> usize {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if self.term(mid) < bound {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
 }
 
 /// Every chunk's inverted fields, with what BM25 needs of the whole: document count, each
@@ -311,13 +357,17 @@ mod tests {
         let mut all = Inverted::new();
         all.push(inv.finish());
         let tactics = &all.parts[0].fields[4];
-        let terms: Vec<&str> = tactics.terms.iter().map(|t| &**t).collect();
+        let terms: Vec<&str> = tactics.terms().map(|(t, _)| t).collect();
         assert_eq!(terms, ["a", "b", "会", "工会"]);
+        assert_eq!(
+            (tactics.before("b"), tactics.before("c"), tactics.before("")),
+            (1, 2, 0)
+        );
         // `a` at 2 in document 0 (工会 at 0, 会 at 1), at 0 in document 1; `b` after the gap at 4
-        let a = all.read(4, &[&tactics.postings[0]]);
+        let a = all.read(4, &[tactics.postings(0)]);
         assert_eq!(a.docs, [(0, 4, 1), (1, 1, 1)]);
         assert_eq!(a.flat, [0, 4, 1, 2, 1, 1, 1, 0]);
-        let b = all.read(4, &[&tactics.postings[1]]);
+        let b = all.read(4, &[tactics.postings(1)]);
         assert_eq!(b.flat, [0, 4, 1, 4]);
         assert_eq!(all.tokens[4], 5);
         assert_eq!(tactics.docs, [2, 1, 1, 1]);
