@@ -139,6 +139,17 @@ pub fn model(project: &Project, observer: &dyn Observer) -> Result<(Sources, Sit
     Ok((sources, site))
 }
 
+/// [`model`] as a build runs it: bodies lean past [`HELD_BODIES_MIB`] of Markdown (`build`, and
+/// `search`, which reads every body once).
+pub fn model_lean(project: &Project, observer: &dyn Observer) -> Result<(Sources, Site)> {
+    let mut sources = timed(observer, Stage::Load, || load::load(project))?;
+    let bodies = bodies_for(project, &sources);
+    let site = timed(observer, Stage::Model, || {
+        model::build_lean(&mut sources, &bodies)
+    })?;
+    Ok((sources, site))
+}
+
 /// Reports whose Markdown totals more than this many MiB keep lean bodies through a build
 /// ([`model::Bodies::Lean`]): whole bodies (HTML and text) take about twice their Markdown, so
 /// at 100x the digest (26 MB of Markdown) they are held, some 50 MB, and at 1000x (263 MB) they
@@ -207,11 +218,7 @@ pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildRep
     let project = &options.project;
     let policy = write::OutputPolicy::for_site(&project.root, &project.content, options.force);
     let mut staging = write::Staging::new(&options.output, &policy)?;
-    let mut sources = timed(observer, Stage::Load, || load::load(project))?;
-    let bodies = bodies_for(project, &sources);
-    let mut site = timed(observer, Stage::Model, || {
-        model::build_lean(&mut sources, &bodies)
-    })?;
+    let (sources, mut site) = model_lean(project, observer)?;
     let refuse = |mut diags: Vec<Diagnostic>| {
         if options.strict {
             for d in &mut diags {

@@ -138,8 +138,11 @@ pub(crate) struct SearchArgs {
 /// a second at 100x the digest).
 fn run_search(args: SearchArgs) -> Result<i32> {
     let project = args.site.project()?;
-    let site = match pipeline::model(&project, &pipeline::Quiet) {
-        Ok((_, site)) => site,
+    let site = match pipeline::model_lean(&project, &pipeline::Quiet) {
+        Ok((sources, site)) => {
+            drop(sources);
+            site
+        }
         Err(Error::Content(diags)) => {
             print_diagnostics(&diags, &project.root);
             let errors = diags.iter().filter(|d| d.level == Level::Error).count();
