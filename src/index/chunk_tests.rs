@@ -60,11 +60,8 @@ fn the_inverted_index_holds_what_tantivy_holds() {
     let mut inv = Inverted::new();
     for (k, reports) in site.reports.chunks(50).enumerate() {
         let bodies = texts(reports).unwrap();
-        let mut inverter = Inverter::default();
-        for (j, (r, b)) in reports.iter().zip(&bodies).enumerate() {
-            inverter.add((k * 50 + j) as u32, &invert::values(r, b));
-        }
-        inv.push(inverter.finish());
+        let texts: Vec<&str> = bodies.iter().map(|b| b.as_ref()).collect();
+        inv.push(invert::chunk(k * 50, reports, &texts, &|| true).unwrap());
     }
     let index = tantivy_index(&site).unwrap();
     let reader = open_reader(&index).unwrap();

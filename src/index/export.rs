@@ -223,6 +223,22 @@ pub(super) struct Range<'a> {
     pub(super) prefixes: &'a std::collections::BTreeMap<String, Vec<String>>,
 }
 
+/// Where a range's export is in one field of one part: its next term (`None` past the range's
+/// end), read once per step rather than at each comparison.
+struct Cursor<'a> {
+    f: usize,
+    field: &'a PartField,
+    at: usize,
+    end: usize,
+    term: Option<&'a str>,
+}
+
+impl Cursor<'_> {
+    fn read(&mut self) {
+        self.term = (self.at < self.end).then(|| self.field.term(self.at));
+    }
+}
+
 /// The shards of a range being made: the finished ones (what `emit` returned), the open one.
 struct Shards<T> {
     out: Vec<T>,
@@ -254,13 +270,21 @@ impl Range<'_> {
         hi: Option<&str>,
         mut emit: impl FnMut(usize, String, &str) -> Result<T>,
     ) -> Result<Vec<T>> {
-        // A cursor per field and part, in that order: its next term and where its range ends.
-        let mut cursors: Vec<(usize, &PartField, usize, usize)> = Vec::new();
+        // A cursor per field and part, in that order.
+        let mut cursors: Vec<Cursor> = Vec::new();
         for f in 0..FIELDS.len() {
             for part in &self.inv.parts {
                 let field = &part.fields[f];
                 let at = |b: Option<&str>, open: usize| b.map_or(open, |b| field.before(b));
-                cursors.push((f, field, at(lo, 0), at(hi, field.len())));
+                let mut c = Cursor {
+                    f,
+                    field,
+                    at: at(lo, 0),
+                    end: at(hi, field.len()),
+                    term: None,
+                };
+                c.read();
+                cursors.push(c);
             }
         }
         let mut shards = Shards {
@@ -276,23 +300,19 @@ impl Range<'_> {
         // made from all of them, so their entries wait until the next character begins.
         let mut group: Option<CharGroup> = None;
         let mut lists: Vec<&[u8]> = Vec::new();
-        while let Some(term) = cursors
-            .iter()
-            .filter(|c| c.2 < c.3)
-            .map(|c| c.1.term(c.2))
-            .min()
-        {
+        while let Some(term) = cursors.iter().filter_map(|c| c.term).min() {
             let term = term.to_string();
             let mut reads = Vec::new();
             let mut k = 0;
             while k < cursors.len() {
-                let f = cursors[k].0;
+                let f = cursors[k].f;
                 lists.clear();
-                while k < cursors.len() && cursors[k].0 == f {
-                    let (_, field, at, end) = &mut cursors[k];
-                    if *at < *end && field.term(*at) == term {
-                        lists.push(field.postings(*at));
-                        *at += 1;
+                while k < cursors.len() && cursors[k].f == f {
+                    let c = &mut cursors[k];
+                    if c.term == Some(term.as_str()) {
+                        lists.push(c.field.postings(c.at));
+                        c.at += 1;
+                        c.read();
                     }
                     k += 1;
                 }

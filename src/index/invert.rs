@@ -8,7 +8,7 @@
 //! in a tantivy segment that the export then read back saved the segment's serialisation and
 //! decoding and a build's writing of an index no static host uses.
 //!
-//! Entry points: [`Inverter`] (one per chunk of reports), [`Inverted`] (every chunk, read by
+//! Entry points: [`chunk`] (a chunk of reports, through an [`Inverter`]), [`Inverted`] (every chunk, read by
 //! `export`).
 
 use std::collections::HashMap;
@@ -45,8 +45,7 @@ pub(super) fn values<'a>(r: &'a Report, text: &'a str) -> [Vec<&'a str>; 7] {
 /// position's delta plus one, then [`END`]; varints.
 struct List {
     bytes: Vec<u8>,
-    /// The document being added (`u32::MAX`: none yet).
-    doc: u32,
+    /// The document being added, once `docs` is more than 0.
     last_doc: u32,
     last_pos: u32,
     docs: u32,
@@ -99,6 +98,24 @@ fn read_varint(bytes: &[u8], at: &mut usize) -> u32 {
     }
 }
 
+/// Inverts `reports` (with body texts `texts`), the first being document `first`, asking
+/// `go_on` before each: one chunk of the site.
+pub(super) fn chunk(
+    first: usize,
+    reports: &[Report],
+    texts: &[&str],
+    go_on: super::GoOn<'_>,
+) -> crate::error::Result<(Part, Vec<Vec<u32>>)> {
+    let mut inverter = Inverter::default();
+    for (j, (r, text)) in reports.iter().zip(texts).enumerate() {
+        if !go_on() {
+            return Err(crate::error::Error::Superseded);
+        }
+        inverter.add((first + j) as u32, &values(r, text));
+    }
+    Ok(inverter.finish())
+}
+
 impl Inverter {
     /// Adds document `doc` (the next one: ids ascend) with its fields' values.
     pub(super) fn add(&mut self, doc: u32, values: &[Vec<&str>]) {
@@ -139,7 +156,6 @@ impl FieldWriter {
                 self.ids.insert(term.into(), id);
                 self.lists.push(List {
                     bytes: Vec::new(),
-                    doc: u32::MAX,
                     last_doc: 0,
                     last_pos: 0,
                     docs: 0,
@@ -148,12 +164,12 @@ impl FieldWriter {
             }
         } as usize;
         let l = &mut self.lists[id];
-        if l.doc != doc {
-            if l.doc != u32::MAX {
+        if l.docs == 0 || l.last_doc != doc {
+            if l.docs > 0 {
                 l.bytes.push(END as u8);
             }
             varint(&mut l.bytes, doc - l.last_doc);
-            (l.doc, l.last_doc, l.last_pos, l.docs) = (doc, doc, 0, l.docs + 1);
+            (l.last_doc, l.last_pos, l.docs) = (doc, 0, l.docs + 1);
         }
         varint(&mut l.bytes, pos - l.last_pos + 1);
         l.last_pos = pos;

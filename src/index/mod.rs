@@ -29,7 +29,7 @@ use self::format::{
     script, Manifest, ShardRef, ShardTable, TermShardRef, FORMAT, SHARDS_PER_TABLE,
 };
 
-use self::invert::{Inverted, Inverter};
+use self::invert::Inverted;
 use crate::error::{Error, Result};
 use crate::model::{Report, Site};
 use crate::output::{OutputFile, Sink};
@@ -169,16 +169,7 @@ fn index_in_chunks(site: &Site, sink: &Sink<'_>, chunk: usize, go_on: GoOn<'_>) 
         let bodies = texts(reports)?;
         let texts: Vec<&str> = bodies.iter().map(|b| b.as_ref()).collect();
         let (part, made) = rayon::join(
-            || {
-                let mut inverter = Inverter::default();
-                for (j, (r, text)) in reports.iter().zip(&texts).enumerate() {
-                    if !go_on() {
-                        return Err(Error::Superseded);
-                    }
-                    inverter.add((k * chunk + j) as u32, &invert::values(r, text));
-                }
-                Ok(inverter.finish())
-            },
+            || invert::chunk(k * chunk, reports, &texts, go_on),
             || {
                 reports
                     .par_iter()
