@@ -397,16 +397,11 @@ struct IndexOut<'a> {
 }
 
 impl IndexOut<'_> {
-    fn mine(&self, path: &str) -> Result<()> {
+    fn put(&self, f: OutputFile) -> Result<()> {
         self.paths
             .lock()
             .map_err(|_| Error::Poisoned("index paths"))?
-            .push(path.to_string());
-        Ok(())
-    }
-
-    fn put(&self, f: OutputFile) -> Result<()> {
-        self.mine(&f.path)?;
+            .push(f.path.clone());
         self.out.put(f)
     }
 }

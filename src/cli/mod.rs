@@ -138,15 +138,12 @@ pub(crate) struct SearchArgs {
 /// a second at 100x the digest).
 fn run_search(args: SearchArgs) -> Result<i32> {
     let project = args.site.project()?;
+    // The sources are dropped here, before the index is made.
     let site = match pipeline::model_lean(&project, &pipeline::Quiet) {
-        Ok((sources, site)) => {
-            drop(sources);
-            site
-        }
+        Ok((_, site)) => site,
         Err(Error::Content(diags)) => {
             print_diagnostics(&diags, &project.root);
-            let errors = diags.iter().filter(|d| d.level == Level::Error).count();
-            eprintln!("search failed: {errors} error(s) in the site");
+            eprintln!("search failed: {} error(s) in the site", errors(&diags));
             return Ok(1);
         }
         Err(e) => return Err(e.into()),
@@ -220,9 +217,9 @@ fn run_build(args: BuildArgs) -> Result<i32> {
         }
         Err(Error::Content(diags)) => {
             print_diagnostics(&diags, &options.project.root);
-            let errors = diags.iter().filter(|d| d.level == Level::Error).count();
             eprintln!(
-                "build failed: {errors} error(s); {} left unchanged",
+                "build failed: {} error(s); {} left unchanged",
+                errors(&diags),
                 options.output.display()
             );
             Ok(1)
@@ -249,6 +246,11 @@ fn run_build(args: BuildArgs) -> Result<i32> {
 /// `root`) and a caret, coloured on a terminal.
 pub(crate) fn print_diagnostics(diags: &[Diagnostic], root: &Path) {
     diagnostics_print::print(diags, root, Format::Human);
+}
+
+/// How many of `diags` are errors.
+fn errors(diags: &[Diagnostic]) -> usize {
+    diags.iter().filter(|d| d.level == Level::Error).count()
 }
 
 /// A build's progress on a terminal: the stages running and the files made so far, on one
@@ -349,7 +351,7 @@ fn run_check(args: CheckArgs) -> Result<i32> {
         }
     }
     diagnostics_print::print(&diags, &project.root, args.format);
-    let errors = diags.iter().filter(|d| d.level == Level::Error).count();
+    let errors = errors(&diags);
     let warnings = diags.len() - errors;
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     match checked.stopped_at {
