@@ -344,7 +344,7 @@ impl Out<'_> {
             out: self,
             paths: Mutex::new(Vec::new()),
         };
-        index::index_into(site, &|f| made.put(f))?;
+        index::index_into(site, &|f| made.put(f), Some(self.staging.path()))?;
         let paths = made
             .paths
             .into_inner()

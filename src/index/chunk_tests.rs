@@ -7,8 +7,12 @@ use tantivy::{DocSet, TERMINATED};
 
 use super::*;
 
-/// Every file of the index, by path, made `chunk` reports at a time.
-fn files(site: &Site, chunk: usize) -> BTreeMap<String, Vec<u8>> {
+/// Every file of the index, by path, made `chunk` reports at a time (spilled to `scratch`).
+fn files(
+    site: &Site,
+    scratch: Option<&std::path::Path>,
+    chunk: usize,
+) -> BTreeMap<String, Vec<u8>> {
     let out = Mutex::new(BTreeMap::new());
     index_in_chunks(
         site,
@@ -16,6 +20,7 @@ fn files(site: &Site, chunk: usize) -> BTreeMap<String, Vec<u8>> {
             out.lock().unwrap().insert(f.path, f.bytes);
             Ok(())
         },
+        scratch,
         chunk,
         &|| true,
     )
@@ -34,8 +39,13 @@ fn digest() -> Site {
 fn an_index_made_in_chunks_equals_one_made_whole() {
     let site = digest();
     // The browser's index (term shards, postings with doc ids, manifest) is the same, so the
-    // chunks' postings joined in report order.
-    assert_eq!(files(&site, CHUNK), files(&site, 40));
+    // chunks' postings joined in report order, held or spilled to files and read back.
+    let whole = files(&site, None, CHUNK);
+    assert_eq!(whole, files(&site, None, 40));
+    let tmp = tempfile::tempdir().unwrap();
+    assert_eq!(whole, files(&site, Some(tmp.path()), 40));
+    // The spill folder is gone.
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
     // And tantivy's index for `casebook search`, merged from segments, answers as one segment.
     let search = |chunk| {
         let index = tantivy_in_chunks(&site, chunk).unwrap();
@@ -81,11 +91,14 @@ fn the_inverted_index_holds_what_tantivy_holds() {
             );
         }
         // Every term of ours, with its lists in each part, in order.
-        let mut ours: BTreeMap<&str, Vec<&[u8]>> = BTreeMap::new();
+        let mut ours: BTreeMap<&str, Vec<Vec<u8>>> = BTreeMap::new();
         for part in &inv.parts {
             let pf = &part.fields[f];
-            for (i, (t, _)) in pf.terms().enumerate() {
-                ours.entry(t).or_default().push(pf.postings(i));
+            let mut postings = pf.reader(0).unwrap();
+            for (t, _) in pf.terms() {
+                postings.load().unwrap();
+                ours.entry(t).or_default().push(postings.get().to_vec());
+                postings.at += 1;
             }
         }
         let mut stream = tv.terms().stream().unwrap();
@@ -106,7 +119,8 @@ fn the_inverted_index_holds_what_tantivy_holds() {
                 got.push((doc, norms.fieldnorm_id(doc), positions));
                 doc = postings.advance();
             }
-            let read = inv.read(f, &ours[term.as_str()]);
+            let lists: Vec<&[u8]> = ours[term.as_str()].iter().map(Vec::as_slice).collect();
+            let read = inv.read(f, &lists);
             let want: Vec<(u32, u8, Vec<u32>)> = read
                 .docs
                 .iter()

@@ -13,7 +13,7 @@ use super::format::{
     script, shard_file, BlockRef, FieldPostings, FieldStat, PostingBlock, PrefixList, TermEntry,
     TopDoc,
 };
-use super::invert::{Inverted, PartField};
+use super::invert::{Inverted, PartField, Postings};
 use super::{prefix, terr, FIELDS};
 use crate::error::{Error, Result};
 use crate::output::{OutputFile, Sink};
@@ -224,18 +224,36 @@ pub(super) struct Range<'a> {
 }
 
 /// Where a range's export is in one field of one part: its next term (`None` past the range's
-/// end), read once per step rather than at each comparison.
+/// end), read once per step rather than at each comparison, and that term's postings.
 struct Cursor<'a> {
-    f: usize,
     field: &'a PartField,
-    at: usize,
+    postings: Postings<'a>,
     end: usize,
     term: Option<&'a str>,
 }
 
-impl Cursor<'_> {
+impl<'a> Cursor<'a> {
+    /// At the first term of `field` in `[lo, hi)`.
+    fn new(field: &'a PartField, lo: Option<&str>, hi: Option<&str>) -> Result<Self> {
+        let at = |b: Option<&str>, open: usize| b.map_or(open, |b| field.before(b));
+        let mut c = Cursor {
+            field,
+            postings: field.reader(at(lo, 0))?,
+            end: at(hi, field.len()),
+            term: None,
+        };
+        c.read();
+        Ok(c)
+    }
+
     fn read(&mut self) {
-        self.term = (self.at < self.end).then(|| self.field.term(self.at));
+        let at = self.postings.at;
+        self.term = (at < self.end).then(|| self.field.term(at));
+    }
+
+    fn advance(&mut self) {
+        self.postings.at += 1;
+        self.read();
     }
 }
 
@@ -270,23 +288,13 @@ impl Range<'_> {
         hi: Option<&str>,
         mut emit: impl FnMut(usize, String, &str) -> Result<T>,
     ) -> Result<Vec<T>> {
-        // A cursor per field and part, in that order.
-        let mut cursors: Vec<Cursor> = Vec::new();
-        for f in 0..FIELDS.len() {
-            for part in &self.inv.parts {
-                let field = &part.fields[f];
-                let at = |b: Option<&str>, open: usize| b.map_or(open, |b| field.before(b));
-                let mut c = Cursor {
-                    f,
-                    field,
-                    at: at(lo, 0),
-                    end: at(hi, field.len()),
-                    term: None,
-                };
-                c.read();
-                cursors.push(c);
-            }
-        }
+        // Per field, a cursor per part, in part order.
+        let mut fields = (0..FIELDS.len())
+            .map(|f| {
+                let parts = self.inv.parts.iter();
+                parts.map(|p| Cursor::new(&p.fields[f], lo, hi)).collect()
+            })
+            .collect::<Result<Vec<Vec<Cursor>>>>()?;
         let mut shards = Shards {
             out: Vec::new(),
             shard: String::with_capacity(SHARD_BYTES * 2),
@@ -299,25 +307,25 @@ impl Range<'_> {
         // The CJK character whose terms are being read: its own entry sorts before them and is
         // made from all of them, so their entries wait until the next character begins.
         let mut group: Option<CharGroup> = None;
-        let mut lists: Vec<&[u8]> = Vec::new();
-        while let Some(term) = cursors.iter().filter_map(|c| c.term).min() {
+        while let Some(term) = fields.iter().flatten().filter_map(|c| c.term).min() {
             let term = term.to_string();
+            let here = |c: &Cursor| c.term == Some(term.as_str());
             let mut reads = Vec::new();
-            let mut k = 0;
-            while k < cursors.len() {
-                let f = cursors[k].f;
-                lists.clear();
-                while k < cursors.len() && cursors[k].f == f {
-                    let c = &mut cursors[k];
-                    if c.term == Some(term.as_str()) {
-                        lists.push(c.field.postings(c.at));
-                        c.at += 1;
-                        c.read();
-                    }
-                    k += 1;
+            for (f, cursors) in fields.iter_mut().enumerate() {
+                if !cursors.iter().any(here) {
+                    continue;
                 }
-                if !lists.is_empty() {
-                    reads.push((f, self.inv.read(f, &lists)));
+                for c in cursors.iter_mut().filter(|c| here(c)) {
+                    c.postings.load()?;
+                }
+                let lists: Vec<&[u8]> = cursors
+                    .iter()
+                    .filter(|c| here(c))
+                    .map(|c| c.postings.get())
+                    .collect();
+                reads.push((f, self.inv.read(f, &lists)));
+                for c in cursors.iter_mut().filter(|c| here(c)) {
+                    c.advance();
                 }
             }
             let ch = chars::first_cjk(&term);

@@ -12,9 +12,13 @@
 //! `export`).
 
 use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
 
 use super::tokenizer::Tokens;
 use super::FIELDS;
+use crate::error::{Error, Result};
 use crate::model::Report;
 
 type Map<K> = HashMap<K, u32, foldhash::fast::RandomState>;
@@ -105,11 +109,11 @@ pub(super) fn chunk(
     reports: &[Report],
     texts: &[&str],
     go_on: super::GoOn<'_>,
-) -> crate::error::Result<(Part, Vec<Vec<u32>>)> {
+) -> Result<(Part, Vec<Vec<u32>>)> {
     let mut inverter = Inverter::default();
     for (j, (r, text)) in reports.iter().zip(texts).enumerate() {
         if !go_on() {
-            return Err(crate::error::Error::Superseded);
+            return Err(Error::Superseded);
         }
         inverter.add((first + j) as u32, &values(r, text));
     }
@@ -184,11 +188,12 @@ impl FieldWriter {
         let mut lists: Vec<Option<List>> = self.lists.into_iter().map(Some).collect();
         let bytes = lists.iter().flatten().map(|l| l.bytes.len() + 1).sum();
         let text = terms.iter().map(|(t, _)| t.len()).sum();
+        let mut postings = Vec::with_capacity(bytes);
         let mut out = PartField {
             text: String::with_capacity(text),
             text_ends: Vec::with_capacity(terms.len()),
             docs: Vec::with_capacity(terms.len()),
-            postings: Vec::with_capacity(bytes),
+            store: Store::Held(Vec::new()),
             postings_ends: Vec::with_capacity(terms.len()),
         };
         for (term, id) in terms {
@@ -196,10 +201,11 @@ impl FieldWriter {
             out.text.push_str(&term);
             out.text_ends.push(out.text.len());
             out.docs.push(l.docs);
-            out.postings.extend_from_slice(&l.bytes);
-            out.postings.push(END as u8);
-            out.postings_ends.push(out.postings.len());
+            postings.extend_from_slice(&l.bytes);
+            postings.push(END as u8);
+            out.postings_ends.push(postings.len());
         }
+        out.store = Store::Held(postings);
         out
     }
 }
@@ -217,8 +223,15 @@ pub(super) struct PartField {
     text_ends: Vec<usize>,
     /// Per term: documents that have it.
     pub(super) docs: Vec<u32>,
-    postings: Vec<u8>,
+    store: Store,
     postings_ends: Vec<usize>,
+}
+
+/// Where a field's postings are: in memory, or in a file of the build's scratch folder once its
+/// chunk is done ([`Inverted::spill`]).
+enum Store {
+    Held(Vec<u8>),
+    Spilled(PathBuf),
 }
 
 impl PartField {
@@ -233,10 +246,43 @@ impl PartField {
         &self.text[start..self.text_ends[i]]
     }
 
-    /// The postings of term `i`.
-    pub(super) fn postings(&self, i: usize) -> &[u8] {
-        let start = i.checked_sub(1).map_or(0, |p| self.postings_ends[p]);
-        &self.postings[start..self.postings_ends[i]]
+    /// Where the postings of term `i` are in the field's postings.
+    fn span(&self, i: usize) -> std::ops::Range<usize> {
+        i.checked_sub(1).map_or(0, |p| self.postings_ends[p])..self.postings_ends[i]
+    }
+
+    /// A reader of the postings of terms `from`, `from + 1`, ... in that order: the export reads
+    /// each term once, in order, so a spilled field is read as a stream.
+    pub(super) fn reader(&self, from: usize) -> Result<Postings<'_>> {
+        let file = match &self.store {
+            Store::Held(_) => None,
+            Store::Spilled(path) => {
+                let io = |e| Error::io(path, e);
+                let mut f = File::open(path).map_err(io)?;
+                let start = if from < self.len() {
+                    self.span(from).start
+                } else {
+                    0
+                };
+                f.seek(SeekFrom::Start(start as u64)).map_err(io)?;
+                Some((BufReader::with_capacity(1 << 16, f), path.as_path()))
+            }
+        };
+        Ok(Postings {
+            field: self,
+            at: from,
+            file,
+            buf: Vec::new(),
+        })
+    }
+
+    /// Moves the postings to a new file at `path`.
+    fn spill(&mut self, path: &Path) -> Result<()> {
+        if let Store::Held(bytes) = &self.store {
+            std::fs::write(path, bytes).map_err(|e| Error::io(path, e))?;
+            self.store = Store::Spilled(path.to_path_buf());
+        }
+        Ok(())
     }
 
     /// Every term with its document frequency, in order.
@@ -256,6 +302,36 @@ impl PartField {
             }
         }
         lo
+    }
+}
+
+/// The postings of a field's terms, read in order ([`PartField::reader`]).
+pub(super) struct Postings<'a> {
+    field: &'a PartField,
+    /// The term whose postings [`Postings::get`] gives.
+    pub(super) at: usize,
+    file: Option<(BufReader<File>, &'a Path)>,
+    /// A spilled term's postings, once loaded.
+    buf: Vec<u8>,
+}
+
+impl Postings<'_> {
+    /// Loads the postings of term `at` (from the file, if spilled): once per term, in order.
+    pub(super) fn load(&mut self) -> Result<()> {
+        if let Some((file, path)) = &mut self.file {
+            self.buf.resize(self.field.span(self.at).len(), 0);
+            file.read_exact(&mut self.buf)
+                .map_err(|e| Error::io(*path, e))?;
+        }
+        Ok(())
+    }
+
+    /// The postings of term `at` ([`Postings::load`]ed first).
+    pub(super) fn get(&self) -> &[u8] {
+        match &self.field.store {
+            Store::Held(bytes) => &bytes[self.field.span(self.at)],
+            Store::Spilled(_) => &self.buf,
+        }
     }
 }
 
@@ -282,6 +358,19 @@ impl Inverted {
             tokens: vec![0; FIELDS.len()],
             table: super::fieldnorm_table(),
         }
+    }
+
+    /// Moves the postings of the last chunk pushed to files in `dir` (a folder of the build's
+    /// scratch space, removed after the export): at 1000x the digest the chunks' postings were
+    /// some 200 MB held to the end of the index, and the build's peak memory.
+    pub(super) fn spill(&mut self, dir: &Path) -> Result<()> {
+        let k = self.parts.len().saturating_sub(1);
+        if let Some(part) = self.parts.last_mut() {
+            for (f, field) in part.fields.iter_mut().enumerate() {
+                field.spill(&dir.join(format!("{k}-{f}")))?;
+            }
+        }
+        Ok(())
     }
 
     /// Adds the next chunk.
@@ -380,10 +469,14 @@ mod tests {
             (1, 2, 0)
         );
         // `a` at 2 in document 0 (工会 at 0, 会 at 1), at 0 in document 1; `b` after the gap at 4
-        let a = all.read(4, &[tactics.postings(0)]);
+        let mut postings = tactics.reader(0).unwrap();
+        postings.load().unwrap();
+        let a = all.read(4, &[postings.get()]);
         assert_eq!(a.docs, [(0, 4, 1), (1, 1, 1)]);
         assert_eq!(a.flat, [0, 4, 1, 2, 1, 1, 1, 0]);
-        let b = all.read(4, &[tactics.postings(1)]);
+        let mut postings = tactics.reader(1).unwrap();
+        postings.load().unwrap();
+        let b = all.read(4, &[postings.get()]);
         assert_eq!(b.flat, [0, 4, 1, 4]);
         assert_eq!(all.tokens[4], 5);
         assert_eq!(tactics.docs, [2, 1, 1, 1]);

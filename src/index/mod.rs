@@ -131,6 +131,7 @@ pub fn index_while(site: &Site, go_on: GoOn<'_>) -> Result<SearchIndex> {
                 .push(f);
             Ok(())
         },
+        None,
         CHUNK,
         go_on,
     )?;
@@ -142,9 +143,11 @@ pub fn index_while(site: &Site, go_on: GoOn<'_>) -> Result<SearchIndex> {
 }
 
 /// Like [`index`], handing each file to `sink` as soon as it is ready, so a large site's index
-/// is never held twice in memory.
-pub fn index_into(site: &Site, sink: &Sink<'_>) -> Result<()> {
-    index_in_chunks(site, sink, CHUNK, &|| true)
+/// is never held twice in memory. With `scratch` (a folder inside the output: the build's
+/// staging folder), a site of more than one chunk keeps each finished chunk's postings in a
+/// file there until the export has read them ([`Inverted::spill`]).
+pub fn index_into(site: &Site, sink: &Sink<'_>, scratch: Option<&std::path::Path>) -> Result<()> {
+    index_in_chunks(site, sink, scratch, CHUNK, &|| true)
 }
 
 /// Reports whose bodies are held at once while indexing (a lean body is parsed again for the
@@ -161,8 +164,25 @@ fn texts(reports: &[Report]) -> Result<Vec<std::borrow::Cow<'_, str>>> {
 /// [`index_into`], `chunk` reports at a time: their bodies' text (a lean body parsed again,
 /// once for everything the index makes of it), inverted ([`invert`]) beside their result
 /// documents and digests, then the next chunk; then the export of the whole.
-fn index_in_chunks(site: &Site, sink: &Sink<'_>, chunk: usize, go_on: GoOn<'_>) -> Result<()> {
+fn index_in_chunks(
+    site: &Site,
+    sink: &Sink<'_>,
+    scratch: Option<&std::path::Path>,
+    chunk: usize,
+    go_on: GoOn<'_>,
+) -> Result<()> {
     let chunk = chunk.max(1);
+    // Removed when this function returns, whatever happens; a killed build leaves it inside the
+    // staging folder, which the next build discards.
+    let spill = scratch
+        .filter(|_| site.reports.len() > chunk)
+        .map(|dir| {
+            tempfile::Builder::new()
+                .prefix(".index-")
+                .tempdir_in(dir)
+                .map_err(|e| Error::io(dir, e))
+        })
+        .transpose()?;
     let mut inverted = Inverted::new();
     let mut digests = Vec::with_capacity(site.reports.len());
     for (k, reports) in site.reports.chunks(chunk).enumerate() {
@@ -183,6 +203,9 @@ fn index_in_chunks(site: &Site, sink: &Sink<'_>, chunk: usize, go_on: GoOn<'_>) 
             },
         );
         inverted.push(part?);
+        if let Some(dir) = &spill {
+            inverted.spill(dir.path())?;
+        }
         digests.extend(made?);
     }
     let version = &version(site, &digests);
