@@ -113,6 +113,16 @@ impl Context {
         Context::from_value(obj)
     }
 
+    /// The number of top-level values.
+    pub(crate) fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// The top-level values by name.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.data.iter()
+    }
+
     /// Returns the value at a given key index.
     pub fn get(&self, index: &str) -> Option<&Value> {
         self.data.get(index)
@@ -357,6 +367,28 @@ pub fn dotted_pointer<'a>(value: &'a Value, pointer: &str) -> Option<&'a Value> 
         return Some(value);
     }
 
+    // A plain dotted path (no quotes, brackets, escapes) is split at its dots: the state
+    // machine below walks it char by char, and lookups were a large share of rendering.
+    if plain_path(pointer) {
+        let (mut target, mut rest) = (value, pointer);
+        loop {
+            let (token, next) = match rest.bytes().position(|b| b == b'.') {
+                Some(dot) => (&rest[..dot], Some(&rest[dot + 1..])),
+                None => (rest, None),
+            };
+            if !token.is_empty() {
+                target = match target {
+                    Value::Object(map) => map.get(token)?,
+                    Value::Array(list) => parse_index(token).and_then(|x| list.get(x))?,
+                    _ => return None,
+                };
+            }
+            match next {
+                Some(next) => rest = next,
+                None => return Some(target),
+            }
+        }
+    }
     // A JSON pointer's escapes are undone only in a segment that has one: most have none, and
     // two `replace` calls per segment of every variable lookup were a large share of rendering.
     PointerMachina::new(pointer)
@@ -374,6 +406,13 @@ pub fn dotted_pointer<'a>(value: &'a Value, pointer: &str) -> Option<&'a Value> 
         })
 }
 
+/// Whether `path` is ASCII without quotes, brackets or escapes: then its segments are exactly
+/// the non-empty pieces between its dots, as `PointerMachina` would find them.
+#[inline]
+pub(crate) fn plain_path(path: &str) -> bool {
+    path.bytes().all(|b| b.is_ascii() && !matches!(b, b'"' | b'\'' | b'\\' | b'[' | b']' | b'~'))
+}
+
 /// serde jsons parse_index
 #[inline]
 fn parse_index(s: &str) -> Option<usize> {
@@ -389,6 +428,21 @@ mod tests {
 
     use serde_json::json;
     use std::collections::HashMap;
+
+    #[test]
+    fn plain_paths_find_what_the_state_machine_finds() {
+        let value = json!({"a": {"b": [10, {"c": "x"}], "": 1}, "n": null});
+        for path in ["a", "a.b", "a..b", ".a.b", "a.b.", "a.b.0", "a.b.1.c", "a.b.01", "a.b.+1", "a.b.9", "n.x", "zz", "a.b.1.c.d"] {
+            assert!(plain_path(path));
+            let machine = PointerMachina::new(path).try_fold(&value, |target, token| match target {
+                Value::Object(map) => map.get(token),
+                Value::Array(list) => parse_index(token).and_then(|x| list.get(x)),
+                _ => None,
+            });
+            assert_eq!(dotted_pointer(&value, path), machine, "{path}");
+        }
+        assert!(!plain_path(r#"a["b"]"#) && !plain_path("a~1b") && !plain_path("城.b"));
+    }
 
     #[test]
     fn test_dotted_pointer() {

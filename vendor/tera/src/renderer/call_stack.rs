@@ -13,6 +13,10 @@ use crate::Context;
 /// Contains the user data and allows no mutation
 #[derive(Debug)]
 pub struct UserContext<'a> {
+    /// The context's top-level values by name. `Context` keeps them in a `BTreeMap`, whose
+    /// lookups compared the name with several keys (a `memcmp` call each) for every variable of
+    /// a template that is not a loop or `set` variable; one hash and one comparison instead.
+    index: HashMap<&'a str, &'a Value, foldhash::fast::FixedState>,
     /// Read-only context
     inner: &'a Context,
 }
@@ -20,23 +24,28 @@ pub struct UserContext<'a> {
 impl<'a> UserContext<'a> {
     /// Create an immutable user context to be used in the call stack
     pub fn new(context: &'a Context) -> Self {
-        UserContext { inner: context }
+        let mut index = HashMap::with_capacity_and_hasher(context.len(), Default::default());
+        index.extend(context.entries().map(|(k, v)| (k.as_str(), v)));
+        UserContext { index, inner: context }
     }
 
     pub fn find_value(&self, key: &str) -> Option<&'a Value> {
-        self.inner.get(key)
+        self.index.get(key).copied()
     }
 
     pub fn find_value_by_dotted_pointer(&self, pointer: &str) -> Option<&'a Value> {
         // As `dotted_pointer`: escapes undone only where there is one.
-        let first = pointer.split('.').next().unwrap();
-        let root = if first.contains('~') {
+        let first = match crate::renderer::stack_frame::first_dot(pointer) {
+            Some(dot) => &pointer[..dot],
+            None => pointer,
+        };
+        let root = if first.bytes().any(|b| b == b'~') {
             std::borrow::Cow::Owned(first.replace("~1", "/").replace("~0", "~"))
         } else {
             std::borrow::Cow::Borrowed(first)
         };
         let rest = &pointer[root.len() + 1..];
-        self.inner.get(root.as_ref()).and_then(|val| dotted_pointer(val, rest))
+        self.find_value(root.as_ref()).and_then(|val| dotted_pointer(val, rest))
     }
 }
 
