@@ -79,6 +79,8 @@ pub(crate) struct Field {
     pub(crate) value: Value,
     pub(crate) line: usize,
     pub(crate) col: usize,
+    /// The key's line within the YAML block (1-based), when it was found there.
+    found: Option<usize>,
 }
 
 /// Front matter parsed into a mapping whose keys carry their file position.
@@ -153,6 +155,9 @@ pub(crate) fn parse_fields(
     // A value with a control character or a tag is reported and the file left out, so that a
     // lenient reader (`check`, `serve`) never passes it on.
     let mut bad_values = false;
+    // The top-level lines once, not once per key: finding every key's line took a scan of
+    // the whole block each (2% of a 10x build's instructions with the list items' positions).
+    let top = top_lines(split.yaml);
     for (k, v) in map {
         let Some(key) = k.as_str().map(str::to_owned) else {
             diags.push(Diagnostic::error(
@@ -163,8 +168,8 @@ pub(crate) fn parse_fields(
             ));
             continue;
         };
-        let (line, col) = key_position(split.yaml, &key, None)
-            .map_or((split.yaml_line, 1), |(l, c)| (l + split.yaml_line - 1, c));
+        let found = top_key_position(&top, &key);
+        let (line, col) = found.map_or((split.yaml_line, 1), |(l, c)| (l + split.yaml_line - 1, c));
         if !allowed.contains(&key.as_str()) {
             let near = suggest(&key, allowed.iter().copied());
             fields.suggested.extend(near.map(str::to_owned));
@@ -193,6 +198,7 @@ pub(crate) fn parse_fields(
                 value: v,
                 line,
                 col,
+                found: found.map(|(l, _)| l),
             },
         );
     }
@@ -303,7 +309,9 @@ impl Fields {
     /// Where `item` stands in the list `parent` (a tactic in `tactics: [a, b]` or in a block
     /// list of `- a` lines), or the parent's own position when it cannot be found.
     pub(crate) fn item_position(&self, parent: &str, item: &str) -> (usize, usize) {
-        item_position(&self.yaml, parent, item)
+        let start = self.fields.get(parent).and_then(|f| f.found);
+        start
+            .and_then(|start| item_position(&self.yaml, start, item))
             .map(|(l, c)| (l + self.start_line - 1, c))
             .unwrap_or_else(|| self.position(parent))
     }
@@ -389,45 +397,61 @@ impl Fields {
 /// Finds the 1-based (line, col) of `key:` within the YAML text; top-level keys start at
 /// column 1, keys under `parent:` are the first indented occurrence after it.
 pub(crate) fn key_position(yaml: &str, key: &str, parent: Option<&str>) -> Option<(usize, usize)> {
-    let mut in_parent = parent.is_none();
+    let Some(p) = parent else {
+        return top_key_position(&top_lines(yaml), key);
+    };
+    let mut in_parent = false;
     for (i, line) in yaml.lines().enumerate() {
         let indent = line.len() - line.trim_start().len();
         let rest = line.trim_start();
-        // `key:`, `"key":` or `'key':`, without building the quoted forms for every line.
-        let quoted = |q: char| {
-            rest.strip_prefix(q)
-                .and_then(|r| r.strip_prefix(key))
-                .and_then(|r| r.strip_prefix(q))
-        };
-        let is_key = rest
-            .strip_prefix(key)
-            .or_else(|| quoted('"'))
-            .or_else(|| quoted('\''))
-            .is_some_and(|r| r.trim_start().starts_with(':'));
-        match parent {
-            None if indent == 0 && is_key => return Some((i + 1, 1)),
-            Some(p) => {
-                if indent == 0 {
-                    in_parent = rest.strip_prefix(p).is_some_and(|r| r.starts_with(':'));
-                    // Flow style `metrics: { a: 1 }` keeps keys on the parent's line.
-                    if in_parent && line.contains(&format!("{key}:")) {
-                        let col = line[..line.find(&format!("{key}:"))?].chars().count() + 1;
-                        return Some((i + 1, col));
-                    }
-                } else if in_parent && is_key {
-                    return Some((i + 1, line[..indent].chars().count() + 1));
-                }
+        if indent == 0 {
+            in_parent = rest.strip_prefix(p).is_some_and(|r| r.starts_with(':'));
+            // Flow style `metrics: { a: 1 }` keeps keys on the parent's line.
+            if in_parent && line.contains(&format!("{key}:")) {
+                let col = line[..line.find(&format!("{key}:"))?].chars().count() + 1;
+                return Some((i + 1, col));
             }
-            None => {}
+        } else if in_parent && is_key(rest, key) {
+            return Some((i + 1, line[..indent].chars().count() + 1));
         }
     }
     None
 }
 
-/// Finds the 1-based (line, col) of list item `item` under the top-level key `parent`, in flow
-/// style on the key's line or in block style on the indented `- ` lines after it.
-fn item_position(yaml: &str, parent: &str, item: &str) -> Option<(usize, usize)> {
-    let (start, _) = key_position(yaml, parent, None)?;
+/// Whether `rest` (a line without its indent) reads `key:`, `"key":` or `'key':`, spaces
+/// allowed before the colon; without building the quoted forms for every line.
+fn is_key(rest: &str, key: &str) -> bool {
+    let quoted = |q: char| {
+        rest.strip_prefix(q)
+            .and_then(|r| r.strip_prefix(key))
+            .and_then(|r| r.strip_prefix(q))
+    };
+    rest.strip_prefix(key)
+        .or_else(|| quoted('"'))
+        .or_else(|| quoted('\''))
+        .is_some_and(|r| r.trim_start().starts_with(':'))
+}
+
+/// The lines of `yaml` that start at column 1, each with its 0-based index.
+fn top_lines(yaml: &str) -> Vec<(usize, &str)> {
+    yaml.lines()
+        .enumerate()
+        .filter(|(_, line)| line.len() == line.trim_start().len())
+        .collect()
+}
+
+/// The 1-based (line, col) of top-level `key` among the `top_lines` of a block: the first
+/// that reads as the key ([`is_key`]).
+fn top_key_position(top: &[(usize, &str)], key: &str) -> Option<(usize, usize)> {
+    top.iter()
+        .find(|(_, line)| is_key(line, key))
+        .map(|&(i, _)| (i + 1, 1))
+}
+
+/// Finds the 1-based (line, col) of list item `item` of the top-level key on line `start`
+/// (1-based), in flow style on the key's line or in block style on the indented `- ` lines
+/// after it.
+fn item_position(yaml: &str, start: usize, item: &str) -> Option<(usize, usize)> {
     let col_of = |line: &str, from: usize| {
         let bytes = line.as_bytes();
         line[from..]
