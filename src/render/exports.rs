@@ -43,15 +43,15 @@ pub(super) fn each(site: &Site, fragments: &Fragments<'_>, emit: &Emit<'_>) -> R
     let Some(cache) = fragments.cache else {
         // One table after the other: a build never holds both.
         emit(
-            "data/reports.json".into(),
+            Route::ExportJson.path(),
             Text::Made(json_of(site.reports.iter().map(json_row))?),
         )?;
         let rows = site.reports.iter().map(|r| csv_row(site, r));
-        return emit("data/reports.csv".into(), Text::Made(csv_of(site, rows)?));
+        return emit(Route::ExportCsv.path(), Text::Made(csv_of(site, rows)?));
     };
     let [json, csv] = tables(site, fragments, cache)?;
-    emit("data/reports.json".into(), json)?;
-    emit("data/reports.csv".into(), csv)
+    emit(Route::ExportJson.path(), json)?;
+    emit(Route::ExportCsv.path(), csv)
 }
 
 /// Both tables for `serve`: the last rebuild's when no report's row changed, else put together
