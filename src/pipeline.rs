@@ -276,10 +276,17 @@ pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildRep
         written.iter().map(String::as_str),
     ));
     let warnings = refuse(all)?;
-    let written_files = timed(observer, Stage::Write, || staging.commit())?;
+    let reports = site.reports.len();
+    // The model is freed beside the commit: at 100x the digest its 11,900 reports' bodies,
+    // views and positions took 20 ms to free, on one core, at the very end of the build.
+    let (committed, ()) = rayon::join(
+        || timed(observer, Stage::Write, || staging.commit()),
+        move || drop(site),
+    );
+    let written_files = committed?;
     cache.prune()?;
     Ok(BuildReport {
-        reports: site.reports.len(),
+        reports,
         files,
         warnings,
         images,
