@@ -372,6 +372,33 @@ fn the_site_static_folder_overrides_the_theme_and_adds_files() {
 }
 
 #[test]
+fn an_export_replaces_a_static_file_and_a_static_file_replaces_compare_data() {
+    // The build makes compare data and exports side by side and the static files between:
+    // what the site ends with must not depend on which finishes first.
+    let site = Site::new();
+    site.report("a", "甲", "甲镇", "杭州市", &["网格化管理"]);
+    site.build_ok();
+    let compare = std::fs::read_dir(site.root().join("output/data/compare"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .next()
+        .expect("a compare data file");
+    site.write("static/data/reports.csv", "the site's own\n");
+    site.write(
+        &format!("static/data/compare/{compare}"),
+        "// the site's own\n",
+    );
+    for _ in 0..3 {
+        site.build_ok();
+        assert!(site.out("data/reports.csv").contains("甲镇"));
+        assert_eq!(
+            site.out(&format!("data/compare/{compare}")),
+            "// the site's own\n"
+        );
+    }
+}
+
+#[test]
 fn every_page_has_share_metadata_escaped_and_absolute_only_with_a_base_url() {
     let site = bundle_site();
     site.write(
