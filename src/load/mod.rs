@@ -80,13 +80,6 @@ pub struct Sources {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-impl Sources {
-    /// The theme, everything else dropped (the raw Markdown of every file among it).
-    pub fn into_theme(self) -> Theme {
-        self.theme
-    }
-}
-
 /// Front matter of a report, typed and validated.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct ReportMeta {
