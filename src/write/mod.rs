@@ -73,6 +73,9 @@ pub struct Staging {
     /// link). A file is only taken as unchanged under real folders, because the commit removes
     /// links the new site does not have, and what was under them with it.
     real_folders: Mutex<HashMap<PathBuf, bool>>,
+    /// Folders of the staging folder made so far: a file in a new folder (every report's page
+    /// has one) is created after its folder, not tried, refused and tried again.
+    made_folders: Mutex<HashSet<PathBuf>>,
     /// With [`Staging::remember`]: the epoch, the previous build's table of what it made, and
     /// this build's (see [`made`]).
     memory: Option<Memory>,
@@ -100,6 +103,7 @@ impl Staging {
             claimed,
             put: Mutex::new(HashMap::new()),
             real_folders: Mutex::new(HashMap::new()),
+            made_folders: Mutex::new(HashSet::new()),
             memory: None,
         })
     }
@@ -185,18 +189,45 @@ impl Staging {
             }
         }
         let target = self.path().join(rel);
-        in_folder(&target, || make(&target)).map_err(|e| Error::io(&target, e))?;
+        self.folder_of(rel)?;
+        make(&target).map_err(|e| Error::io(&target, e))?;
         self.note(&site_path, true)?;
         // Its stamp is taken after the commit (a rename sets the change time).
         self.record(entry(0))
     }
 
+    /// Makes the staging folder's folder for file `rel`, once.
+    fn folder_of(&self, rel: &Path) -> Result<()> {
+        let Some(parent) = rel.parent().filter(|p| !p.as_os_str().is_empty()) else {
+            return Ok(());
+        };
+        let poisoned = || Error::Poisoned("write");
+        if self
+            .made_folders
+            .lock()
+            .map_err(|_| poisoned())?
+            .contains(parent)
+        {
+            return Ok(());
+        }
+        let dir = self.path().join(parent);
+        fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        self.made_folders
+            .lock()
+            .map_err(|_| poisoned())?
+            .insert(parent.to_path_buf());
+        Ok(())
+    }
+
     /// Whether every folder on the way to `rel` in the previous output is a real folder.
     fn under_real_folders(&self, old: &Path, rel: &Path) -> Result<bool> {
         let poisoned = || Error::Poisoned("write");
-        for folder in rel.ancestors().skip(1) {
+        // From the top down: in a new output the first folder answers for every file under
+        // it, with no look at the disk (from the bottom up, each report's page folder was one).
+        let folders: Vec<&Path> = rel.ancestors().skip(1).collect();
+        for &folder in folders.iter().rev() {
             if folder.as_os_str().is_empty() {
-                break;
+                continue;
             }
             let known = self
                 .real_folders
@@ -440,21 +471,6 @@ fn key_of(rel: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy())
         .collect();
     parts.join("/")
-}
-
-/// Runs `op` (which creates `path`), creating the folder first only if `op` finds it missing:
-/// most files share a folder with others, and a `mkdir` that fails with "exists" cost as much
-/// as writing a file on the benchmark machine.
-fn in_folder(path: &Path, op: impl Fn() -> io::Result<()>) -> io::Result<()> {
-    match op() {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            if let Some(p) = path.parent() {
-                fs::create_dir_all(p)?;
-            }
-            op()
-        }
-        other => other,
-    }
 }
 
 /// Creates the new file `path`, replacing one a previous `put` of the same path made.
