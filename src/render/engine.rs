@@ -364,6 +364,25 @@ mod tests {
         theme
     }
 
+    #[test]
+    fn dotted_and_bracketed_lookups_find_their_values() {
+        // The vendored Tera splits plain dotted paths itself and leaves the rest (brackets,
+        // quotes) to Tera's own walk: both must find what a template names.
+        let theme = theme_with(&[(
+            "look.html",
+            "{{ r.city.name }}|{{ r.tags.1 }}|{{ r.tags.1.x }}|{{ r[\"city\"].name }}|\
+             {{ r[\"城市\"] }}|{% for t in r.tags %}{{ loop.index }}{% if t.x %}{{ t.x }}{% endif %}{% endfor %}|\
+             {{ root }}{% set k = \"city\" %}|{{ r[k].name }}|{{ r.missing | default(value=\"-\") }}",
+        )]);
+        let tera = compile(&theme, &std::sync::Arc::new(Strings::default())).unwrap();
+        let data = serde_json::json!({
+            "r": {"city": {"name": "杭州市"}, "tags": [{"x": "a"}, {"x": "b"}], "城市": "宁波市"},
+            "root": "../"
+        });
+        let html = render_one(&tera, "look.html", &Context::from_value(data).unwrap()).unwrap();
+        assert_eq!(html, "杭州市|[object]|b|杭州市|宁波市|1a2b|../|杭州市|-");
+    }
+
     fn compile_error(theme: &Theme) -> String {
         match compile(theme, &std::sync::Arc::new(Strings::default())) {
             Err(Error::Content(d)) => d[0].to_string(),

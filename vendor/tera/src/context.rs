@@ -279,7 +279,7 @@ impl<'a> Iterator for PointerMachina<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         let forwarded = &self.pointer[self.last_position..];
         let mut offset: usize = 0;
-        for (i, character) in forwarded.chars().enumerate() {
+        for (i, character) in forwarded.char_indices() {
             match character {
                 '"' => {
                     if !self.escaped {
