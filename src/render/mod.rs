@@ -140,16 +140,10 @@ pub fn render_into(
     let fragments = renderer.into_fragments();
     // The compare data and the exports side by side: the exports' two tables are made one row
     // after the other, the last thing of a build (a 100x build had 0.1 s of them on one core).
-    // In the final site a theme file replaces compare data of its path and an export replaces
-    // a theme file: what would be replaced is not put at all.
-    let assets = assets::assets(theme, &site.strings, |p| paths.contains(p));
-    let is_asset: BTreeSet<&str> = assets.iter().map(|f| f.path.as_str()).collect();
-    let compare_emit = |path: String, text| match is_asset.contains(path.as_str()) {
-        true => Ok(()),
-        false => emit(path, text),
-    };
+    // A theme file replaces compare data of its path (it is put after it), and an export
+    // replaces a theme file (a theme file of an export's path is not put).
     let (compared, exported) = rayon::join(
-        || pages::compare_data(site, &fragments, &compare_emit),
+        || pages::compare_data(site, &fragments, &emit),
         || exports::each(site, &fragments, &emit),
     );
     compared.and(exported)?;
@@ -157,6 +151,7 @@ pub fn render_into(
         crate::urls::Route::ExportJson.path(),
         crate::urls::Route::ExportCsv.path(),
     ];
+    let assets = assets::assets(theme, &site.strings, |p| paths.contains(p));
     for file in assets.into_iter().filter(|f| !exports.contains(&f.path)) {
         sink(file)?;
     }
