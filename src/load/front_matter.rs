@@ -350,15 +350,15 @@ impl Fields {
                     .trim()
                     .to_string(),
             };
-            let (line, col) = key_position(&self.yaml, &key, Some("metrics"))
-                .map_or((field.line, field.col), |(l, c)| {
-                    (l + self.start_line - 1, c)
-                });
+            // Only a problem needs the key's place (its line is also found for the model's
+            // positions; looking for it here too was a second scan per metric).
+            let at = || self.nested_position("metrics", &key);
             let value = match v {
                 Value::Null => None,
                 // `.inf`, `.nan` and `1e999` are YAML numbers, but no count or rate is infinite;
                 // they reached the charts as "NaN人" and widths a template could not compute.
                 Value::Number(n) if n.as_f64().is_some_and(|x| !x.is_finite()) => {
+                    let (line, col) = at();
                     diags.push(Diagnostic::error(
                         path,
                         line,
@@ -374,6 +374,7 @@ impl Fields {
                 Value::Number(n) => n.as_f64(),
                 Value::String(s) if s.trim().is_empty() => None,
                 other => {
+                    let (line, col) = at();
                     diags.push(Diagnostic::error(
                         path,
                         line,
