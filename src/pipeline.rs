@@ -218,7 +218,7 @@ pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildRep
     let project = &options.project;
     let policy = write::OutputPolicy::for_site(&project.root, &project.content, options.force);
     let mut staging = write::Staging::new(&options.output, &policy)?;
-    let (sources, mut site) = model_lean(project, observer)?;
+    let (mut sources, mut site) = model_lean(project, observer)?;
     let refuse = |mut diags: Vec<Diagnostic>| {
         if options.strict {
             for d in &mut diags {
@@ -236,7 +236,6 @@ pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildRep
     // The model holds every body, parsed; the sources' raw Markdown is not needed past here
     // (at 100x the digest some 60 MB). It is freed as the index starts, beside the render (on
     // its own it was 20 ms on one core before either began).
-    let mut sources = sources;
     let theme = std::mem::take(&mut sources.theme);
     staging.remember(epoch(project, &site, &theme));
 
@@ -255,8 +254,8 @@ pub fn build(options: &BuildOptions, observer: &dyn Observer) -> Result<BuildRep
     })?;
     site.media = developed.media;
     let images = site.media.len();
-    // Render and index run side by side: the index's tantivy writer is one thread, and render
-    // leaves part of a core idle on its few big pages, so together they take less wall time.
+    // Render and index run side by side: a chunk's inversion is one thread (its result
+    // documents take the other core meanwhile), and render fills whatever the index leaves.
     let (rendered, indexed) = rayon::join(
         || {
             timed(observer, Stage::Render, || {

@@ -227,6 +227,11 @@ pub(super) struct PartField {
     postings_ends: Vec<usize>,
 }
 
+/// The `i`th of pieces laid end to end, given where each ends.
+fn nth(ends: &[usize], i: usize) -> std::ops::Range<usize> {
+    i.checked_sub(1).map_or(0, |p| ends[p])..ends[i]
+}
+
 /// Where a field's postings are: in memory, or in a file of the build's scratch folder once its
 /// chunk is done ([`Inverted::spill`]).
 enum Store {
@@ -242,13 +247,12 @@ impl PartField {
 
     /// Term `i`.
     pub(super) fn term(&self, i: usize) -> &str {
-        let start = i.checked_sub(1).map_or(0, |p| self.text_ends[p]);
-        &self.text[start..self.text_ends[i]]
+        &self.text[nth(&self.text_ends, i)]
     }
 
     /// Where the postings of term `i` are in the field's postings.
     fn span(&self, i: usize) -> std::ops::Range<usize> {
-        i.checked_sub(1).map_or(0, |p| self.postings_ends[p])..self.postings_ends[i]
+        nth(&self.postings_ends, i)
     }
 
     /// A reader of the postings of terms `from`, `from + 1`, ... in that order: the export reads
