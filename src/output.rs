@@ -27,6 +27,14 @@ pub trait Reuse: Sync {
     fn keep(&self, path: &str, key: u64) -> Result<bool>;
     /// Takes `file`, made from `key`, for the next build to keep.
     fn put_keyed(&self, file: OutputFile, key: u64) -> Result<()>;
+    /// Takes the file `path`, made from `key`, as `write` writes it in pieces (a file too large
+    /// to hold whole, such as the JSON export at scale).
+    fn put_written(
+        &self,
+        path: &str,
+        key: u64,
+        write: &mut dyn FnMut(&mut dyn std::io::Write) -> Result<()>,
+    ) -> Result<()>;
 }
 
 /// Keeps what is costly to make between runs, by a key that names its inputs (the image stage's

@@ -398,6 +398,16 @@ impl crate::output::Reuse for Out<'_> {
         self.staging.put_keyed(&file, key)?;
         self.note(file.path)
     }
+
+    fn put_written(
+        &self,
+        path: &str,
+        key: u64,
+        write: &mut dyn FnMut(&mut dyn std::io::Write) -> Result<()>,
+    ) -> Result<()> {
+        self.staging.put_written(path, key, write)?;
+        self.note(path.to_string())
+    }
 }
 
 /// The build's output as the index sees it: each path also noted as the index's.

@@ -134,7 +134,7 @@ pub fn render_cached(
             .lock()
             .map_err(|_| crate::error::Error::Poisoned("exports"))?,
     );
-    exports::each(site, &fragments, &emit)?;
+    exports::each(site, &fragments, &emit, None)?;
     let exports = made
         .into_inner()
         .map_err(|_| crate::error::Error::Poisoned("exports"))?;

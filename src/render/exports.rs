@@ -12,6 +12,7 @@ use super::job::key_of;
 use super::pages::Fragments;
 use crate::error::{Error, Result};
 use crate::model::{Report, Site};
+use crate::output::Reuse;
 use crate::urls::Route;
 
 #[derive(Serialize)]
@@ -36,22 +37,116 @@ pub(crate) fn csv_text(cell: &str) -> String {
 }
 
 /// Hands both exports to `emit`: the JSON and the CSV table, one after the other, so a build
-/// never holds both (at 1000x the digest 115 and 60 MB). With `serve`'s cache, the tables are
-/// remade only when some report's fingerprint changed, then put together from the rows of the
-/// others as they were. (A report's citation files ride in its page: `views::cite_view`.)
-pub(super) fn each(site: &Site, fragments: &Fragments<'_>, emit: &Emit<'_>) -> Result<()> {
-    let Some(cache) = fragments.cache else {
-        // One table after the other: a build never holds both.
-        emit(
-            Route::ExportJson.path(),
-            Text::Made(json_of(site.reports.iter().map(json_row))?),
-        )?;
-        let rows = site.reports.iter().map(|r| csv_row(site, r));
-        return emit(Route::ExportCsv.path(), Text::Made(csv_of(site, rows)?));
+/// never holds both (at 1000x the digest 115 and 60 MB). A build that writes to disk (`reuse`)
+/// writes them straight to their files, a batch of rows at a time, and keeps the last build's
+/// when no report's row changed. With `serve`'s cache, the tables are remade only when some
+/// report's fingerprint changed, then put together from the rows of the others as they were.
+/// (A report's citation files ride in its page: `views::cite_view`.)
+pub(super) fn each(
+    site: &Site,
+    fragments: &Fragments<'_>,
+    emit: &Emit<'_>,
+    reuse: Option<&dyn Reuse>,
+) -> Result<()> {
+    if let Some(cache) = fragments.cache {
+        let [json, csv] = tables(site, fragments, cache)?;
+        emit(Route::ExportJson.path(), json)?;
+        return emit(Route::ExportCsv.path(), csv);
+    }
+    if let Some((reuse, key)) = reuse.zip(tables_key(site, fragments)) {
+        return written(site, reuse, key);
+    }
+    emit(
+        Route::ExportJson.path(),
+        Text::Made(json_of(site.reports.iter().map(json_row))?),
+    )?;
+    let rows = site.reports.iter().map(|r| csv_row(site, r));
+    emit(Route::ExportCsv.path(), Text::Made(csv_of(site, rows)?))
+}
+
+/// What both tables are made from: every report's fingerprint (which covers its row) and the
+/// metric columns; `None` where reports have no fingerprints.
+fn tables_key(site: &Site, fragments: &Fragments<'_>) -> Option<u64> {
+    let prints: Option<Vec<u64>> = (0..site.reports.len())
+        .map(|i| fragments.fingerprint(i))
+        .collect();
+    let columns: Vec<&str> = site.metrics.iter().map(|m| m.key.as_str()).collect();
+    Some(key_of("export-tables", &(prints?, columns)))
+}
+
+/// Reports whose rows are made at once, in parallel, before they are written in order: the
+/// JSON rows of a batch at 1000x the digest are about 8 MB.
+const BATCH: usize = 8192;
+
+/// Both tables written by `reuse` straight to their files, unless the last build's, made from
+/// `key`, are kept. Made whole, the JSON table at 1000x the digest grew by doubling to 115 MB
+/// beside everything else alive at the end of the build: the build's peak memory (+320 MB).
+fn written(site: &Site, reuse: &dyn Reuse, key: u64) -> Result<()> {
+    let table = |path: String,
+                 head: &str,
+                 row: &(dyn Fn(&Report) -> Result<String> + Sync),
+                 list: bool|
+     -> Result<()> {
+        if reuse.keep(&path, key)? {
+            return Ok(());
+        }
+        let io = |e| Error::io(std::path::Path::new(&path), e);
+        reuse.put_written(&path, key, &mut |w| {
+            let mut layout = JsonList::default();
+            w.write_all(head.as_bytes()).map_err(io)?;
+            for batch in site.reports.chunks(BATCH) {
+                let rows: Vec<String> = batch.par_iter().map(row).collect::<Result<_>>()?;
+                for row in &rows {
+                    if list {
+                        w.write_all(layout.before_row().as_bytes()).map_err(io)?;
+                    }
+                    w.write_all(row.as_bytes()).map_err(io)?;
+                }
+            }
+            match list {
+                true => w.write_all(layout.end().as_bytes()).map_err(io),
+                false => Ok(()),
+            }
+        })
     };
-    let [json, csv] = tables(site, fragments, cache)?;
-    emit(Route::ExportJson.path(), json)?;
-    emit(Route::ExportCsv.path(), csv)
+    table(
+        Route::ExportJson.path(),
+        JsonList::START,
+        &|r| Ok(indented(&json_row(r)?)),
+        true,
+    )?;
+    let head = csv_of(site, std::iter::empty::<Result<&str>>())?;
+    table(Route::ExportCsv.path(), &head, &|r| csv_row(site, r), false)
+}
+
+/// The layout `serde_json` gives a list when it pretty-prints it, around rows already
+/// [`indented`]: `[`, each row on its own lines after a comma, `]`.
+#[derive(Default)]
+struct JsonList {
+    rows: usize,
+}
+
+impl JsonList {
+    const START: &'static str = "[";
+
+    /// What goes before the next row.
+    fn before_row(&mut self) -> &'static str {
+        self.rows += 1;
+        if self.rows == 1 {
+            "\n"
+        } else {
+            ",\n"
+        }
+    }
+
+    /// What closes the list.
+    fn end(&self) -> &'static str {
+        if self.rows == 0 {
+            "]"
+        } else {
+            "\n]"
+        }
+    }
 }
 
 /// Both tables for `serve`: the last rebuild's when no report's row changed, else put together
@@ -155,14 +250,13 @@ fn json_row(r: &Report) -> Result<String> {
 /// The site's reports as one JSON list (`data/reports.json`) of `rows` (from [`json_row`]),
 /// laid out as `serde_json` pretty-prints a list: each row one level deeper.
 fn json_of<S: AsRef<str>>(rows: impl Iterator<Item = Result<S>>) -> Result<String> {
-    let mut json = String::from("[");
-    let mut empty = true;
+    let mut json = String::from(JsonList::START);
+    let mut layout = JsonList::default();
     for row in rows {
-        json.push_str(if empty { "\n" } else { ",\n" });
-        empty = false;
+        json.push_str(layout.before_row());
         indent_into(&mut json, row?.as_ref());
     }
-    json.push_str(if empty { "]" } else { "\n]" });
+    json.push_str(layout.end());
     Ok(json)
 }
 
@@ -194,16 +288,15 @@ fn json_list<'r>(
 ) -> String {
     let size: usize = rows.clone().map(|r| r.len() + 2).sum();
     let mut json = String::with_capacity(size + 4);
-    json.push('[');
-    let mut empty = true;
+    json.push_str(JsonList::START);
+    let mut layout = JsonList::default();
     for row in rows {
-        json.push_str(if empty { "\n" } else { ",\n" });
-        empty = false;
+        json.push_str(layout.before_row());
         let start = json.len();
         json.push_str(row);
         at.push(start..json.len());
     }
-    json.push_str(if empty { "]" } else { "\n]" });
+    json.push_str(layout.end());
     json
 }
 

@@ -144,7 +144,7 @@ pub fn render_into(
     // replaces a theme file (a theme file of an export's path is not put).
     let (compared, exported) = rayon::join(
         || pages::compare_data(site, &fragments, &emit),
-        || exports::each(site, &fragments, &emit),
+        || exports::each(site, &fragments, &emit, reuse),
     );
     compared.and(exported)?;
     let exports = [

@@ -144,6 +144,34 @@ impl Staging {
         )
     }
 
+    /// [`Staging::put_keyed`] of a file that `write` writes in pieces straight into its staged
+    /// file: a table of a hundred megabytes (the JSON export at 1000x the digest) is never held
+    /// whole. A previous file is kept only by its key (it is not compared).
+    pub fn put_written(
+        &self,
+        path: &str,
+        key: u64,
+        write: &mut dyn FnMut(&mut dyn Write) -> Result<()>,
+    ) -> Result<()> {
+        // `write`'s own error, as it was (the file's I/O error only says that it stopped).
+        let mut failed = None;
+        let placed = self.place(
+            path,
+            key,
+            |_, _| false,
+            |target| {
+                let mut w = io::BufWriter::with_capacity(1 << 16, create_new(target)?);
+                if let Err(e) = write(&mut w) {
+                    failed = Some(e);
+                    return Err(io::Error::other("not written"));
+                }
+                w.into_inner().map_err(io::IntoInnerError::into_error)?;
+                Ok(())
+            },
+        );
+        failed.map_or(placed, Err)
+    }
+
     /// Notes the new site's file `path`, made from `key`: nothing more when the previous
     /// output has it, as the previous build's table (same key, same stamp) or `unchanged` (given
     /// the old file's metadata) says, else made in the staging folder by `make`. A made file's
@@ -153,7 +181,7 @@ impl Staging {
         path: &str,
         key: u64,
         unchanged: impl FnOnce(&Path, &fs::Metadata) -> bool,
-        make: impl Fn(&Path) -> io::Result<()>,
+        make: impl FnOnce(&Path) -> io::Result<()>,
     ) -> Result<()> {
         let rel = checked(path)?;
         let site_path = key_of(rel);

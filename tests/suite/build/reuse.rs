@@ -98,10 +98,11 @@ fn a_rebuild_keeps_what_is_unchanged_and_makes_what_a_build_from_scratch_makes()
         .unwrap()
         .parse()
         .unwrap();
-    // The theme's static files and data files are compared, not kept; pages and the index are.
+    // The theme's static files and compare data are compared, not kept; pages, the export
+    // tables and the index are.
     assert!(kept(&again) > files / 2, "{again}");
     // Every page and index file, listings and print pages too (their fragments' markers are
-    // keyed without the process's nonce).
+    // keyed without the process's nonce), and both export tables (keyed by every report).
     let made_by_keys = snapshot(&out_dir(&site))
         .keys()
         .filter(|p| !p.starts_with(".casebook"))
@@ -112,6 +113,8 @@ fn a_rebuild_keeps_what_is_unchanged_and_makes_what_a_build_from_scratch_makes()
                 || p.starts_with("search/idx/")
                 || p.starts_with("search/fold-")
                 || *p == "search/manifest.js"
+                || *p == "data/reports.json"
+                || *p == "data/reports.csv"
         })
         .count();
     assert_eq!(kept(&again), made_by_keys, "{again}");
