@@ -274,6 +274,12 @@ fn large_postings_go_to_blocks_and_carry_tantivys_best_documents() {
         (0..900).collect::<Vec<u64>>()
     );
     // The top list is what tantivy answers to the query 工会 (as `casebook search` builds it).
+    assert_top_is_tantivys(&index, "工会", e);
+}
+
+/// `e`'s best documents are tantivy's answer to the one-word query `term` over every field
+/// (as `casebook search` builds it): the same scores, in the order of score and document.
+fn assert_top_is_tantivys(index: &Index, term: &str, e: &Value) {
     let s = schema();
     let shoulds: Vec<(Occur, Box<dyn Query>)> = s
         .text
@@ -281,7 +287,7 @@ fn large_postings_go_to_blocks_and_carry_tantivys_best_documents() {
         .zip(FIELDS)
         .map(|(field, (_, boost))| {
             let q = TermQuery::new(
-                Term::from_field_text(*field, "工会"),
+                Term::from_field_text(*field, term),
                 IndexRecordOption::WithFreqs,
             );
             let q: Box<dyn Query> = Box::new(BoostQuery::new(Box::new(q), *boost));
@@ -356,4 +362,60 @@ fn prefix_lists_go_into_the_shard_where_the_prefix_sorts() {
         }
     }
     assert_eq!(found, prefixes.len(), "every list once");
+}
+
+#[test]
+fn merged_lists_hold_each_document_once_with_its_values_added_in_list_order() {
+    // Three fields' (document, score) lists, each in document order.
+    let lists: Vec<Vec<(u32, f32)>> = vec![
+        vec![(1, 0.5), (4, 1.0), (9, 2.0)],
+        vec![(0, 0.25), (4, 0.1), (5, 3.0)],
+        vec![(4, 0.2), (9, 0.125), (12, 1.5)],
+    ];
+    let got = merged(lists.iter().map(|l| l.iter().copied()), |s, v| *s += v);
+    let docs: Vec<u32> = got.iter().map(|&(d, _)| d).collect();
+    assert_eq!(docs, [0, 1, 4, 5, 9, 12]);
+    // Document 4's score adds in list order, as the fields' scores are added to a document's.
+    assert_eq!(got[2].1.to_bits(), ((1.0f32 + 0.1) + 0.2).to_bits());
+    assert_eq!(got[4].1, 2.125);
+    // Counting: the same documents whatever the values.
+    let counted = merged(
+        lists.iter().map(|l| l.iter().map(|&(d, _)| (d, ()))),
+        |_, _| (),
+    );
+    assert_eq!(counted.len(), 6);
+    // One list, or none.
+    assert_eq!(
+        merged(lists[..1].iter().map(|l| l.iter().copied()), |s, v| *s += v),
+        lists[0]
+    );
+    assert!(merged(
+        std::iter::empty::<std::vec::IntoIter<(u32, f32)>>(),
+        |s, v| *s += v
+    )
+    .is_empty());
+}
+
+#[test]
+fn a_term_in_several_fields_counts_each_document_once_and_sums_its_fields_scores() {
+    // 标题 is in every title (标题0, 标题1, ...) and in every third body, twice.
+    let bodies: Vec<String> = (0..900)
+        .map(|i| match i % 3 {
+            0 => "标题和标题".to_string(),
+            _ => "正文".repeat(1 + i % 5),
+        })
+        .collect();
+    let refs: Vec<&str> = bodies.iter().map(String::as_str).collect();
+    let (index, inv, stats) = index_of(&refs);
+    let (entries, _) = shards(&inv, &stats, None, None);
+    let e = entries.iter().find(|e| e["term"] == "标题").unwrap();
+    assert_eq!(e["fields"].as_array().unwrap().len(), 2, "{e}");
+    assert_eq!(e["matches"], 900);
+    // The best are the documents with it in both fields, their scores summed as tantivy sums.
+    assert_top_is_tantivys(&index, "标题", e);
+    assert!(e["top"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["doc"].as_u64().unwrap() % 3 == 0));
 }
