@@ -53,15 +53,25 @@ pub(super) fn each(
         emit(Route::ExportJson.path(), json)?;
         return emit(Route::ExportCsv.path(), csv);
     }
-    if let Some((reuse, key)) = reuse.zip(tables_key(site, fragments)) {
-        return written(site, reuse, key);
+    let written = reuse.zip(tables_key(site, fragments));
+    for table in [Table::Json, Table::Csv] {
+        let path = table.path();
+        match written {
+            Some((reuse, key)) if reuse.keep(&path, key)? => {}
+            Some((reuse, key)) => reuse.put_written(&path, key, &mut |w| table.write(site, w))?,
+            // `check`: in memory.
+            None => {
+                let mut bytes = Vec::new();
+                table.write(site, &mut bytes)?;
+                let text = String::from_utf8(bytes).map_err(|e| Error::Export {
+                    what: table.name(),
+                    message: e.to_string(),
+                })?;
+                emit(path, Text::Made(text))?;
+            }
+        }
     }
-    emit(
-        Route::ExportJson.path(),
-        Text::Made(json_of(site.reports.iter().map(json_row))?),
-    )?;
-    let rows = site.reports.iter().map(|r| csv_row(site, r));
-    emit(Route::ExportCsv.path(), Text::Made(csv_of(site, rows)?))
+    Ok(())
 }
 
 /// What both tables are made from: every report's fingerprint (which covers its row) and the
@@ -78,45 +88,59 @@ fn tables_key(site: &Site, fragments: &Fragments<'_>) -> Option<u64> {
 /// JSON rows of a batch at 1000x the digest are about 8 MB.
 const BATCH: usize = 8192;
 
-/// Both tables written by `reuse` straight to their files, unless the last build's, made from
-/// `key`, are kept. Made whole, the JSON table at 1000x the digest grew by doubling to 115 MB
-/// beside everything else alive at the end of the build: the build's peak memory (+320 MB).
-fn written(site: &Site, reuse: &dyn Reuse, key: u64) -> Result<()> {
-    let table = |path: String,
-                 head: &str,
-                 row: &(dyn Fn(&Report) -> Result<String> + Sync),
-                 list: bool|
-     -> Result<()> {
-        if reuse.keep(&path, key)? {
-            return Ok(());
+/// One of the two export tables.
+#[derive(Clone, Copy)]
+enum Table {
+    Json,
+    Csv,
+}
+
+impl Table {
+    fn path(self) -> String {
+        match self {
+            Table::Json => Route::ExportJson.path(),
+            Table::Csv => Route::ExportCsv.path(),
         }
-        let io = |e| Error::io(std::path::Path::new(&path), e);
-        reuse.put_written(&path, key, &mut |w| {
-            let mut layout = JsonList::default();
-            w.write_all(head.as_bytes()).map_err(io)?;
-            for batch in site.reports.chunks(BATCH) {
-                let rows: Vec<String> = batch.par_iter().map(row).collect::<Result<_>>()?;
-                for row in &rows {
-                    if list {
-                        w.write_all(layout.before_row().as_bytes()).map_err(io)?;
-                    }
-                    w.write_all(row.as_bytes()).map_err(io)?;
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Table::Json => "JSON",
+            Table::Csv => "CSV",
+        }
+    }
+
+    /// Writes the table to `w`, a batch of rows made in parallel at a time. Made whole, the
+    /// JSON table at 1000x the digest grew by doubling to 115 MB beside everything else alive at
+    /// the end of the build: the build's peak memory (+320 MB).
+    fn write(self, site: &Site, w: &mut dyn std::io::Write) -> Result<()> {
+        let io = |e| Error::io(std::path::Path::new(&self.path()), e);
+        let mut layout = JsonList::default();
+        let head = match self {
+            Table::Json => JsonList::START.to_string(),
+            Table::Csv => csv_head(site)?,
+        };
+        w.write_all(head.as_bytes()).map_err(io)?;
+        for batch in site.reports.chunks(BATCH) {
+            let rows: Vec<String> = batch
+                .par_iter()
+                .map(|r| match self {
+                    Table::Json => Ok(indented(&json_row(r)?)),
+                    Table::Csv => csv_row(site, r),
+                })
+                .collect::<Result<_>>()?;
+            for row in &rows {
+                if let Table::Json = self {
+                    w.write_all(layout.before_row().as_bytes()).map_err(io)?;
                 }
+                w.write_all(row.as_bytes()).map_err(io)?;
             }
-            match list {
-                true => w.write_all(layout.end().as_bytes()).map_err(io),
-                false => Ok(()),
-            }
-        })
-    };
-    table(
-        Route::ExportJson.path(),
-        JsonList::START,
-        &|r| Ok(indented(&json_row(r)?)),
-        true,
-    )?;
-    let head = csv_of(site, std::iter::empty::<Result<&str>>())?;
-    table(Route::ExportCsv.path(), &head, &|r| csv_row(site, r), false)
+        }
+        match self {
+            Table::Json => w.write_all(layout.end().as_bytes()).map_err(io),
+            Table::Csv => Ok(()),
+        }
+    }
 }
 
 /// The layout `serde_json` gives a list when it pretty-prints it, around rows already
@@ -213,7 +237,7 @@ fn tables(site: &Site, fragments: &Fragments<'_>, cache: &FragmentCache) -> Resu
     }
     let mut json_at = Vec::with_capacity(rows.len());
     let json = json_list(rows.iter().map(|row| text(&old, 0, row)), &mut json_at);
-    let mut csv = csv_of(site, std::iter::empty::<Result<&str>>())?;
+    let mut csv = csv_head(site)?;
     let mut csv_at = Vec::with_capacity(rows.len());
     csv.reserve(old.as_ref().map_or(0, |o| o.csv.0.len()));
     for row in &rows {
@@ -247,21 +271,8 @@ fn json_row(r: &Report) -> Result<String> {
     })
 }
 
-/// The site's reports as one JSON list (`data/reports.json`) of `rows` (from [`json_row`]),
-/// laid out as `serde_json` pretty-prints a list: each row one level deeper.
-fn json_of<S: AsRef<str>>(rows: impl Iterator<Item = Result<S>>) -> Result<String> {
-    let mut json = String::from(JsonList::START);
-    let mut layout = JsonList::default();
-    for row in rows {
-        json.push_str(layout.before_row());
-        indent_into(&mut json, row?.as_ref());
-    }
-    json.push_str(layout.end());
-    Ok(json)
-}
-
-/// `row` one level deeper, as [`json_of`] lays it out (JSON strings escape line breaks, so
-/// every line break is the layout's).
+/// `row` one level deeper, as a pretty-printed list holds it ([`JsonList`]; JSON strings
+/// escape line breaks, so every line break is the layout's).
 fn indent_into(json: &mut String, row: &str) {
     for (n, line) in row.split('\n').enumerate() {
         if n > 0 {
@@ -279,9 +290,9 @@ fn indented(row: &str) -> String {
     out
 }
 
-/// [`json_of`] of rows already [`indented`], sized once: serve puts the table together on
-/// every save that changes a report's row (12 MB at 100x the digest). `at` gets where each row
-/// is in the table.
+/// The JSON table of rows already [`indented`] ([`JsonList`]), sized once: serve puts the
+/// table together on every save that changes a report's row (12 MB at 100x the digest). `at`
+/// gets where each row is in the table.
 fn json_list<'r>(
     rows: impl Iterator<Item = &'r str> + Clone,
     at: &mut Vec<std::ops::Range<usize>>,
@@ -346,9 +357,9 @@ fn csv_row(site: &Site, r: &Report) -> Result<String> {
     csv_records(&[row])
 }
 
-/// The site's reports as one CSV table (`data/reports.csv`) of `rows` (from [`csv_row`]) under
-/// the header.
-fn csv_of<S: AsRef<str>>(site: &Site, rows: impl Iterator<Item = Result<S>>) -> Result<String> {
+/// The header line of `data/reports.csv`, after a BOM (spreadsheet apps then read UTF-8
+/// Chinese right); the rows follow it (from [`csv_row`]).
+fn csv_head(site: &Site) -> Result<String> {
     let mut header: Vec<String> = [
         "slug", "title", "town", "county", "city", "section", "level", "author", "date", "source",
         "tactics", "summary", "url",
@@ -358,17 +369,25 @@ fn csv_of<S: AsRef<str>>(site: &Site, rows: impl Iterator<Item = Result<S>>) -> 
     .collect();
     header.extend(site.metrics.iter().map(|m| m.key.clone()));
     let header: Vec<String> = header.iter().map(|h| csv_text(h)).collect();
-    // BOM: spreadsheet apps then read UTF-8 Chinese right.
-    let mut csv = format!("\u{feff}{}", csv_records(&[header])?);
-    for row in rows {
-        csv.push_str(row?.as_ref());
-    }
-    Ok(csv)
+    Ok(format!("\u{feff}{}", csv_records(&[header])?))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A JSON list of `rows`, each made one level deeper as it is added: what `json_list` must
+    /// give for rows indented beforehand.
+    fn json_of<S: AsRef<str>>(rows: impl Iterator<Item = Result<S>>) -> Result<String> {
+        let mut json = String::from(JsonList::START);
+        let mut layout = JsonList::default();
+        for row in rows {
+            json.push_str(layout.before_row());
+            indent_into(&mut json, row?.as_ref());
+        }
+        json.push_str(layout.end());
+        Ok(json)
+    }
 
     #[test]
     fn a_table_of_indented_rows_is_the_table_of_rows() {
